@@ -1,0 +1,109 @@
+"""Diagnostics as data: what went wrong, where, and a hint. Renderers live in rspdsl.render."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from .source import Span
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+# The stable code registry. Codes are never reused or renumbered; `rspdsl explain CODE` prints these.
+CODES: dict[str, str] = {
+    # E00xx: the file and its syntax
+    "E0001": "the file cannot be read (missing, a directory, or no permission)",
+    "E0002": "the file is not valid UTF-8",
+    "E0003": "the file holds no policy (empty, or only comments)",
+    "E0010": "a character that cannot start any token",
+    "E0011": "a token where the grammar does not allow it",
+    "E0012": "a string that is not closed before the end of the line or file",
+    "E0013": "the file ends in the middle of a declaration",
+    "E0014": "expressions nested deeper than the parser allows",
+    "E0015": "an unknown escape sequence in a string (only \\\" and \\\\ exist)",
+    # E01xx: names
+    "E0101": "a name declared twice (all declarations share one namespace)",
+    "E0103": "a name that is not declared",
+    "E0104": "a name of the wrong kind for its place (e.g. an action used as a value)",
+    "E0106": "thresholds that depend on each other in a cycle",
+    "E0107": "the `policy` declaration is missing, repeated, or not first",
+    "E0108": "a tier ladder problem: no tier, a `when` on the first tier, or a later tier without one",
+    "E0109": "a scale with no values or a repeated value",
+    # E02xx: types
+    "E0201": "operands of incompatible types (booleans, numbers, scale values, tiers)",
+    "E0202": "a condition, commitment or assertion that is not a boolean",
+    "E0203": "values of two different scales compared",
+    "E0204": "nonlinear arithmetic: `*` and `/` need a constant on one side",
+    "E0205": "quantities of two different units compared or added",
+    "E0206": "`tier` used where the tier is being defined (a threshold or a tier's `when`)",
+    "E0207": "`allowed(A)` used outside an assertion",
+    "E0208": "a bound whose lower end exceeds its upper end",
+    "E0210": "division by zero",
+    "E0211": "an ordering comparison (`<`, `>=`, ...) between booleans",
+    "E0212": "a bare number where a scale value or tier is expected",
+    # W03xx: warnings of the front end
+    "W0301": "a declaration that nothing uses",
+    "W0302": "`reassuring` on a response (safeguard or control), where it has no effect",
+    # E09xx: internal
+    "E0900": "an internal error in rspdsl (please report it)",
+}
+
+
+@dataclass(frozen=True)
+class Related:
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    severity: Severity
+    message: str
+    span: Span
+    hint: str | None = None
+    related: tuple[Related, ...] = ()
+    path: str = field(default="", compare=False)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+
+def error(code: str, message: str, span: Span, hint: str | None = None,
+          related: tuple[Related, ...] = ()) -> Diagnostic:
+    assert code in CODES, code
+    return Diagnostic(code, Severity.ERROR, message, span, hint, related)
+
+
+def warning(code: str, message: str, span: Span, hint: str | None = None,
+            related: tuple[Related, ...] = ()) -> Diagnostic:
+    assert code in CODES, code
+    return Diagnostic(code, Severity.WARNING, message, span, hint, related)
+
+
+class PolicyError(Exception):
+    """Raised by the API when a policy cannot be used; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: list[Diagnostic], source: "object | None" = None):
+        self.diagnostics = diagnostics
+        self.source = source
+        first = diagnostics[0] if diagnostics else None
+        super().__init__(f"{first.code} {first.message}" if first else "policy error")
+
+
+def did_you_mean(name: str, candidates: "list[str] | set[str] | tuple[str, ...]") -> str | None:
+    """A 'did you mean' hint from the closest declared names (difflib ratio, then edit shape)."""
+    import difflib
+
+    matches = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
+    if matches:
+        return f"did you mean `{matches[0]}`?"
+    lowered = {c.lower(): c for c in candidates}
+    if name.lower() in lowered:
+        return f"did you mean `{lowered[name.lower()]}`?"
+    return None

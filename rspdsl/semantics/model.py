@@ -1,0 +1,136 @@
+"""The checked policy: names bound, types and bounds known, expressions in the typed IR.
+
+This is what the evaluator, the encoder and the differ consume. Everything here is frozen;
+spans point back into the source for reports.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from ..source import SourceFile, Span
+from .ir import IExpr
+
+INPUT_KINDS = ("metric", "judgement")
+RESPONSE_KINDS = ("safeguard", "control")
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    values: tuple[str, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A component of the state: an input (metric, judgement) or a response (safeguard, control)."""
+    name: str
+    kind: str          # "metric" | "judgement" | "safeguard" | "control"
+    sort: str          # "real" | "bool" | "int" (int: a scale value's index)
+    lo: Fraction | int | None = None   # bounds for real and int sorts (inclusive)
+    hi: Fraction | int | None = None
+    unit: str | None = None
+    scale: str | None = None           # for sort "int": the scale's name
+    reassuring: bool = False           # higher / true means *less* capability or risk
+    description: str | None = None
+    span: Span = field(default=Span(1, 1, 1, 1), compare=False)
+
+    @property
+    def is_input(self) -> bool:
+        return self.kind in INPUT_KINDS
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    default_permit: bool
+    description: str | None = None
+    span: Span = field(default=Span(1, 1, 1, 1), compare=False)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    name: str
+    condition: IExpr
+    description: str | None = None
+    span: Span = field(default=Span(1, 1, 1, 1), compare=False)
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str
+    index: int
+    condition: IExpr | None  # None only for the first tier
+    description: str | None = None
+    span: Span = field(default=Span(1, 1, 1, 1), compare=False)
+
+
+@dataclass(frozen=True)
+class Rule:
+    index: int
+    effect: str            # "permit" | "forbid"
+    action: str
+    condition: IExpr       # BoolConst(True) when the source had no `when`
+    description: str | None = None
+    span: Span = field(default=Span(1, 1, 1, 1), compare=False)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One commitment: for each of `actions`, only in states where `commitment` holds, while active.
+
+    Active when tier >= `tier` (if declared inside a tier) and `condition` holds (if any).
+    """
+    index: int
+    commitment: IExpr
+    text: str                      # the commitment as written, e.g. "asl3_security"
+    actions: tuple[str, ...]       # resolved: every action when the source had no `for`
+    tier: int | None = None
+    condition: IExpr | None = None
+    description: str | None = None
+    span: Span = field(default=Span(1, 1, 1, 1), compare=False)       # the commitment expression
+    decl_span: Span = field(default=Span(1, 1, 1, 1), compare=False)  # the whole `require`
+
+
+@dataclass(frozen=True)
+class Assertion:
+    name: str
+    body: IExpr
+    description: str | None = None
+    span: Span = field(default=Span(1, 1, 1, 1), compare=False)
+
+
+@dataclass(frozen=True)
+class Policy:
+    source: SourceFile
+    title: str
+    version: str | None
+    scales: dict[str, Scale]
+    variables: dict[str, Variable]       # declaration order
+    actions: dict[str, Action]           # declaration order
+    thresholds: dict[str, Threshold]     # dependency order: each after those it uses
+    tiers: tuple[Tier, ...]              # the ladder, lowest first
+    rules: tuple[Rule, ...]
+    requirements: tuple[Requirement, ...]
+    assertions: tuple[Assertion, ...]
+
+    @property
+    def inputs(self) -> list[Variable]:
+        return [v for v in self.variables.values() if v.is_input]
+
+    @property
+    def responses(self) -> list[Variable]:
+        return [v for v in self.variables.values() if not v.is_input]
+
+    def tier_index(self, name: str) -> int:
+        for t in self.tiers:
+            if t.name == name:
+                return t.index
+        raise KeyError(name)
+
+    def requirements_for(self, action: str) -> list[Requirement]:
+        return [r for r in self.requirements if action in r.actions]
+
+    def rules_for(self, action: str) -> list[Rule]:
+        return [r for r in self.rules if r.action == action]

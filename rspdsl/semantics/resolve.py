@@ -1,0 +1,539 @@
+"""Name resolution and type checking: the AST becomes a checked Policy, or diagnostics.
+
+Every error in the file is reported (types of erroneous sub-expressions become ErrorT and
+absorb follow-on complaints, so one mistake yields one diagnostic).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..diagnostics import Diagnostic, Related, did_you_mean, error, warning
+from ..source import SourceFile, Span
+from ..syntax import ast
+from . import ir
+from .model import (Action, Assertion, Policy, Requirement, Rule, Scale, Threshold, Tier,
+                    Variable)
+from .types import BOOL, ERROR, TIER, BoolT, ErrorT, RealT, ScaleT, TierT, Type
+
+
+@dataclass(frozen=True)
+class Entity:
+    """What a name denotes in the one namespace."""
+    kind: str      # scale | scale_value | metric | control | judgement | safeguard | action | threshold | tier | assertion
+    span: Span
+    decl: object = None
+    scale: str | None = None   # for scale_value: its scale
+    index: int = 0             # scale_value index or tier index
+
+
+KIND_WORDS = {
+    "scale": "a scale", "scale_value": "a scale value", "metric": "a metric", "control": "a control",
+    "judgement": "a judgement", "safeguard": "a safeguard", "action": "an action",
+    "threshold": "a threshold", "tier": "a tier", "assertion": "an assertion",
+}
+
+
+@dataclass
+class Context:
+    """Where an expression sits: decides whether `tier` and `allowed()` are allowed."""
+    where: str               # "threshold" | "tier" | "rule" | "require" | "assert"
+    threshold: str | None = None
+
+    @property
+    def tier_allowed(self) -> bool:
+        return self.where in ("rule", "require", "assert")
+
+    @property
+    def allowed_allowed(self) -> bool:
+        return self.where == "assert"
+
+
+class Resolver:
+    def __init__(self, source: SourceFile, module: ast.Module):
+        self.source = source
+        self.module = module
+        self.diagnostics: list[Diagnostic] = []
+        self.names: dict[str, Entity] = {}
+        self.used: set[str] = set()
+        self.threshold_deps: dict[str, set[str]] = {}
+
+    def err(self, code, message, span, hint=None, related=()):
+        self.diagnostics.append(error(code, message, span, hint, tuple(related)))
+
+    # ------------------------------------------------------------ namespace
+    def declare(self, ident: ast.Ident, entity: Entity) -> bool:
+        previous = self.names.get(ident.name)
+        if previous is not None:
+            self.err("E0101", f"`{ident.name}` is already declared as {KIND_WORDS[previous.kind]}",
+                     ident.span, hint="every declaration shares one namespace; rename one of them",
+                     related=[Related(previous.span, "first declared here")])
+            return False
+        self.names[ident.name] = entity
+        return True
+
+    def unknown(self, name: str, span: Span, wanted: tuple[str, ...] | None = None) -> None:
+        candidates = [n for n, e in self.names.items() if wanted is None or e.kind in wanted]
+        hint = did_you_mean(name, candidates)
+        if "-" in name and self._is_subtraction(name):
+            hint = f"did you mean `{name.replace('-', ' - ')}`? (subtraction needs spaces: `{name}` is one name)"
+        self.err("E0103", f"unknown name `{name}`", span, hint=hint)
+
+    def _is_subtraction(self, name: str) -> bool:
+        parts = name.split("-")
+        return all(p in self.names or re.fullmatch(r"[0-9_]+", p) for p in parts) and \
+            any(p in self.names for p in parts)
+
+    # ------------------------------------------------------------ entry
+    def run(self) -> Policy | None:
+        decls = self.module.declarations
+        if not decls:
+            self.err("E0003", "the file holds no policy", Span(1, 1, 1, 2),
+                     hint='start with `policy "Name" version "1.0"`')
+            return None
+        self.check_policy_header(decls)
+        self.collect(decls)
+        policy = self.build(decls)
+        if any(d.is_error for d in self.diagnostics):
+            return None
+        return policy
+
+    def check_policy_header(self, decls):
+        headers = [d for d in decls if isinstance(d, ast.PolicyDecl)]
+        if not headers:
+            self.err("E0107", "missing `policy` declaration", decls[0].span,
+                     hint='every file starts with `policy "Name" version "1.0"`')
+        for extra in headers[1:]:
+            self.err("E0107", "a second `policy` declaration", extra.span,
+                     related=[Related(headers[0].span, "the first one")])
+        if headers and decls[0] is not headers[0]:
+            self.err("E0107", "the `policy` declaration must come first", headers[0].span)
+
+    def collect(self, decls):
+        tiers = [d for d in decls if isinstance(d, ast.TierDecl)]
+        for d in decls:
+            if isinstance(d, ast.ScaleDecl):
+                self.declare(d.name, Entity("scale", d.name.span, d))
+                if not d.values:
+                    self.err("E0109", f"scale `{d.name.name}` has no values", d.name.span)
+                for i, v in enumerate(d.values):
+                    self.declare(v, Entity("scale_value", v.span, d, scale=d.name.name, index=i))
+            elif isinstance(d, ast.QuantityDecl):
+                self.declare(d.name, Entity(d.kind, d.name.span, d))
+            elif isinstance(d, ast.FlagDecl):
+                self.declare(d.name, Entity(d.kind, d.name.span, d))
+            elif isinstance(d, ast.ActionDecl):
+                self.declare(d.name, Entity("action", d.name.span, d))
+            elif isinstance(d, ast.ThresholdDecl):
+                self.declare(d.name, Entity("threshold", d.name.span, d))
+            elif isinstance(d, ast.AssertDecl):
+                self.declare(d.name, Entity("assertion", d.name.span, d))
+        for i, t in enumerate(tiers):
+            self.declare(t.name, Entity("tier", t.name.span, t, index=i))
+        if not tiers:
+            anchor = decls[0].span
+            self.err("E0108", "the policy declares no tier", anchor,
+                     hint="declare at least the base tier, e.g. `tier base { }`")
+        for i, t in enumerate(tiers):
+            if i == 0 and t.condition is not None:
+                self.err("E0108", f"the first tier `{t.name.name}` must not have a `when`", t.condition.span,
+                         hint="the first tier is the default: it applies when no later tier's `when` holds")
+            if i > 0 and t.condition is None:
+                self.err("E0108", f"tier `{t.name.name}` needs a `when` condition", t.name.span,
+                         hint="every tier after the first says when it applies")
+
+    # ------------------------------------------------------------ build
+    def build(self, decls) -> Policy | None:
+        header = next((d for d in decls if isinstance(d, ast.PolicyDecl)), None)
+        scales: dict[str, Scale] = {}
+        variables: dict[str, Variable] = {}
+        actions: dict[str, Action] = {}
+        for d in decls:
+            if isinstance(d, ast.ScaleDecl) and self.names.get(d.name.name, Entity("", d.span)).decl is d:
+                scales[d.name.name] = Scale(d.name.name, tuple(v.name for v in d.values), d.name.span)
+        for d in decls:
+            if isinstance(d, (ast.QuantityDecl, ast.FlagDecl)) and self.owns(d):
+                var = self.variable(d, scales)
+                if var is not None:
+                    variables[var.name] = var
+            elif isinstance(d, ast.ActionDecl) and self.owns(d):
+                actions[d.name.name] = Action(d.name.name, d.default == "permit", d.description, d.name.span)
+
+        thresholds_raw: dict[str, Threshold] = {}
+        for d in decls:
+            if isinstance(d, ast.ThresholdDecl) and self.owns(d):
+                ctx = Context("threshold", threshold=d.name.name)
+                self.threshold_deps[d.name.name] = set()
+                cond = self.condition(d.condition, ctx, "threshold condition")
+                thresholds_raw[d.name.name] = Threshold(d.name.name, cond, d.description, d.name.span)
+        thresholds = self.order_thresholds(thresholds_raw)
+
+        tiers: list[Tier] = []
+        requirements: list[Requirement] = []
+        tier_decls = [d for d in decls if isinstance(d, ast.TierDecl)]
+        for i, t in enumerate(tier_decls):
+            cond = self.condition(t.condition, Context("tier"), "tier condition") if t.condition is not None else None
+            tiers.append(Tier(t.name.name, i, cond, t.description, t.name.span))
+            for r in t.requirements:
+                requirements.extend(self.requirement(r, i, actions, len(requirements)))
+        rules: list[Rule] = []
+        assertions: list[Assertion] = []
+        for d in decls:
+            if isinstance(d, ast.RequireDecl):
+                requirements.extend(self.requirement(d, None, actions, len(requirements)))
+            elif isinstance(d, ast.RuleDecl):
+                self.action_ref(d.action)
+                cond = (self.condition(d.condition, Context("rule"), "rule condition")
+                        if d.condition is not None else ir.BoolConst(True))
+                rules.append(Rule(len(rules), d.effect, d.action.name, cond, d.description, d.span))
+            elif isinstance(d, ast.AssertDecl) and self.owns(d):
+                body = self.condition(d.body, Context("assert"), "assertion")
+                assertions.append(Assertion(d.name.name, body, d.description, d.name.span))
+        self.warn_unused(variables, thresholds)
+        return Policy(self.source, header.title if header else "", header.version if header else None,
+                      scales, variables, actions, thresholds, tuple(tiers), tuple(rules),
+                      tuple(requirements), tuple(assertions))
+
+    def owns(self, d) -> bool:
+        """True when this declaration is the one its name resolves to (not a duplicate)."""
+        entity = self.names.get(d.name.name)
+        return entity is not None and entity.decl is d
+
+    def variable(self, d, scales) -> Variable | None:
+        if isinstance(d, ast.FlagDecl):
+            if d.reassuring and d.kind == "safeguard":
+                self.diagnostics.append(warning(
+                    "W0302", f"`reassuring` has no effect on safeguard `{d.name.name}`", d.name.span,
+                    hint="responses are held equal when monotonicity is checked"))
+            return Variable(d.name.name, d.kind, "bool", reassuring=d.reassuring,
+                            description=d.description, span=d.name.span)
+        if d.reassuring and d.kind == "control":
+            self.diagnostics.append(warning(
+                "W0302", f"`reassuring` has no effect on control `{d.name.name}`", d.name.span,
+                hint="responses are held equal when monotonicity is checked"))
+        if d.scale is not None:
+            entity = self.names.get(d.scale.name)
+            if entity is None:
+                self.unknown(d.scale.name, d.scale.span, wanted=("scale",))
+                return None
+            if entity.kind != "scale":
+                self.err("E0104", f"`{d.scale.name}` is {KIND_WORDS[entity.kind]}, not a scale", d.scale.span)
+                return None
+            self.used.add(d.scale.name)
+            scale = scales.get(d.scale.name)
+            if scale is None or not scale.values:
+                return None
+            return Variable(d.name.name, d.kind, "int", 0, len(scale.values) - 1, None, d.scale.name,
+                            d.reassuring, d.description, d.name.span)
+        assert d.bounds is not None
+        lo, hi = d.bounds
+        if lo.value > hi.value:
+            self.err("E0208", f"the bounds of `{d.name.name}` are reversed: {lo.text} > {hi.text}",
+                     lo.span.join(hi.span), hint=f"write `in [{hi.text}, {lo.text}]`")
+            return None
+        return Variable(d.name.name, d.kind, "real", lo.value, hi.value,
+                        d.unit.name if d.unit else None, None, d.reassuring, d.description, d.name.span)
+
+    def action_ref(self, ident: ast.Ident) -> bool:
+        entity = self.names.get(ident.name)
+        if entity is None:
+            self.unknown(ident.name, ident.span, wanted=("action",))
+            return False
+        if entity.kind != "action":
+            self.err("E0104", f"`{ident.name}` is {KIND_WORDS[entity.kind]}, not an action", ident.span)
+            return False
+        self.used.add(ident.name)
+        return True
+
+    def requirement(self, r: ast.RequireDecl, tier: int | None, actions, start: int) -> list[Requirement]:
+        if r.actions is None:
+            targets = tuple(actions)
+        else:
+            ok = [self.action_ref(a) for a in r.actions]
+            targets = tuple(dict.fromkeys(a.name for a, good in zip(r.actions, ok) if good))
+        cond = self.condition(r.condition, Context("require"), "requirement condition") if r.condition else None
+        out = []
+        for e in r.commitments:
+            commitment = self.condition(e, Context("require"), "commitment")
+            text = " ".join(self.source.slice(e.span).split()) or _expr_text(e)
+            out.append(Requirement(start + len(out), commitment, text, targets, tier, cond,
+                                   r.description, e.span, r.span))
+        return out
+
+    def order_thresholds(self, raw: dict[str, Threshold]) -> dict[str, Threshold]:
+        """Dependency order (each threshold after the ones it uses); a cycle is E0106."""
+        order: list[str] = []
+        state: dict[str, int] = {}   # 1 = visiting, 2 = done
+        for root in raw:
+            if state.get(root):
+                continue
+            stack = [(root, iter(sorted(self.threshold_deps.get(root, ()))))]
+            state[root] = 1
+            path = [root]
+            while stack:
+                node, deps = stack[-1]
+                nxt = next(deps, None)
+                if nxt is None:
+                    stack.pop()
+                    path.pop()
+                    state[node] = 2
+                    order.append(node)
+                    continue
+                if nxt not in raw:
+                    continue
+                if state.get(nxt) == 1:
+                    cycle = path[path.index(nxt):] + [nxt]
+                    self.err("E0106", f"thresholds depend on each other in a cycle: {' → '.join(cycle)}",
+                             raw[nxt].span, related=[Related(raw[c].span, f"`{c}` is part of the cycle")
+                                                     for c in cycle[1:-1]])
+                    state[nxt] = 2
+                    continue
+                if not state.get(nxt):
+                    state[nxt] = 1
+                    path.append(nxt)
+                    stack.append((nxt, iter(sorted(self.threshold_deps.get(nxt, ())))))
+        return {name: raw[name] for name in order}
+
+    def warn_unused(self, variables, thresholds):
+        for name, var in variables.items():
+            if name not in self.used:
+                self.diagnostics.append(warning(
+                    "W0301", f"{var.kind} `{name}` is declared but never used", var.span,
+                    hint="a rule, requirement, threshold or assertion should mention it, or remove it"))
+        for name, th in thresholds.items():
+            if name not in self.used:
+                self.diagnostics.append(warning(
+                    "W0301", f"threshold `{name}` is declared but never used", th.span,
+                    hint="a tier's `when` or a rule should mention it, or remove it"))
+
+    # ------------------------------------------------------------ expressions
+    def condition(self, e: ast.Expr, ctx: Context, what: str) -> ir.IExpr:
+        t, node = self.expr(e, ctx)
+        if not isinstance(t, (BoolT, ErrorT)):
+            self.err("E0202", f"a {what} must be true or false, but this is {t.describe()}", e.span)
+        return node
+
+    def expr(self, e: ast.Expr, ctx: Context) -> tuple[Type, ir.IExpr]:
+        method = getattr(self, "x_" + type(e).__name__)
+        return method(e, ctx)
+
+    def x_Num(self, e: ast.Num, ctx):
+        return RealT(None, True, e.value), ir.Const(e.value)
+
+    def x_BoolLit(self, e: ast.BoolLit, ctx):
+        return BOOL, ir.BoolConst(e.value)
+
+    def x_TierRef(self, e: ast.TierRef, ctx):
+        if not ctx.tier_allowed:
+            self.err("E0206", f"`tier` cannot be used in a {ctx.where} condition: the tier is defined by them",
+                     e.span, hint="compare thresholds or inputs here instead")
+            return ERROR, ir.BoolConst(False)
+        return TIER, ir.TierValue()
+
+    def x_Allowed(self, e: ast.Allowed, ctx):
+        if not ctx.allowed_allowed:
+            self.err("E0207", "`allowed(...)` may only appear in assertions", e.span,
+                     hint="rules decide what is allowed; state properties of them with `assert`")
+            return ERROR, ir.BoolConst(False)
+        if not self.action_ref(e.action):
+            return ERROR, ir.BoolConst(False)
+        return BOOL, ir.AllowedRef(e.action.name)
+
+    def x_Name(self, e: ast.Name, ctx):
+        entity = self.names.get(e.name)
+        if entity is None:
+            self.unknown(e.name, e.span)
+            return ERROR, ir.BoolConst(False)
+        self.used.add(e.name)
+        kind = entity.kind
+        if kind in ("metric", "control"):
+            d = entity.decl
+            if d.scale is not None:
+                return ScaleT(d.scale.name), ir.Var(e.name, "int")
+            return RealT(d.unit.name if d.unit else None), ir.Var(e.name, "real")
+        if kind in ("judgement", "safeguard"):
+            return BOOL, ir.Var(e.name, "bool")
+        if kind == "threshold":
+            if ctx.threshold is not None:
+                self.threshold_deps.setdefault(ctx.threshold, set()).add(e.name)
+            return BOOL, ir.ThresholdRef(e.name)
+        if kind == "scale_value":
+            return ScaleT(entity.scale), ir.IntConst(entity.index)
+        if kind == "tier":
+            return TIER, ir.IntConst(entity.index)
+        hint = None
+        if kind == "action":
+            hint = f"write `allowed({e.name})` (in an assertion) to ask whether it is allowed"
+        self.err("E0104", f"`{e.name}` is {KIND_WORDS[kind]} and has no value here", e.span, hint=hint)
+        return ERROR, ir.BoolConst(False)
+
+    def x_Unary(self, e: ast.Unary, ctx):
+        t, node = self.expr(e.operand, ctx)
+        if e.op == "not":
+            if isinstance(t, ErrorT):
+                return ERROR, node
+            if not isinstance(t, BoolT):
+                self.err("E0201", f"`not` needs a boolean, but its operand is {t.describe()}", e.operand.span)
+                return ERROR, node
+            return BOOL, ir.Not(node)
+        if isinstance(t, ErrorT):
+            return ERROR, node
+        if not isinstance(t, RealT):
+            self.err("E0201", f"`-` needs a number, but its operand is {t.describe()}", e.operand.span)
+            return ERROR, node
+        value = -t.value if t.value is not None else None
+        return RealT(t.unit, t.literal, value), (ir.Const(value) if value is not None else ir.Neg(node))
+
+    def x_Binary(self, e: ast.Binary, ctx):
+        lt, left = self.expr(e.left, ctx)
+        rt, right = self.expr(e.right, ctx)
+        if isinstance(lt, ErrorT) or isinstance(rt, ErrorT):
+            return ERROR, ir.BoolConst(False)
+        if e.op in ast.BOOL_OPS:
+            for t, side in ((lt, e.left), (rt, e.right)):
+                if not isinstance(t, BoolT):
+                    self.err("E0201", f"`{e.op}` needs booleans, but this operand is {t.describe()}", side.span)
+                    return ERROR, ir.BoolConst(False)
+            if e.op == "implies":
+                return BOOL, ir.Implies(left, right)
+            cls = ir.And if e.op == "and" else ir.Or
+            args = []
+            for node in (left, right):  # flatten chains: a and b and c -> And(a, b, c)
+                args.extend(node.args if isinstance(node, cls) else (node,))
+            return BOOL, cls(tuple(args))
+        return self.arith(e, lt, left, rt, right)
+
+    def arith(self, e: ast.Binary, lt, left, rt, right):
+        for t, side in ((lt, e.left), (rt, e.right)):
+            if not isinstance(t, RealT):
+                self.err("E0201", f"`{e.op}` needs numbers, but this operand is {t.describe()}", side.span)
+                return ERROR, ir.BoolConst(False)
+        if e.op in ("+", "-"):
+            unit = self.unify_units(lt, rt, e, "add" if e.op == "+" else "subtract")
+            if unit is False:
+                return ERROR, ir.BoolConst(False)
+            literal = lt.literal and rt.literal
+            if lt.value is not None and rt.value is not None:
+                value = lt.value + rt.value if e.op == "+" else lt.value - rt.value
+                return RealT(unit, literal, value), ir.Const(value)
+            right_node = right if e.op == "+" else ir.Neg(right)
+            args = []
+            for node in (left, right_node):
+                args.extend(node.args if isinstance(node, ir.Add) else (node,))
+            return RealT(unit, literal), ir.Add(tuple(args))
+        if e.op == "*":
+            if lt.value is not None and rt.value is not None:
+                return RealT(lt.unit or rt.unit, lt.literal and rt.literal, lt.value * rt.value), \
+                    ir.Const(lt.value * rt.value)
+            if lt.value is None and rt.value is None:
+                self.err("E0204", "nonlinear arithmetic: one side of `*` must be a constant", e.span,
+                         hint="rspdsl proves properties in linear arithmetic; multiply by a number")
+                return ERROR, ir.BoolConst(False)
+            k, t, node = (lt.value, rt, right) if lt.value is not None else (rt.value, lt, left)
+            return RealT(t.unit, t.literal), ir.Mul(k, node)
+        # division
+        if rt.value is None:
+            self.err("E0204", "nonlinear arithmetic: the divisor of `/` must be a constant", e.right.span,
+                     hint="rspdsl proves properties in linear arithmetic; divide by a number")
+            return ERROR, ir.BoolConst(False)
+        if rt.value == 0:
+            self.err("E0210", "division by zero", e.right.span)
+            return ERROR, ir.BoolConst(False)
+        if lt.value is not None:
+            return RealT(lt.unit, lt.literal and rt.literal, lt.value / rt.value), ir.Const(lt.value / rt.value)
+        return RealT(lt.unit, lt.literal), ir.Mul(1 / rt.value, left)
+
+    def unify_units(self, lt: RealT, rt: RealT, e, verb: str):
+        """The common unit of two numbers, or False after reporting E0205."""
+        if lt.literal:
+            return rt.unit
+        if rt.literal:
+            return lt.unit
+        if lt.unit != rt.unit:
+            self.err("E0205", f"cannot {verb} {lt.describe()} and {rt.describe()}", e.span,
+                     hint="quantities of different units never compare or combine")
+            return False
+        return lt.unit
+
+    def x_Call(self, e: ast.Call, ctx):
+        typed = [self.expr(a, ctx) for a in e.args]
+        if any(isinstance(t, ErrorT) for t, _ in typed):
+            return ERROR, ir.BoolConst(False)
+        acc: RealT | None = None
+        for (t, _), arg in zip(typed, e.args):
+            if not isinstance(t, RealT):
+                self.err("E0201", f"`{e.func}` takes numbers, but this argument is {t.describe()}", arg.span)
+                return ERROR, ir.BoolConst(False)
+            if acc is None:
+                acc = t
+            else:
+                unit = self.unify_units(acc, t, e, f"take the {e.func} of")
+                if unit is False:
+                    return ERROR, ir.BoolConst(False)
+                acc = RealT(unit, acc.literal and t.literal)
+        assert acc is not None
+        values = [t.value for t, _ in typed]
+        if all(v is not None for v in values):
+            value = max(values) if e.func == "max" else min(values)
+            return RealT(acc.unit, acc.literal, value), ir.Const(value)
+        return RealT(acc.unit, acc.literal), ir.MinMax(e.func, tuple(n for _, n in typed))
+
+    def x_Compare(self, e: ast.Compare, ctx):
+        typed = [self.expr(o, ctx) for o in e.operands]
+        parts: list[ir.IExpr] = []
+        failed = False
+        for i, op in enumerate(e.ops):
+            (lt, left), (rt, right) = typed[i], typed[i + 1]
+            node = self.compare_pair(op, lt, left, rt, right, e.operands[i], e.operands[i + 1], e)
+            if node is None:
+                failed = True
+            else:
+                parts.append(node)
+        if failed:
+            return ERROR, ir.BoolConst(False)
+        return BOOL, parts[0] if len(parts) == 1 else ir.And(tuple(parts))
+
+    def compare_pair(self, op, lt, left, rt, right, le, re_, whole) -> ir.IExpr | None:
+        if isinstance(lt, ErrorT) or isinstance(rt, ErrorT):
+            return None
+        span = le.span.join(re_.span)
+        if isinstance(lt, RealT) and isinstance(rt, RealT):
+            if self.unify_units(lt, rt, whole, "compare") is False:
+                return None
+            return ir.Cmp(op, left, right)
+        if isinstance(lt, ScaleT) and isinstance(rt, ScaleT):
+            if lt.scale != rt.scale:
+                self.err("E0203", f"cannot compare {lt.describe()} with {rt.describe()}", span,
+                         hint="scale values compare only within their own scale")
+                return None
+            return ir.Cmp(op, left, right)
+        if isinstance(lt, TierT) and isinstance(rt, TierT):
+            return ir.Cmp(op, left, right)
+        if isinstance(lt, BoolT) and isinstance(rt, BoolT):
+            if op not in ("==", "!="):
+                self.err("E0211", f"`{op}` does not order booleans", span,
+                         hint="use `==`, `!=`, `implies` or `and`/`or`")
+                return None
+            return ir.Cmp(op, left, right)
+        for t, other in ((lt, rt), (rt, lt)):
+            if isinstance(t, RealT) and t.literal and isinstance(other, (ScaleT, TierT)):
+                wanted = "a tier name" if isinstance(other, TierT) else f"a value of scale `{other.scale}`"
+                self.err("E0212", f"a number cannot be compared with {other.describe()}", span,
+                         hint=f"write {wanted} instead of a number")
+                return None
+        self.err("E0201", f"cannot compare {lt.describe()} with {rt.describe()}", span)
+        return None
+
+
+def _expr_text(e: ast.Expr) -> str:
+    from ..syntax.format import format_expr  # the formatter prints canonical text
+
+    return format_expr(e)
+
+
+def resolve(source: SourceFile, module: ast.Module) -> tuple[Policy | None, list[Diagnostic]]:
+    resolver = Resolver(source, module)
+    policy = resolver.run()
+    diags = sorted(resolver.diagnostics, key=lambda d: (d.span.line, d.span.column, d.code))
+    return policy, diags

@@ -1,0 +1,340 @@
+"""Lower the Lark parse tree to the AST (frozen dataclasses), attaching comments for fmt.
+
+No Lark type survives: every node is built here from tokens and trees by hand, so a misnamed
+rule fails loudly (LoweringError) instead of passing through silently.
+"""
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from lark import Token, Tree
+
+from ..diagnostics import Diagnostic, error
+from ..source import SourceFile, Span
+from . import ast
+from .parser import comments_of
+
+
+class LoweringError(Exception):
+    """A parse-tree shape the lowering does not know: a bug in rspdsl, not in the policy."""
+
+
+def token_span(tok: Token) -> Span:
+    return Span(tok.line, tok.column, tok.end_line, tok.end_column, tok.start_pos, tok.end_pos)
+
+
+def tree_span(tree: Tree) -> Span:
+    m = tree.meta
+    return Span(m.line, m.column, m.end_line, m.end_column, m.start_pos, m.end_pos)
+
+
+def parse_number(text: str) -> Fraction:
+    return Fraction(text.replace("_", ""))
+
+
+_ESCAPE = re.compile(r"\\(.)")
+
+
+class Lowerer:
+    def __init__(self, source: SourceFile):
+        self.source = source
+        self.diagnostics: list[Diagnostic] = []
+
+    # ------------------------------------------------------------ helpers
+    def string(self, tok: Token) -> str:
+        body = str(tok)[1:-1]
+        for m in _ESCAPE.finditer(body):
+            if m.group(1) not in ('"', "\\"):
+                start = tok.start_pos + 1 + m.start()
+                span = self.source.span_at(start)
+                self.diagnostics.append(error(
+                    "E0015", f"unknown escape `\\{m.group(1)}` in a string",
+                    Span(span.line, span.column, span.line, span.column + 2, start, start + 2),
+                    hint="only `\\\"` and `\\\\` are escapes; descriptions are plain text"))
+        return _ESCAPE.sub(lambda m: m.group(1), body)
+
+    def ident(self, tok: Token) -> ast.Ident:
+        return ast.Ident(str(tok), token_span(tok))
+
+    def keyword_start(self, span: Span, keyword: str) -> Span:
+        """Extend a declaration's span back over its leading keyword (Lark drops anonymous tokens)."""
+        text = self.source.text
+        at = text.rfind(keyword, 0, span.start_pos)
+        if at >= 0 and not text[at + len(keyword):span.start_pos].strip():
+            begin = self.source.span_at(at)
+            return Span(begin.line, begin.column, span.end_line, span.end_column, at, span.end_pos)
+        return span
+
+    # ------------------------------------------------------------ module
+    def module(self, tree: Tree) -> ast.Module:
+        decls = tuple(self.decl(child) for child in tree.children)
+        decls, trailing = attach_comments(self.source, decls)
+        end = self.source.span_at(len(self.source.text))
+        return ast.Module(decls, trailing, Span(1, 1, end.line, end.column, 0, len(self.source.text)))
+
+    def decl(self, tree: Tree) -> ast.Decl:
+        method = getattr(self, "d_" + tree.data, None)
+        if method is None:
+            raise LoweringError(f"unknown declaration rule {tree.data!r}")
+        return method(tree, tree.children)
+
+    def d_policy_decl(self, tree, ch):
+        strings = [self.string(t) for t in ch]
+        span = self.keyword_start(tree_span(tree), "policy")
+        return ast.PolicyDecl(strings[0], strings[1] if len(strings) > 1 else None, span)
+
+    def d_scale_decl(self, tree, ch):
+        name = self.ident(ch[0])
+        desc = None
+        values = []
+        for tok in ch[1:]:
+            if tok.type == "STRING":
+                desc = self.string(tok)
+            else:
+                values.append(self.ident(tok))
+        return ast.ScaleDecl(name, tuple(values), desc, self.keyword_start(tree_span(tree), "scale"))
+
+    def d_quantity_decl(self, tree, ch):
+        kind, name = str(ch[0]), self.ident(ch[1])
+        bounds = scale = unit = desc = None
+        reassuring = False
+        for c in ch[2:]:
+            if isinstance(c, Tree) and c.data == "interval":
+                bounds = (self.signed(c.children[0]), self.signed(c.children[1]))
+            elif isinstance(c, Tree) and c.data == "on_scale":
+                scale = self.ident(c.children[0])
+            elif isinstance(c, Tree) and c.data == "unit":
+                unit = self.ident(c.children[0])
+            elif isinstance(c, Token) and c.type == "REASSURING":
+                reassuring = True
+            elif isinstance(c, Token) and c.type == "STRING":
+                desc = self.string(c)
+            else:
+                raise LoweringError(f"unexpected child {c!r} in {kind}")
+        return ast.QuantityDecl(kind, name, bounds, unit, scale, reassuring, desc, tree_span(tree))
+
+    def signed(self, tree: Tree) -> ast.Num:
+        tok = tree.children[0]
+        value = parse_number(str(tok))
+        if tree.data == "negative":
+            span = tree_span(tree)
+            return ast.Num(-value, "-" + str(tok), span)
+        return ast.Num(value, str(tok), token_span(tok))
+
+    def d_flag_decl(self, tree, ch):
+        kind, name = str(ch[0]), self.ident(ch[1])
+        reassuring = any(isinstance(c, Token) and c.type == "REASSURING" for c in ch[2:])
+        desc = next((self.string(c) for c in ch[2:] if isinstance(c, Token) and c.type == "STRING"), None)
+        return ast.FlagDecl(kind, name, reassuring, desc, tree_span(tree))
+
+    def d_action_decl(self, tree, ch):
+        name = self.ident(ch[0])
+        default = desc = None
+        for c in ch[1:]:
+            if isinstance(c, Tree) and c.data == "default":
+                default = str(c.children[0])
+            elif isinstance(c, Token) and c.type == "STRING":
+                desc = self.string(c)
+        return ast.ActionDecl(name, default, desc, self.keyword_start(tree_span(tree), "action"))
+
+    def d_threshold_decl(self, tree, ch):
+        name = self.ident(ch[0])
+        desc = self.string(ch[1]) if len(ch) == 3 else None
+        return ast.ThresholdDecl(name, self.expr(ch[-1]), desc, self.keyword_start(tree_span(tree), "threshold"))
+
+    def d_tier_decl(self, tree, ch):
+        name = self.ident(ch[1])
+        desc = condition = None
+        requirements = []
+        for c in ch[2:]:
+            if isinstance(c, Token) and c.type == "STRING":
+                desc = self.string(c)
+            elif isinstance(c, Tree) and c.data == "require_decl":
+                requirements.append(self.d_require_decl(c, c.children))
+            else:
+                condition = self.expr(c)
+        return ast.TierDecl(name, condition, tuple(requirements), desc, tree_span(tree))
+
+    def d_rule_decl(self, tree, ch):
+        effect, action = str(ch[0]), self.ident(ch[1])
+        condition = desc = None
+        for c in ch[2:]:
+            if isinstance(c, Token) and c.type == "STRING":
+                desc = self.string(c)
+            else:
+                condition = self.expr(c)
+        return ast.RuleDecl(effect, action, condition, desc, tree_span(tree))
+
+    def d_require_decl(self, tree, ch):
+        commitments: tuple[ast.Expr, ...] = ()
+        actions = condition = desc = None
+        for c in ch:
+            if isinstance(c, Token) and c.type == "STRING":
+                desc = self.string(c)
+            elif isinstance(c, Tree) and c.data == "expr_list":
+                commitments = tuple(self.expr(e) for e in c.children)
+            elif isinstance(c, Tree) and c.data == "name_list":
+                actions = tuple(self.ident(t) for t in c.children)
+            else:
+                condition = self.expr(c)
+        return ast.RequireDecl(commitments, actions, condition, desc,
+                               self.keyword_start(tree_span(tree), "require"))
+
+    def d_assert_decl(self, tree, ch):
+        name = self.ident(ch[0])
+        desc = self.string(ch[1]) if len(ch) == 3 else None
+        return ast.AssertDecl(name, self.expr(ch[-1]), desc, self.keyword_start(tree_span(tree), "assert"))
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, tree: Tree) -> ast.Expr:
+        if not isinstance(tree, Tree):
+            raise LoweringError(f"expected an expression tree, got {tree!r}")
+        method = getattr(self, "e_" + tree.data, None)
+        if method is None:
+            raise LoweringError(f"unknown expression rule {tree.data!r}")
+        return method(tree, tree.children)
+
+    def e_number(self, tree, ch):
+        return ast.Num(parse_number(str(ch[0])), str(ch[0]), token_span(ch[0]))
+
+    def e_true(self, tree, ch):
+        return ast.BoolLit(True, token_span(ch[0]))
+
+    def e_false(self, tree, ch):
+        return ast.BoolLit(False, token_span(ch[0]))
+
+    def e_tier_ref(self, tree, ch):
+        return ast.TierRef(token_span(ch[0]))
+
+    def e_name(self, tree, ch):
+        return ast.Name(str(ch[0]), token_span(ch[0]))
+
+    def e_allowed(self, tree, ch):
+        return ast.Allowed(self.ident(ch[1]), tree_span(tree))
+
+    def e_call(self, tree, ch):
+        return ast.Call(str(ch[0]), tuple(self.expr(a) for a in ch[1:]), tree_span(tree))
+
+    def e_not_(self, tree, ch):
+        return ast.Unary("not", self.expr(ch[1]), tree_span(tree))
+
+    def e_neg(self, tree, ch):
+        operand = self.expr(ch[0])
+        return ast.Unary("-", operand, self.keyword_start(tree_span(tree), "-"))
+
+    def _binary(self, op, tree, left, right):
+        return ast.Binary(op, self.expr(left), self.expr(right), tree_span(tree))
+
+    def e_implies(self, tree, ch):
+        return self._binary("implies", tree, ch[0], ch[1])
+
+    def e_or_(self, tree, ch):
+        return self._binary("or", tree, ch[0], ch[1])
+
+    def e_and_(self, tree, ch):
+        return self._binary("and", tree, ch[0], ch[1])
+
+    def e_arith(self, tree, ch):
+        return self._binary(str(ch[1]), tree, ch[0], ch[2])
+
+    def e_compare(self, tree, ch):
+        operands = tuple(self.expr(c) for c in ch[0::2])
+        ops = tuple(str(c) for c in ch[1::2])
+        return ast.Compare(operands, ops, tree_span(tree))
+
+
+# ---------------------------------------------------------------- comments
+
+def attach_comments(source: SourceFile, decls: tuple[ast.Decl, ...]):
+    """Give each declaration (and each requirement inside a tier) its comments and blank-line flag.
+
+    A comment on the last line of an item, after it, trails that item; any other comment leads
+    the next item (comments inside a multi-line item move in front of it). Comments after the
+    last requirement of a tier stay at the end of the tier body; those after the last
+    declaration end the file.
+    """
+    import dataclasses
+
+    comments = comments_of(source.text)
+    lines = source.text.split("\n")
+    idx = 0
+
+    def is_blank(line_no: int) -> bool:
+        return 1 <= line_no <= len(lines) and not lines[line_no - 1].strip()
+
+    def take_until(line_no: int) -> list[tuple[int, int, str]]:
+        nonlocal idx
+        taken = []
+        while idx < len(comments) and comments[idx][0] < line_no:
+            taken.append(comments[idx])
+            idx += 1
+        return taken
+
+    def take_trailing(line_no: int, after_col: int) -> str | None:
+        nonlocal idx
+        if idx < len(comments) and comments[idx][0] == line_no and comments[idx][1] >= after_col:
+            idx += 1
+            return comments[idx - 1][2]
+        return None
+
+    def annotate(item, start_line: int, end_line: int, end_col: int, first_item: bool,
+                 header_line: int | None = None):
+        leading = take_until(start_line)
+        inner_end = header_line if header_line is not None else end_line
+        inner = []
+        while idx < len(comments) and comments[idx][0] < inner_end:
+            inner.append(comments[idx])
+            _advance()
+        trailing_col = end_col if header_line is None else 1
+        trailing = take_trailing(inner_end, trailing_col)
+        first_line = leading[0][0] if leading else start_line
+        blank = (not first_item) and is_blank(first_line - 1)
+        texts = tuple(c[2] for c in leading + inner)
+        return ast.Comments(texts, trailing, blank)
+
+    def _advance():
+        nonlocal idx
+        idx += 1
+
+    out = []
+    for n, decl in enumerate(decls):
+        span = decl.span
+        if isinstance(decl, ast.TierDecl):
+            brace = _open_brace_line(source, decl)
+            comments_here = annotate(decl, span.line, span.end_line, span.end_column, n == 0, header_line=brace)
+            reqs = []
+            for k, req in enumerate(decl.requirements):
+                c = annotate(req, req.span.line, req.span.end_line, req.span.end_column, k == 0)
+                reqs.append(dataclasses.replace(req, comments=c))
+            closing = take_until(span.end_line + 1)
+            decl = dataclasses.replace(decl, requirements=tuple(reqs), comments=comments_here,
+                                       closing_comments=tuple(c[2] for c in closing))
+        else:
+            c = annotate(decl, span.line, span.end_line, span.end_column, n == 0)
+            decl = dataclasses.replace(decl, comments=c)
+        out.append(decl)
+    trailing = tuple(c[2] for c in comments[idx:])
+    return tuple(out), trailing
+
+
+def _open_brace_line(source: SourceFile, decl: ast.TierDecl) -> int:
+    """The line of a tier's `{`, skipping comments between the header and the brace."""
+    text = source.text
+    pos = (decl.condition.span.end_pos if decl.condition is not None else decl.name.span.end_pos)
+    while pos < len(text):
+        ch = text[pos]
+        if ch == "#":
+            nl = text.find("\n", pos)
+            pos = len(text) if nl < 0 else nl
+            continue
+        if ch == "{":
+            return source.span_at(pos).line
+        pos += 1
+    return decl.span.line
+
+
+def lower(source: SourceFile, tree: Tree) -> tuple[ast.Module, list[Diagnostic]]:
+    lowerer = Lowerer(source)
+    module = lowerer.module(tree)
+    return module, lowerer.diagnostics

@@ -1,0 +1,221 @@
+"""Text to Lark parse tree, with syntax diagnostics; then lowered to the AST by lower.py.
+
+The Lark parser is built once per process (and cached on disk by Lark between processes).
+Syntax errors are reported for every broken declaration: after an error the declaration
+that holds it is blanked out (newlines kept, so positions stay true) and parsing resumes.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from ..diagnostics import Diagnostic, error
+from ..source import SourceFile, Span
+
+MAX_DEPTH = 200          # syntax-tree nesting bound; deeper input gets E0014, never a RecursionError
+MAX_SYNTAX_ERRORS = 25   # after this many, stop resyncing
+
+DECL_KEYWORDS = ("policy", "scale", "metric", "control", "judgement", "safeguard", "action",
+                 "threshold", "tier", "permit", "forbid", "require", "assert")
+KEYWORDS = frozenset(DECL_KEYWORDS + (
+    "version", "for", "when", "and", "or", "not", "implies", "true", "false", "allowed", "max",
+    "min", "in", "unit", "default", "deny", "reassuring"))
+
+_TOKEN_NAMES = {
+    "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "CMP_OP": "a comparison",
+    "ADD_OP": "`+` or `-`", "MUL_OP": "`*` or `/`", "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`",
+    "RSQB": "`]`", "LBRACE": "`{`", "RBRACE": "`}`", "COMMA": "`,`", "COLON": "`:`",
+    "MINUS": "`-`", "$END": "the end of the file",
+}
+
+
+def grammar_path() -> Path:
+    """The grammar inside an installed wheel (rspdsl/grammar/) or in a checkout (grammar/)."""
+    package_dir = Path(__file__).resolve().parent.parent
+    for candidate in (package_dir / "grammar" / "rsp.lark", package_dir.parent / "grammar" / "rsp.lark"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("rspdsl grammar rsp.lark not found next to the package")
+
+
+@functools.lru_cache(maxsize=1)
+def get_parser():
+    from lark import Lark
+
+    return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
+                propagate_positions=True, maybe_placeholders=False, cache=_cache_file())
+
+
+def _cache_file() -> "str | bool":
+    """Lark's serialized-parser cache, in a per-user cache dir; off when it cannot be written."""
+    import os
+    import tempfile
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    for folder in (os.path.join(base, "rspdsl"), tempfile.gettempdir()):
+        try:
+            os.makedirs(folder, exist_ok=True)
+            if os.access(folder, os.W_OK):
+                return os.path.join(folder, f"lark-rsp-{_grammar_digest()}.cache")
+        except OSError:
+            continue
+    return False
+
+
+def _grammar_digest() -> str:
+    import hashlib
+
+    from lark import __version__ as lark_version
+
+    data = grammar_path().read_bytes() + lark_version.encode()
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def describe_token(name: str) -> str:
+    if name in _TOKEN_NAMES:
+        return _TOKEN_NAMES[name]
+    if name.isupper() and name.lower() in KEYWORDS:
+        return f"`{name.lower()}`"
+    return name
+
+
+def _expected_text(expected: "set[str]") -> str:
+    names = sorted({describe_token(e) for e in expected})
+    if len(names) > 8:
+        names = names[:8] + ["…"]
+    return ", ".join(names)
+
+
+def parse_tree(source: SourceFile):
+    """Parse the text; returns (lark tree or None, syntax diagnostics)."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+    text = source.text
+    diagnostics: list[Diagnostic] = []
+    while True:
+        try:
+            tree = get_parser().parse(text)
+        except UnexpectedCharacters as exc:
+            diag = _char_error(source, text, exc.pos_in_stream)
+            pos = exc.pos_in_stream
+        except UnexpectedToken as exc:
+            pos = exc.token.start_pos if exc.token.start_pos is not None else len(text)
+            diag = _token_error(source, exc, pos)
+        except UnexpectedEOF as exc:  # pragma: no cover - LALR reports EOF as UnexpectedToken
+            pos = len(text)
+            diag = error("E0013", "unexpected end of file", source.span_at(pos))
+        else:
+            if diagnostics:
+                return None, diagnostics
+            deep = _too_deep(tree)
+            if deep is not None:
+                return None, [error("E0014", f"expression nested more than {MAX_DEPTH} levels deep", deep,
+                                    hint="split it into named thresholds")]
+            return tree, []
+        diagnostics.append(diag)
+        if len(diagnostics) >= MAX_SYNTAX_ERRORS:
+            return None, diagnostics
+        blanked = _blank_declaration(text, pos)
+        if blanked == text:
+            return None, diagnostics
+        text = blanked
+
+
+def _char_error(source: SourceFile, text: str, pos: int) -> Diagnostic:
+    char = text[pos] if pos < len(text) else ""
+    span = source.span_at(pos)
+    if char == '"':
+        return error("E0012", "unterminated string", span,
+                     hint="strings close with `\"` on the same line; write `\\\"` for a quote inside")
+    shown = repr(char)[1:-1] if (not char.isprintable() or char.isspace()) else char
+    hint = None
+    if char in "&|!=":
+        hint = "write `and`, `or`, `not`; comparisons are `== != < <= > >=`"
+    elif char == "'":
+        hint = "strings use double quotes"
+    elif char == ".":
+        hint = "numbers are written with a digit before the point, like `0.5`"
+    return error("E0010", f"unexpected character `{shown}`", span, hint=hint)
+
+
+def _token_error(source: SourceFile, exc, pos: int) -> Diagnostic:
+    token = exc.token
+    expected = set(exc.expected or ())
+    if token.type == "$END":
+        return error("E0013", "the file ends in the middle of a declaration", source.span_at(max(pos - 1, 0)),
+                     hint=f"expected {_expected_text(expected)}")
+    length = max(len(str(token)), 1)
+    span = source.span_at(pos)
+    span = Span(span.line, span.column, span.line, span.column + length, pos, pos + length)
+    value = str(token)
+    hint = f"expected {_expected_text(expected)}"
+    if token.type == "NAME" and re.fullmatch(r"[A-Za-z_]\w*-\w.*", value) and "ADD_OP" in expected:
+        hint += f"; `{value}` is one name: subtraction needs spaces (`{value.replace('-', ' - ')}`)"
+    if value in KEYWORDS and "NAME" in expected:
+        hint = f"`{value}` is a reserved word and cannot be a name"
+    return error("E0011", f"unexpected `{value}`", span, hint=hint)
+
+
+_DECL_START = re.compile(r"^[ \t]*(%s)\b(?!-)" % "|".join(DECL_KEYWORDS), re.M)
+
+
+def _blank_declaration(text: str, pos: int) -> str:
+    """Blank from the start of the declaration holding `pos` to the next declaration start.
+
+    A declaration starts at a line that begins with a declaration keyword. Blanking keeps
+    newlines, so every later position is unchanged.
+    """
+    starts = [m.start(1) for m in _DECL_START.finditer(text)]
+    begin = max([s for s in starts if s <= pos], default=0)
+    following = [s for s in starts if s > pos]
+    # `require` lines inside a tier body resume inside the body; skip to a top-level keyword then
+    end = following[0] if following else len(text)
+    if end <= begin:
+        end = len(text)
+    chunk = re.sub(r"[^\n]", " ", text[begin:end])
+    if begin == 0 and pos == 0 and not chunk.strip() and end == len(text):
+        return text
+    return text[:begin] + chunk + text[end:]
+
+
+def _too_deep(tree) -> Span | None:
+    """The span of the first node nested deeper than MAX_DEPTH, found without recursion."""
+    from lark import Tree
+
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            meta = node.meta
+            if getattr(meta, "empty", True):
+                return Span(1, 1, 1, 2)
+            return Span(meta.line, meta.column, meta.end_line, meta.end_column, meta.start_pos, meta.end_pos)
+        for child in node.children:
+            if isinstance(child, Tree):
+                stack.append((child, depth + 1))
+    return None
+
+
+def comments_of(text: str) -> list[tuple[int, int, str]]:
+    """Every `#` comment as (line, column, text without trailing spaces), skipping strings."""
+    found: list[tuple[int, int, str]] = []
+    for line_no, line in enumerate(text.split("\n"), start=1):
+        if "#" not in line:
+            continue
+        in_string = False
+        i = 0
+        while i < len(line):
+            ch = line[i]
+            if in_string:
+                if ch == "\\":
+                    i += 1
+                elif ch == '"':
+                    in_string = False
+            elif ch == '"':
+                in_string = True
+            elif ch == "#":
+                found.append((line_no, i + 1, line[i:].rstrip()))
+                break
+            i += 1
+    return found
