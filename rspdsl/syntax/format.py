@@ -1,0 +1,224 @@
+"""The canonical layout: AST -> text. `parse(format_module(m)) == m` for every well-formed AST.
+
+Layout: one declaration per line in source order, one blank line kept where the source had
+one, comments kept where the parser attached them, tier bodies indented two spaces, the
+minimal parentheses that precedence and associativity need, numbers spelled as written.
+A line longer than MAX_WIDTH moves its `when` clause (or an assertion's body) to the next
+line; the decision depends on the AST alone, so formatting is idempotent.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from . import ast
+
+MAX_WIDTH = 100
+INDENT = "  "
+
+# Binding strength of each form (higher binds tighter), following grammar/rsp.lark.
+IMPLIES, OR, AND, NOT, COMPARE, SUM, PRODUCT, UNARY, ATOM = range(1, 10)
+_BINARY_LEVEL = {"implies": IMPLIES, "or": OR, "and": AND, "+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT}
+
+
+# ---------------------------------------------------------------- numbers and strings
+
+def number_text(num: ast.Num) -> str:
+    """The spelling the user wrote, or a canonical one for a Num built without text."""
+    if num.text and _text_value(num.text) == num.value:
+        return num.text
+    return canonical_number(num.value)
+
+
+def _text_value(text: str) -> Fraction | None:
+    try:
+        return Fraction(text.replace("_", ""))
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def canonical_number(value: Fraction) -> str:
+    """Integers plain; other finite decimals exactly (`0.125`); anything else as `p / q`.
+
+    Only the first two are single literals: an AST holding 1/3 as one Num cannot be written
+    back as one number, and the formatter's callers check the round trip before writing.
+    """
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if value.denominator == 1:
+        return f"{sign}{value.numerator}"
+    decimal = _finite_decimal(value)
+    if decimal is not None:
+        return sign + decimal
+    return f"{sign}{value.numerator} / {value.denominator}"
+
+
+def _finite_decimal(value: Fraction) -> str | None:
+    den = value.denominator
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    if den != 1:
+        return None
+    places = max(twos, fives)
+    scaled = value.numerator * 10 ** places // value.denominator
+    digits = str(scaled).rjust(places + 1, "0")
+    return f"{digits[:-places]}.{digits[-places:]}"
+
+
+def string_text(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# ---------------------------------------------------------------- expressions
+
+def format_expr(expr: ast.Expr) -> str:
+    return _expr(expr)[0]
+
+
+def _wrap(expr: ast.Expr, at_least: int) -> str:
+    """The text of a sub-expression placed where the grammar wants binding strength `at_least`."""
+    text, level = _expr(expr)
+    return text if level >= at_least else f"({text})"
+
+
+def _expr(e: ast.Expr) -> tuple[str, int]:
+    """Text and binding strength. Iterative on the common left spine would be overkill: the
+    parser bounds nesting depth (E0014), so recursion here stays shallow."""
+    if isinstance(e, ast.Num):
+        text = number_text(e)
+        if e.value < 0:  # only bounds hold negative literals; in an expression `-5` is Unary
+            return text, UNARY
+        return text, (PRODUCT if "/" in text else ATOM)
+    if isinstance(e, ast.BoolLit):
+        return ("true" if e.value else "false"), ATOM
+    if isinstance(e, ast.Name):
+        return e.name, ATOM
+    if isinstance(e, ast.TierRef):
+        return "tier", ATOM
+    if isinstance(e, ast.Allowed):
+        return f"allowed({e.action.name})", ATOM
+    if isinstance(e, ast.Call):
+        return f"{e.func}({', '.join(format_expr(a) for a in e.args)})", ATOM
+    if isinstance(e, ast.Unary):
+        if e.op == "not":
+            return f"not {_wrap(e.operand, NOT)}", NOT
+        operand = _wrap(e.operand, UNARY)
+        # `- -x` rather than `--x`, which reads like a decrement
+        return ("- " if operand.startswith("-") else "-") + operand, UNARY
+    if isinstance(e, ast.Binary):
+        level = _BINARY_LEVEL[e.op]
+        if e.op == "implies":  # right-associative
+            left, right = _wrap(e.left, level + 1), _wrap(e.right, level)
+        else:                  # left-associative
+            left, right = _wrap(e.left, level), _wrap(e.right, level + 1)
+        return f"{left} {e.op} {right}", level
+    if isinstance(e, ast.Compare):
+        parts = [_wrap(e.operands[0], SUM)]
+        for op, operand in zip(e.ops, e.operands[1:]):
+            parts.append(f"{op} {_wrap(operand, SUM)}")
+        return " ".join(parts), COMPARE
+    raise TypeError(f"not an expression: {e!r}")
+
+
+# ---------------------------------------------------------------- declarations
+
+def _desc(description: str | None) -> str:
+    return f" {string_text(description)}" if description is not None else ""
+
+
+def _with_when(head: str, condition: ast.Expr | None, tail: str, indent: str) -> list[str]:
+    """`head when COND tail`, or `head` / `  when COND tail` when the one line is too long."""
+    if condition is None:
+        return [indent + head + tail]
+    when = f"when {format_expr(condition)}{tail}"
+    line = f"{indent}{head} {when}"
+    if len(line) <= MAX_WIDTH:
+        return [line]
+    return [indent + head, indent + INDENT + when]
+
+
+def _decl_lines(d: ast.Decl, indent: str = "") -> list[str]:
+    """The code lines of one declaration (no comments)."""
+    if isinstance(d, ast.PolicyDecl):
+        version = f" version {string_text(d.version)}" if d.version is not None else ""
+        return [f"{indent}policy {string_text(d.title)}{version}"]
+    if isinstance(d, ast.ScaleDecl):
+        values = ", ".join(v.name for v in d.values)
+        return [f"{indent}scale {d.name.name}{_desc(d.description)} {{ {values} }}"]
+    if isinstance(d, ast.QuantityDecl):
+        if d.scale is not None:
+            domain = f" : {d.scale.name}"
+        elif d.bounds is not None:
+            domain = f" in [{number_text(d.bounds[0])}, {number_text(d.bounds[1])}]"
+        else:
+            raise ValueError(f"{d.kind} `{d.name.name}` has neither bounds nor a scale")
+        unit = f" unit {d.unit.name}" if d.unit is not None else ""
+        reassuring = " reassuring" if d.reassuring else ""
+        return [f"{indent}{d.kind} {d.name.name}{domain}{unit}{reassuring}{_desc(d.description)}"]
+    if isinstance(d, ast.FlagDecl):
+        reassuring = " reassuring" if d.reassuring else ""
+        return [f"{indent}{d.kind} {d.name.name}{reassuring}{_desc(d.description)}"]
+    if isinstance(d, ast.ActionDecl):
+        default = f" default {d.default}" if d.default is not None else ""
+        return [f"{indent}action {d.name.name}{default}{_desc(d.description)}"]
+    if isinstance(d, ast.ThresholdDecl):
+        return _with_when(f"threshold {d.name.name}{_desc(d.description)}", d.condition, "", indent)
+    if isinstance(d, ast.RuleDecl):
+        return _with_when(f"{d.effect} {d.action.name}", d.condition, _desc(d.description), indent)
+    if isinstance(d, ast.RequireDecl):
+        head = "require " + ", ".join(format_expr(c) for c in d.commitments)
+        if d.actions is not None:
+            head += " for " + ", ".join(a.name for a in d.actions)
+        return _with_when(head, d.condition, _desc(d.description), indent)
+    if isinstance(d, ast.AssertDecl):
+        head = f"{indent}assert {d.name.name}{_desc(d.description)}:"
+        body = format_expr(d.body)
+        if len(f"{head} {body}") <= MAX_WIDTH:
+            return [f"{head} {body}"]
+        return [head, indent + INDENT + body]
+    if isinstance(d, ast.TierDecl):
+        raise TypeError("tiers are laid out by _tier_lines")
+    raise TypeError(f"not a declaration: {d!r}")
+
+
+def _item_lines(d: ast.Decl, indent: str, first: bool) -> list[str]:
+    """One declaration with its comments: blank line, leading comments, code, trailing comment."""
+    c = d.comments
+    out = [""] if (c.blank_before and not first) else []
+    out.extend(indent + text for text in c.leading)
+    if isinstance(d, ast.TierDecl):
+        code, at = _tier_lines(d, indent)  # a tier's trailing comment sits on its `{` line
+    else:
+        code = _decl_lines(d, indent)
+        at = len(code) - 1
+    if c.trailing is not None:
+        code[at] = f"{code[at]}  {c.trailing}"
+    out.extend(code)
+    return out
+
+
+def _tier_lines(t: ast.TierDecl, indent: str) -> tuple[list[str], int]:
+    """The tier's lines and the index of its `{` line."""
+    header = _with_when(f"tier {t.name.name}{_desc(t.description)}", t.condition, " {", indent)
+    if not t.requirements and not t.closing_comments:
+        header[-1] += " }"
+        return header, len(header) - 1
+    body: list[str] = []
+    for k, req in enumerate(t.requirements):
+        body.extend(_item_lines(req, indent + INDENT, first=(k == 0)))
+    body.extend(indent + INDENT + text for text in t.closing_comments)
+    return header + body + [indent + "}"], len(header) - 1
+
+
+def format_module(module: ast.Module) -> str:
+    lines: list[str] = []
+    for n, decl in enumerate(module.declarations):
+        lines.extend(_item_lines(decl, "", first=(n == 0)))
+    lines.extend(module.trailing_comments)
+    if not lines:
+        return ""
+    return "\n".join(lines) + "\n"
