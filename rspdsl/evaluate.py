@@ -1,0 +1,556 @@
+"""The concrete evaluator: the reference semantics every proof and witness is checked against.
+
+A policy is compiled once into Python source (exec'd, cached per Policy object) rather than
+walking the IR per state. Two functions are generated from the same IR:
+
+- `_full(state)`: every threshold, rule, requirement and assertion of a validated state
+  (Fractions, bools, scale indices), for `Decision`;
+- `_line(text)`: the batch path. It decodes one JSON line with numbers as Decimals (exact,
+  and as cheap as floats), validates it with inlined checks, decides with short-circuiting,
+  and writes the result line from precomputed fragments. Anything unusual (a "p/q" string,
+  a bad value) returns None and the caller falls back to `read_state` + `_full`, so both
+  paths accept the same states and print the same bytes.
+
+Numbers stay exact: comparisons between int, Decimal and Fraction are exact in Python, and
+arithmetic (+, -, k*x, min/max under arithmetic) runs on ints and Fractions only.
+"""
+from __future__ import annotations
+
+import decimal
+import json
+import math
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Callable
+
+from .semantics import ir
+from .semantics.model import Policy, Requirement, Rule
+from .state import _DECODER, MAX_EXPONENT, StateError, is_finite_decimal, number_text, read_state
+
+# Generated expressions deeper than this are hoisted into temporaries: CPython's parser and
+# compiler have nesting limits far below what a long `a + b + ...` chain can reach.
+_MAX_DEPTH = 24
+_LINE_SEPARATORS = (",", ":")
+# Arithmetic on Decimals that is exact or raises: nothing may round, overflow or underflow.
+_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
+                         traps=[decimal.InvalidOperation, decimal.Inexact, decimal.Rounded, decimal.Overflow,
+                                decimal.Underflow, decimal.Subnormal, decimal.Clamped, decimal.DivisionByZero])
+
+
+@dataclass(frozen=True)
+class Decision:
+    tier: int
+    thresholds: dict[str, bool]
+    allowed: dict[str, bool]
+    decided_by: dict[str, Rule | None]
+    active: dict[str, tuple[int, ...]]
+    met: tuple[bool, ...]
+    rules_holding: tuple[bool, ...]
+    assertions: dict[str, bool]
+    requirements: tuple[Requirement, ...] = field(default=(), repr=False, compare=False)
+
+    def unmet(self, action: str) -> tuple[Requirement, ...]:
+        """The requirements active for `action` whose commitment does not hold."""
+        return tuple(self.requirements[k] for k in self.active[action] if not self.met[k])
+
+
+# ---------------------------------------------------------------- code generation
+
+class _Gen:
+    """Turns IR into Python expressions over locals v<i> (variables), h<i> (thresholds),
+    T (tier index) and a<j> (allowed); constants live in the exec namespace as K<n>."""
+
+    def __init__(self, policy: Policy, namespace: dict[str, Any], fast: bool):
+        self.fast = fast
+        self.ns = namespace
+        self.var_index = {name: i for i, name in enumerate(policy.variables)}
+        self.thr_index = {name: i for i, name in enumerate(policy.thresholds)}
+        self.act_index = {name: i for i, name in enumerate(policy.actions)}
+        self.consts: dict[tuple[str, Any], str] = {}
+        self.needs_q: set[int] = set()   # real variables used under arithmetic (fast path converts them)
+        self.pre: list[str] = []         # hoisted temporaries for the next statement
+        self.temps = 0
+
+    def const(self, value: Fraction | int, arith: bool) -> str:
+        q = Fraction(value)
+        if q.denominator == 1:
+            return f"({q.numerator})"
+        # In the fast path a comparison operand may be a Decimal: a Decimal constant compares
+        # with it in C, exactly. Arithmetic only ever sees ints and Fractions.
+        if self.fast and not arith and is_finite_decimal(q):
+            kind, obj = "d", Decimal(number_text(q))
+        else:
+            kind, obj = "f", q
+        key = (kind, q)
+        if key not in self.consts:
+            name = f"K{len(self.ns)}"
+            self.ns[name] = obj
+            self.consts[key] = name
+        return self.consts[key]
+
+    def hoist(self, code: str) -> tuple[str, int]:
+        name = f"t{self.temps}"
+        self.temps += 1
+        self.pre.append(f"{name} = {code}")
+        return name, 1
+
+    def take_prelude(self) -> list[str]:
+        pre, self.pre = self.pre, []
+        return pre
+
+    def expr(self, e: ir.IExpr, arith: bool = False) -> str:
+        return self._expr(e, arith)[0]
+
+    def _expr(self, e: ir.IExpr, arith: bool) -> tuple[str, int]:
+        code, depth = self._node(e, arith)
+        return self.hoist(code) if depth > _MAX_DEPTH else (code, depth)
+
+    def _node(self, e: ir.IExpr, arith: bool) -> tuple[str, int]:
+        if isinstance(e, ir.Const):
+            return self.const(e.value, arith), 1
+        if isinstance(e, ir.BoolConst):
+            return ("True" if e.value else "False"), 1
+        if isinstance(e, ir.IntConst):
+            return f"({int(e.value)})", 1
+        if isinstance(e, ir.Var):
+            i = self.var_index[e.name]
+            if arith and e.sort == "real" and self.fast:
+                self.needs_q.add(i)
+                return f"q{i}", 1
+            return f"v{i}", 1
+        if isinstance(e, ir.ThresholdRef):
+            return f"h{self.thr_index[e.name]}", 1
+        if isinstance(e, ir.TierValue):
+            return "T", 1
+        if isinstance(e, ir.AllowedRef):
+            return f"a{self.act_index[e.action]}", 1
+        if isinstance(e, ir.Not):
+            code, d = self._expr(e.arg, False)
+            return f"(not {code})", d + 1
+        if isinstance(e, (ir.And, ir.Or)):
+            if not e.args:
+                return ("True" if isinstance(e, ir.And) else "False"), 1
+            parts = [self._expr(a, False) for a in e.args]
+            op = " and " if isinstance(e, ir.And) else " or "
+            return "(" + op.join(c for c, _ in parts) + ")", 1 + max(d for _, d in parts)
+        if isinstance(e, ir.Implies):
+            (lc, ld), (rc, rd) = self._expr(e.left, False), self._expr(e.right, False)
+            return f"((not {lc}) or {rc})", 2 + max(ld, rd)
+        if isinstance(e, ir.Cmp):
+            op = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "==", "!=": "!="}[e.op]
+            if self.fast and (_has_arith(e.left) or _has_arith(e.right)):
+                return self._scaled_cmp(op, e.left, e.right)
+            (lc, ld), (rc, rd) = self._expr(e.left, False), self._expr(e.right, False)
+            return f"({lc} {op} {rc})", 1 + max(ld, rd)
+        if isinstance(e, ir.Add):
+            if not e.args:
+                return "(0)", 1
+            code, depth = self._expr(e.args[0], True)
+            for arg in e.args[1:]:
+                ac, ad = self._expr(arg, True)
+                code, depth = f"({code} + {ac})", 1 + max(depth, ad)
+                if depth > _MAX_DEPTH:
+                    code, depth = self.hoist(code)
+            return code, depth
+        if isinstance(e, ir.Neg):
+            code, d = self._expr(e.arg, True)
+            return f"(-{code})", d + 1
+        if isinstance(e, ir.Mul):
+            code, d = self._expr(e.arg, True)
+            return f"({self.const(e.k, True)} * {code})", d + 1
+        if isinstance(e, ir.MinMax):
+            parts = [self._expr(a, arith) for a in e.args]
+            return f"{e.func}(" + ", ".join(c for c, _ in parts) + ")", 1 + max(d for _, d in parts)
+        raise TypeError(f"unknown IR node {type(e).__name__}")
+
+    # The fast path's arithmetic: `D*left op D*right` in Decimals under an exact context (any
+    # rounding traps and the line takes the Fraction path). D > 0 clears every coefficient's
+    # non-decimal denominator (1/3 * x), so all constants become exact Decimals or ints.
+
+    def _scaled_cmp(self, op: str, left: ir.IExpr, right: ir.IExpr) -> tuple[str, int]:
+        coefficients: list[Fraction] = []
+        _coefficients(left, Fraction(1), coefficients)
+        _coefficients(right, Fraction(1), coefficients)
+        scale = 1
+        for c in coefficients:
+            d = c.denominator
+            for p in (2, 5):
+                while d % p == 0:
+                    d //= p
+            scale = scale * d // math.gcd(scale, d)
+        (lc, ld), (rc, rd) = self._lin(left, Fraction(scale)), self._lin(right, Fraction(scale))
+        return f"({lc} {op} {rc})", 1 + max(ld, rd)
+
+    def _lin(self, e: ir.IExpr, m: Fraction) -> tuple[str, int]:
+        code, depth = self._lin_node(e, m)
+        return self.hoist(code) if depth > _MAX_DEPTH else (code, depth)
+
+    def _lin_node(self, e: ir.IExpr, m: Fraction) -> tuple[str, int]:
+        if m == 0:
+            return "(0)", 1
+        if isinstance(e, (ir.Const, ir.IntConst)):
+            return self._dec_const(m * e.value), 1
+        if isinstance(e, ir.Add):
+            if not e.args:
+                return "(0)", 1
+            code, depth = self._lin(e.args[0], m)
+            for arg in e.args[1:]:
+                ac, ad = self._lin(arg, m)
+                code, depth = f"_C.add({code}, {ac})", 1 + max(depth, ad)
+                if depth > _MAX_DEPTH:
+                    code, depth = self.hoist(code)
+            return code, depth
+        if isinstance(e, ir.Neg):
+            return self._lin(e.arg, -m)
+        if isinstance(e, ir.Mul):
+            return self._lin(e.arg, m * e.k)
+        if isinstance(e, ir.MinMax):
+            func = e.func if m > 0 else ("max" if e.func == "min" else "min")  # scaling by m < 0 flips
+            parts = [self._lin(a, m) for a in e.args]
+            return f"{func}(" + ", ".join(c for c, _ in parts) + ")", 1 + max(d for _, d in parts)
+        code, depth = self._expr(e, False)  # a variable or the tier: an int or an exact Decimal
+        if m == 1:
+            return code, depth
+        if m == -1:
+            return f"_C.minus({code})", depth + 1
+        return f"_C.multiply({self._dec_const(m)}, {code})", depth + 1
+
+    def _dec_const(self, q: Fraction) -> str:
+        if q.denominator == 1:
+            return f"({q.numerator})"
+        key = ("d", q)
+        if key not in self.consts:
+            name = f"K{len(self.ns)}"
+            self.ns[name] = Decimal(number_text(q))  # finite decimal: guaranteed by the scale
+            self.consts[key] = name
+        return self.consts[key]
+
+
+def _has_arith(e: ir.IExpr) -> bool:
+    return any(isinstance(n, (ir.Add, ir.Neg, ir.Mul)) for n in ir.walk(e))
+
+
+def _coefficients(e: ir.IExpr, m: Fraction, out: list[Fraction]) -> None:
+    """Every multiplier a leaf of a linear expression ends up with (constants: their value)."""
+    if isinstance(e, (ir.Const, ir.IntConst)):
+        out.append(m * e.value)
+    elif isinstance(e, ir.Add):
+        for a in e.args:
+            _coefficients(a, m, out)
+    elif isinstance(e, ir.Neg):
+        _coefficients(e.arg, -m, out)
+    elif isinstance(e, ir.Mul):
+        _coefficients(e.arg, m * e.k, out)
+    elif isinstance(e, ir.MinMax):
+        for a in e.args:
+            _coefficients(a, m, out)
+    else:
+        out.append(m)
+
+
+def _tuple(items: list[str]) -> str:
+    if len(items) == 1:
+        return f"({items[0]},)"
+    return "(" + ", ".join(items) + ")"
+
+
+def _emit(lines: list[str], gen: _Gen, statement: list[str] | str, indent: str = "    ") -> None:
+    """Append a statement, preceded by whatever its expressions hoisted."""
+    for pre in gen.take_prelude():
+        lines.append(indent + pre)
+    for line in ([statement] if isinstance(statement, str) else statement):
+        lines.append(indent + line)
+
+
+def _tier_chain(policy: Policy, gen: _Gen) -> list[str]:
+    """Highest tier first, so the first holding condition is the last declared one that holds."""
+    conds = [(t.index, gen.expr(t.condition)) for t in reversed(policy.tiers) if t.condition is not None]
+    base = policy.tiers[0].index if policy.tiers else 0
+    if not conds:
+        return [f"T = {base}"]
+    out = []
+    for n, (index, cond) in enumerate(conds):
+        out.append(f"{'if' if n == 0 else 'elif'} {cond}:")
+        out.append(f"    T = {index}")
+    out += ["else:", f"    T = {base}"]
+    return out
+
+
+def _active_code(req: Requirement, gen: _Gen) -> str:
+    parts = []
+    if req.tier is not None:
+        parts.append(f"(T >= {int(req.tier)})")
+    if req.condition is not None:
+        parts.append(gen.expr(req.condition))
+    return "(" + " and ".join(parts) + ")" if parts else "True"
+
+
+def _action_chain(policy: Policy, j: int, action: str, holds: Callable[[int, Rule], str],
+                  on_rule: Callable[[bool, int], str], default: str) -> list[str]:
+    """allowed = no forbid holds and (default permit or some permit holds); decided_by as documented."""
+    rules = [(k, r) for k, r in enumerate(policy.rules) if r.action == action]
+    ordered = [(k, r) for k, r in rules if r.effect == "forbid"] + [(k, r) for k, r in rules if r.effect == "permit"]
+    out = []
+    for n, (k, rule) in enumerate(ordered):
+        out.append(f"{'if' if n == 0 else 'elif'} {holds(k, rule)}:")
+        out.append(f"    {on_rule(rule.effect == 'permit', k)}")
+    if ordered:
+        out.append("else:")
+        out.append(f"    {default}")
+    else:
+        out.append(default)
+    return out
+
+
+def _generate_full(policy: Policy, ns: dict[str, Any]) -> str:
+    gen = _Gen(policy, ns, fast=False)
+    lines = ["def _full(s):"]
+    for i, name in enumerate(policy.variables):
+        lines.append(f"    v{i} = s[{name!r}]")
+    for i, thr in enumerate(policy.thresholds.values()):
+        _emit(lines, gen, f"h{i} = {gen.expr(thr.condition)}")
+    chain = _tier_chain(policy, gen)
+    _emit(lines, gen, chain)
+    for k, rule in enumerate(policy.rules):
+        _emit(lines, gen, f"r{k} = {gen.expr(rule.condition)}")
+    for j, action in enumerate(policy.actions.values()):
+        default = f"a{j} = {action.default_permit}; d{j} = -1"
+        _emit(lines, gen, _action_chain(policy, j, action.name, lambda k, r: f"r{k}",
+                                        lambda permit, k, j=j: f"a{j} = {permit}; d{j} = {k}", default))
+    for k, req in enumerate(policy.requirements):
+        _emit(lines, gen, f"c{k} = {_active_code(req, gen)}")
+        _emit(lines, gen, f"m{k} = {gen.expr(req.commitment)}")
+    for k, assertion in enumerate(policy.assertions):
+        _emit(lines, gen, f"x{k} = {gen.expr(assertion.body)}")
+    n_thr, n_act = len(policy.thresholds), len(policy.actions)
+    n_rule, n_req, n_ass = len(policy.rules), len(policy.requirements), len(policy.assertions)
+    result = [_tuple([f"h{i}" for i in range(n_thr)]), "T", _tuple([f"r{k}" for k in range(n_rule)]),
+              _tuple([f"a{j}" for j in range(n_act)]), _tuple([f"d{j}" for j in range(n_act)]),
+              _tuple([f"c{k}" for k in range(n_req)]), _tuple([f"m{k}" for k in range(n_req)]),
+              _tuple([f"x{k}" for k in range(n_ass)])]
+    lines.append(f"    return {_tuple(result)}")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- the batch line
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=_LINE_SEPARATORS)
+
+
+def _bound_const(ns: dict[str, Any], value: Fraction | int) -> str:
+    q = Fraction(value)
+    obj: Any = q.numerator if q.denominator == 1 else (Decimal(number_text(q)) if is_finite_decimal(q) else q)
+    name = f"K{len(ns)}"
+    ns[name] = obj
+    return name
+
+
+def _validation(policy: Policy, ns: dict[str, Any]) -> list[str]:
+    """Inlined checks accepting exactly what read_state accepts in the common forms; anything
+    else (strings for reals, NaN, duplicates, ...) returns None and takes the slow path."""
+    out = ["    try:", "        o = _decode(text)", "    except Exception:", "        return None",
+           f"    if o.__class__ is not dict or len(o) != {len(policy.variables)}:", "        return None"]
+    if policy.variables:
+        out.append("    try:")
+        out += [f"        v{i} = o[{name!r}]" for i, name in enumerate(policy.variables)]
+        out += ["    except KeyError:", "        return None"]
+    for i, var in enumerate(policy.variables.values()):
+        v = f"v{i}"
+        if var.sort == "bool":
+            out += [f"    if {v}.__class__ is not bool:", "        return None"]
+        elif var.sort == "int":
+            values = policy.scales[var.scale].values if var.scale in policy.scales else ()
+            table = {name: idx for idx, name in enumerate(values)
+                     if (var.lo is None or idx >= var.lo) and (var.hi is None or idx <= var.hi)}
+            name = f"K{len(ns)}"
+            ns[name] = table
+            out += [f"    {v} = {name}.get({v}) if {v}.__class__ is str else None",
+                    f"    if {v} is None:", "        return None"]
+        else:
+            bounds = []
+            if var.lo is not None:
+                bounds.append(f"{_bound_const(ns, var.lo)} <= {v}")
+            if var.hi is not None:
+                bounds.append(f"{v} <= {_bound_const(ns, var.hi)}")
+            in_bounds = " and ".join(bounds) or "True"
+            out += [f"    c = {v}.__class__",
+                    "    if c is int:",
+                    f"        if not ({in_bounds}):", "            return None",
+                    "    elif c is Decimal:",
+                    f"        if not ({in_bounds}) or ({v} and not ({-MAX_EXPONENT} <= {v}.adjusted() <= {MAX_EXPONENT})):",
+                    "            return None",
+                    "    else:", "        return None"]
+    return out
+
+
+def _generate_line(policy: Policy, ns: dict[str, Any]) -> str:
+    gen = _Gen(policy, ns, fast=True)
+
+    def frag(value: Any) -> str:
+        name = f"K{len(ns)}"
+        ns[name] = value
+        return name
+
+    body: list[str] = []
+    for i, thr in enumerate(policy.thresholds.values()):
+        _emit(body, gen, f"h{i} = {gen.expr(thr.condition)}")
+    _emit(body, gen, _tier_chain(policy, gen))
+    pieces = [frag(tuple('{"tier":' + json.dumps(t.name) + ',"thresholds":{' for t in policy.tiers))
+              + "[T]"]
+    for i, name in enumerate(policy.thresholds):
+        key = ("," if i else "") + json.dumps(name) + ":"
+        pieces.append(f"{frag((key + 'false', key + 'true'))}[h{i}]")
+    pieces.append(frag('},"actions":{'))
+    # Requirement k is unmet-if-listed when active and its commitment fails (evaluated lazily).
+    listed: dict[str, list[int]] = {a: [] for a in policy.actions}
+    for k, req in enumerate(policy.requirements):
+        for a in req.actions:
+            if a in listed:
+                listed[a].append(k)
+    used = sorted({k for ks in listed.values() for k in ks})
+    for k in used:
+        req = policy.requirements[k]
+        active = _active_code(req, gen)
+        _emit(body, gen, f"u{k} = {active} and not {gen.expr(req.commitment)}")
+    for j, action in enumerate(policy.actions.values()):
+        head = ("," if j else "") + json.dumps(action.name) + ':{"allowed":'
+
+        def decided(permit: bool, k: int, j: int = j, head: str = head) -> str:
+            rule = policy.rules[k]
+            text = head + ("true" if permit else "false") + ',"decided_by":' + _dumps(_rule_json(rule)) + ',"unmet":['
+            return f"a{j} = {permit}; p{j} = {frag(text)}"
+
+        none_text = head + ("true" if action.default_permit else "false") + ',"decided_by":null,"unmet":['
+        default = f"a{j} = {action.default_permit}; p{j} = {frag(none_text)}"
+        _emit(body, gen, _action_chain(policy, j, action.name, lambda k, r: gen.expr(r.condition),
+                                       decided, default))
+        pieces.append(f"p{j}")
+        ks = listed[action.name]
+        if ks:
+            body.append(f"    L{j} = []")
+            for k in ks:
+                body.append(f"    if u{k}: L{j}.append({frag(_dumps(_requirement_json(policy.requirements[k])))})")
+            pieces.append(f'",".join(L{j})')
+        pieces.append(frag("]}"))
+    pieces.append(frag('},"assertions":{'))
+    for k, assertion in enumerate(policy.assertions):
+        _emit(body, gen, f"x{k} = {gen.expr(assertion.body)}")
+        key = ("," if k else "") + json.dumps(assertion.name) + ":"
+        pieces.append(f"{frag((key + 'false', key + 'true'))}[x{k}]")
+    pieces.append(frag("}}"))
+
+    lines = ["def _line(text):"] + _validation(policy, ns)
+    for i in sorted(gen.needs_q):
+        lines.append(f"    q{i} = v{i} if v{i}.__class__ is int else Fraction(v{i})")
+    lines += body
+    lines.append(f"    return ''.join({_tuple(pieces)})")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- the evaluator
+
+class Evaluator:
+    """A policy compiled to Python. Build with compile_policy(policy) (cached)."""
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        ns: dict[str, Any] = {"Fraction": Fraction, "Decimal": Decimal, "_decode": _DECODER.decode,
+                              "_C": _EXACT}
+        self.source_code = _generate_full(policy, ns) + "\n" + _generate_line(policy, ns)
+        code = compile(self.source_code, f"<rspdsl evaluator for {policy.source.path}>", "exec")
+        exec(code, ns)
+        self._full = ns["_full"]
+        self._line = ns["_line"]
+        self._names = tuple(policy.variables)
+        self._thresholds = tuple(policy.thresholds)
+        self._actions = tuple(policy.actions)
+        self._listed = tuple(tuple(k for k, r in enumerate(policy.requirements) if a in r.actions)
+                             for a in self._actions)
+        self._assertions = tuple(a.name for a in policy.assertions)
+
+    def decide(self, state: dict[str, Any]) -> Decision:
+        """Decide a validated state (as read_state returns it: Fractions, bools, scale indices)."""
+        try:
+            thr, tier, rules, allowed, decided, active, met, asserts = self._full(state)
+        except KeyError as exc:
+            name = exc.args[0] if exc.args else None
+            raise StateError(f"missing value for `{name}`", name) from None
+        p = self.policy
+        return Decision(
+            tier=tier,
+            thresholds=dict(zip(self._thresholds, thr)),
+            allowed=dict(zip(self._actions, allowed)),
+            decided_by={a: (p.rules[d] if d >= 0 else None) for a, d in zip(self._actions, decided)},
+            active={a: tuple(k for k in ks if active[k]) for a, ks in zip(self._actions, self._listed)},
+            met=met,
+            rules_holding=rules,
+            assertions=dict(zip(self._assertions, asserts)),
+            requirements=p.requirements,
+        )
+
+    def decide_json(self, obj_or_text: Any, origin: str = "state") -> Decision:
+        """Read (and validate) a state in the STATE.json form, then decide it."""
+        return self.decide(read_state(self.policy, obj_or_text, origin))
+
+    def decide_line(self, json_line: str, origin: str = "state") -> str:
+        """One JSON state in, one compact JSON result out (no newline). Raises StateError."""
+        try:
+            out = self._line(json_line)
+        except ArithmeticError:  # the exact Decimal context refused to round: decide with Fractions
+            out = None
+        if out is None:  # unusual or bad: the reference path decides, or names the culprit
+            out = _dumps(decision_to_json(self.policy, self.decide(read_state(self.policy, json_line, origin))))
+        return out
+
+
+_CACHE: "OrderedDict[int, tuple[Policy, Evaluator]]" = OrderedDict()
+_CACHE_SIZE = 64
+
+
+def compile_policy(policy: Policy) -> Evaluator:
+    """The evaluator for `policy`, compiled once per Policy object."""
+    entry = _CACHE.get(id(policy))
+    if entry is not None and entry[0] is policy:
+        _CACHE.move_to_end(id(policy))
+        return entry[1]
+    evaluator = Evaluator(policy)
+    _CACHE[id(policy)] = (policy, evaluator)  # holding the policy keeps its id from being reused
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return evaluator
+
+
+def evaluate(policy: Policy, state: dict[str, Any]) -> Decision:
+    """Decide a validated state (see Evaluator.decide)."""
+    return compile_policy(policy).decide(state)
+
+
+# ---------------------------------------------------------------- JSON form
+
+def _rule_json(rule: Rule) -> dict[str, Any]:
+    return {"line": rule.span.line, "column": rule.span.column, "effect": rule.effect}
+
+
+def _requirement_json(req: Requirement) -> dict[str, Any]:
+    return {"line": req.span.line, "column": req.span.column, "text": req.text}
+
+
+def decision_to_json(policy: Policy, decision: Decision) -> dict[str, Any]:
+    """The `eval --format json` shape of the contract, plus "effect" in decided_by and "assertions"."""
+    actions = {}
+    for name in policy.actions:
+        rule = decision.decided_by[name]
+        actions[name] = {
+            "allowed": decision.allowed[name],
+            "decided_by": _rule_json(rule) if rule is not None else None,
+            "unmet": [_requirement_json(r) for r in decision.unmet(name)],
+        }
+    return {
+        "tier": policy.tiers[decision.tier].name,
+        "thresholds": dict(decision.thresholds),
+        "actions": actions,
+        "assertions": dict(decision.assertions),
+    }
