@@ -1,0 +1,483 @@
+"""Policy -> Z3: one copy of the state as Z3 variables, and every notion of the semantics as a term.
+
+`encode_state(policy, prefix)` gives a StateEncoding: variables (Real with its bounds, Bool, Int with
+its bounds for scale indices), thresholds, the tier (an Int term: the last tier whose condition holds,
+else 0), rules holding, allowed(A), requirement activity and satisfaction, and assertions. Several
+copies can live side by side (prefixes keep them apart), and copies can share variables by name
+(`shared=`), which is how the monotonic check keeps the responses equal and how `rspdsl diff` puts two
+policies over one state. A SymbolTable maps every Z3 constant back to its source variable and span.
+
+z3 is imported inside functions so that importing this module (and the CLI) stays cheap.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Mapping
+
+from ..semantics import ir
+from ..semantics.model import Policy, Variable
+
+if TYPE_CHECKING:  # pragma: no cover
+    import z3
+
+__all__ = [
+    "Symbol", "SymbolTable", "StateEncoding", "EncodingError", "encode_state", "encode_pair",
+    "order_constraints", "state_from_model", "z3_value", "fraction_of",
+]
+
+
+class EncodingError(Exception):
+    """The IR has a shape the encoder does not know (a bug upstream, never a user error)."""
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """One Z3 constant: which copy of the state (prefix) and which policy variable it stands for."""
+
+    smt_name: str
+    name: str
+    prefix: str
+    variable: Variable
+
+    @property
+    def span(self):
+        return self.variable.span
+
+
+class SymbolTable:
+    """Z3 constant name -> Symbol. Shared constants are registered once, under their first copy."""
+
+    def __init__(self) -> None:
+        self._by_smt: dict[str, Symbol] = {}
+
+    def add(self, symbol: Symbol) -> None:
+        self._by_smt.setdefault(symbol.smt_name, symbol)
+
+    def lookup(self, smt_name: str) -> Symbol | None:
+        return self._by_smt.get(smt_name)
+
+    def __iter__(self):
+        return iter(self._by_smt.values())
+
+    def __len__(self) -> int:
+        return len(self._by_smt)
+
+
+@dataclass(frozen=True, eq=False)
+class StateEncoding:
+    """One copy of the state and the policy's meaning over it, as Z3 terms."""
+
+    policy: Policy
+    prefix: str
+    vars: dict[str, Any]                 # variable name -> Z3 constant
+    bounds: tuple[Any, ...]              # every variable within its declared bounds
+    thresholds: dict[str, Any]           # name -> BoolRef
+    tier_conditions: tuple[Any, ...]     # per tier: its `when` (index 0: true)
+    tier: Any                            # Int term: last tier whose condition holds, else 0
+    rule_holds: tuple[Any, ...]          # per rule (by index): its condition
+    allowed: dict[str, Any]              # action -> BoolRef
+    req_active: tuple[Any, ...]          # per requirement: tier >= r.tier and r.condition
+    met: tuple[Any, ...]                 # per requirement: its commitment
+    assertions: dict[str, Any]           # name -> BoolRef (the body)
+    _tier_ge: tuple[Any, ...] = field(default=(), repr=False)
+
+    def tier_ge(self, k: int):
+        """tier >= k, as a disjunction of tier conditions (cheaper for solvers than the ite term)."""
+        import z3
+        if k <= 0:
+            return z3.BoolVal(True)
+        if k >= len(self._tier_ge):
+            return z3.BoolVal(False)
+        return self._tier_ge[k]
+
+    def tier_eq(self, k: int):
+        import z3
+        return z3.And(self.tier_ge(k), z3.Not(self.tier_ge(k + 1)))
+
+    def active(self, action: str, index: int):
+        """Requirement `index` is active for `action` (false when it does not bind that action)."""
+        import z3
+        req = self.policy.requirements[index]
+        return self.req_active[index] if action in req.actions else z3.BoolVal(False)
+
+    def bounds_of(self, names) -> list:
+        """The bound constraints of the named variables only."""
+        out = []
+        for name in names:
+            out.extend(_bounds(self.policy.variables[name], self.vars[name]))
+        return out
+
+    def read(self, model) -> dict[str, Fraction | bool | int]:
+        """This copy's state from a Z3 model (exact values; unconstrained variables get an in-bounds value)."""
+        return state_from_model(self.policy, self.vars, model)
+
+
+# --------------------------------------------------------------------------- variables
+
+def fraction_of(value) -> Fraction:
+    """An exact Fraction from a Z3 rational or integer numeral."""
+    import z3
+    if z3.is_int_value(value):
+        return Fraction(value.as_long())
+    if z3.is_rational_value(value):
+        return Fraction(value.numerator_as_long(), value.denominator_as_long())
+    raise EncodingError(f"not a rational numeral: {value}")
+
+
+def z3_value(variable: Variable, value):
+    """A Python state value as a Z3 numeral or boolean of the variable's sort."""
+    import z3
+    if variable.sort == "bool":
+        return z3.BoolVal(bool(value))
+    if variable.sort == "int":
+        return z3.IntVal(int(value))
+    value = Fraction(value)
+    return z3.RealVal(f"{value.numerator}/{value.denominator}")
+
+
+def _declare(variable: Variable, smt_name: str):
+    import z3
+    if variable.sort == "real":
+        return z3.Real(smt_name)
+    if variable.sort == "bool":
+        return z3.Bool(smt_name)
+    if variable.sort == "int":
+        return z3.Int(smt_name)
+    raise EncodingError(f"unknown sort {variable.sort!r} for {variable.name}")
+
+
+def _bounds(variable: Variable, const) -> list:
+    out = []
+    if variable.sort in ("real", "int"):
+        if variable.lo is not None:
+            out.append(const >= _num(variable.lo, variable.sort))
+        if variable.hi is not None:
+            out.append(const <= _num(variable.hi, variable.sort))
+    return out
+
+
+def _num(value, sort: str):
+    import z3
+    value = Fraction(value)
+    if sort == "int" and value.denominator == 1:
+        return z3.IntVal(value.numerator)
+    return z3.RealVal(f"{value.numerator}/{value.denominator}")
+
+
+def _in_bounds(variable: Variable, value) -> bool:
+    if variable.sort == "bool":
+        return True
+    return ((variable.lo is None or value >= variable.lo)
+            and (variable.hi is None or value <= variable.hi))
+
+
+def _default_value(variable: Variable):
+    if variable.sort == "bool":
+        return False
+    lo, hi = variable.lo, variable.hi
+    if lo is not None and hi is not None and lo <= 0 <= hi:
+        return Fraction(0) if variable.sort == "real" else 0
+    if lo is not None:
+        return Fraction(lo) if variable.sort == "real" else int(lo)
+    if hi is not None:
+        return Fraction(hi) if variable.sort == "real" else int(hi)
+    return Fraction(0) if variable.sort == "real" else 0
+
+
+def state_from_model(policy: Policy, consts: Mapping[str, Any], model) -> dict[str, Fraction | bool | int]:
+    """Read a state (exact values) for every policy variable from a model.
+
+    A constant the model leaves open gets a value within its bounds (0 when allowed).
+    """
+    import z3
+    state: dict[str, Fraction | bool | int] = {}
+    for name, variable in policy.variables.items():
+        const = consts[name]
+        if model.get_interp(const.decl()) is None:
+            state[name] = _default_value(variable)
+            continue
+        value = model.eval(const, model_completion=True)
+        if variable.sort == "bool":
+            state[name] = z3.is_true(value)
+        elif variable.sort == "int":
+            state[name] = int(fraction_of(value))
+        else:
+            state[name] = fraction_of(value)
+        if not _in_bounds(variable, state[name]):
+            raise EncodingError(f"model puts {name} = {state[name]} outside its bounds")
+    return state
+
+
+# --------------------------------------------------------------------------- expressions
+
+class _Translator:
+    """IR -> Z3, iteratively (deep expressions must not hit Python's recursion limit)."""
+
+    def __init__(self, enc: "_Builder") -> None:
+        self.enc = enc
+
+    def __call__(self, root: ir.IExpr):
+        memo: dict[int, Any] = {}
+        stack: list[tuple[ir.IExpr, bool]] = [(root, False)]
+        while stack:
+            node, ready = stack.pop()
+            if id(node) in memo:
+                continue
+            kids = ir.children(node)
+            if ready or not kids:
+                memo[id(node)] = self._node(node, [memo[id(k)] for k in kids])
+            else:
+                stack.append((node, True))
+                stack.extend((k, False) for k in reversed(kids) if id(k) not in memo)
+        return memo[id(root)]
+
+    def _node(self, node: ir.IExpr, args: list):
+        import z3
+        enc = self.enc
+        if isinstance(node, ir.Const):
+            return _num(node.value, "real")
+        if isinstance(node, ir.IntConst):
+            return z3.IntVal(node.value)
+        if isinstance(node, ir.BoolConst):
+            return z3.BoolVal(node.value)
+        if isinstance(node, ir.Var):
+            try:
+                return enc.vars[node.name]
+            except KeyError:
+                raise EncodingError(f"unknown variable {node.name!r}") from None
+        if isinstance(node, ir.ThresholdRef):
+            try:
+                return enc.thresholds[node.name]
+            except KeyError:
+                raise EncodingError(f"threshold {node.name!r} used before it is defined") from None
+        if isinstance(node, ir.TierValue):
+            return enc.tier
+        if isinstance(node, ir.AllowedRef):
+            if enc.allowed is None or node.action not in enc.allowed:
+                raise EncodingError(f"allowed({node.action}) outside an assertion")
+            return enc.allowed[node.action]
+        if isinstance(node, ir.Not):
+            return z3.Not(args[0])
+        if isinstance(node, ir.And):
+            return z3.And(*args) if args else z3.BoolVal(True)
+        if isinstance(node, ir.Or):
+            return z3.Or(*args) if args else z3.BoolVal(False)
+        if isinstance(node, ir.Implies):
+            return z3.Implies(args[0], args[1])
+        if isinstance(node, ir.Cmp):
+            tier_cmp = self._tier_cmp(node)
+            if tier_cmp is not None:
+                return tier_cmp
+            return _compare(node.op, *_unify(args[0], args[1]))
+        if isinstance(node, ir.Add):
+            terms = _unify_all(args)
+            return terms[0] if len(terms) == 1 else z3.Sum(*terms)
+        if isinstance(node, ir.Neg):
+            return -args[0]
+        if isinstance(node, ir.Mul):
+            k = Fraction(node.k)
+            arg = args[0]
+            if z3.is_int(arg) and k.denominator != 1:
+                arg = z3.ToReal(arg)
+            return _num(k, "int" if z3.is_int(arg) else "real") * arg
+        if isinstance(node, ir.MinMax):
+            terms = _unify_all(args)
+            out = terms[0]
+            for t in terms[1:]:
+                out = z3.If(t < out, t, out) if node.func == "min" else z3.If(t > out, t, out)
+            return out
+        raise EncodingError(f"unknown IR node {type(node).__name__}")
+
+    def _tier_cmp(self, node: ir.Cmp):
+        """`tier OP k` with a constant k, as tier-condition disjunctions."""
+        import z3
+        op, left, right = node.op, node.left, node.right
+        if isinstance(left, ir.IntConst) and isinstance(right, ir.TierValue):
+            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+            left, right = right, left
+        if not (isinstance(left, ir.TierValue) and isinstance(right, ir.IntConst)):
+            return None
+        ge, k = self.enc.tier_ge, right.value
+        if op == ">=":
+            return ge(k)
+        if op == ">":
+            return ge(k + 1)
+        if op == "<":
+            return z3.Not(ge(k))
+        if op == "<=":
+            return z3.Not(ge(k + 1))
+        eq = z3.And(ge(k), z3.Not(ge(k + 1)))
+        if op == "==":
+            return eq
+        if op == "!=":
+            return z3.Not(eq)
+        raise EncodingError(f"unknown comparison {op!r}")
+
+
+def _unify(a, b):
+    import z3
+    if z3.is_arith(a) and z3.is_arith(b) and z3.is_int(a) != z3.is_int(b):
+        return (z3.ToReal(a) if z3.is_int(a) else a), (z3.ToReal(b) if z3.is_int(b) else b)
+    return a, b
+
+
+def _unify_all(args: list) -> list:
+    import z3
+    if any(z3.is_real(a) for a in args):
+        return [z3.ToReal(a) if z3.is_int(a) else a for a in args]
+    return list(args)
+
+
+def _compare(op: str, a, b):
+    if op == "<":
+        return a < b
+    if op == "<=":
+        return a <= b
+    if op == ">":
+        return a > b
+    if op == ">=":
+        return a >= b
+    if op == "==":
+        return a == b
+    if op == "!=":
+        return a != b
+    raise EncodingError(f"unknown comparison {op!r}")
+
+
+# --------------------------------------------------------------------------- the encoding
+
+class _Builder:
+    """Mutable scaffolding while a StateEncoding is being built (terms refer to earlier terms)."""
+
+    def __init__(self, vars: dict[str, Any]) -> None:
+        self.vars = vars
+        self.thresholds: dict[str, Any] = {}
+        self.allowed: dict[str, Any] | None = None
+        self._ge: tuple[Any, ...] = ()
+        self.tier = None
+
+    def tier_ge(self, k: int):
+        import z3
+        if k <= 0:
+            return z3.BoolVal(True)
+        if k >= len(self._ge):
+            return z3.BoolVal(False)
+        return self._ge[k]
+
+
+def encode_state(policy: Policy, prefix: str = "", *, shared: Mapping[str, Any] | None = None,
+                 symbols: SymbolTable | None = None) -> StateEncoding:
+    """Encode one copy of the state of `policy`; its Z3 constants are named prefix + variable name.
+
+    `shared` maps variable names to existing Z3 constants to reuse (same sort required): two
+    encodings sharing a constant talk about the same value. Two encodings with the same prefix share
+    constants anyway, since Z3 identifies constants by name and sort. `symbols` collects the
+    constants' provenance.
+    """
+    import z3
+
+    shared = shared or {}
+    consts: dict[str, Any] = {}
+    bounds: list = []
+    for name, variable in policy.variables.items():
+        if name in shared:
+            const = shared[name]
+            expected = _declare(variable, "_").sort()
+            if const.sort() != expected:
+                raise EncodingError(f"cannot share {name}: sort {const.sort()} is not {expected}")
+        else:
+            const = _declare(variable, prefix + name)
+        consts[name] = const
+        bounds.extend(_bounds(variable, const))
+        if symbols is not None:
+            symbols.add(Symbol(str(const), name, prefix if name not in shared else "", variable))
+
+    b = _Builder(consts)
+    tr = _Translator(b)
+    for name, th in policy.thresholds.items():
+        b.thresholds[name] = tr(th.condition)
+
+    tier_conditions = [z3.BoolVal(True)]
+    for t in policy.tiers[1:]:
+        tier_conditions.append(tr(t.condition) if t.condition is not None else z3.BoolVal(False))
+    n = len(policy.tiers)
+    # tier >= k  <=>  some tier at or above k holds (the tier is the last one that holds)
+    ge: list = [z3.BoolVal(True)] * max(n, 1)
+    for k in range(n - 1, 0, -1):
+        ge[k] = tier_conditions[k] if k == n - 1 else z3.Or(tier_conditions[k], ge[k + 1])
+    b._ge = tuple(ge) if n else (z3.BoolVal(True),)
+    tier = z3.IntVal(0)
+    for k in range(1, n):
+        tier = z3.If(tier_conditions[k], z3.IntVal(k), tier)
+    b.tier = tier
+
+    rule_holds = tuple(tr(r.condition) for r in policy.rules)
+    allowed: dict[str, Any] = {}
+    for name, action in policy.actions.items():
+        permits = [rule_holds[i] for i, r in enumerate(policy.rules)
+                   if r.action == name and r.effect == "permit"]
+        forbids = [rule_holds[i] for i, r in enumerate(policy.rules)
+                   if r.action == name and r.effect == "forbid"]
+        permitted = z3.BoolVal(True) if action.default_permit else _or(permits)
+        allowed[name] = z3.And(permitted, z3.Not(_or(forbids))) if forbids else permitted
+
+    req_active = []
+    met = []
+    for r in policy.requirements:
+        parts = []
+        if r.tier is not None and r.tier > 0:
+            parts.append(b.tier_ge(r.tier))
+        if r.condition is not None:
+            parts.append(tr(r.condition))
+        req_active.append(_and(parts))
+        met.append(tr(r.commitment))
+
+    b.allowed = allowed
+    assertions = {a.name: tr(a.body) for a in policy.assertions}
+    return StateEncoding(
+        policy=policy, prefix=prefix, vars=consts, bounds=tuple(bounds), thresholds=dict(b.thresholds),
+        tier_conditions=tuple(tier_conditions), tier=tier, rule_holds=rule_holds, allowed=allowed,
+        req_active=tuple(req_active), met=tuple(met), assertions=assertions, _tier_ge=b._ge)
+
+
+def _or(terms: list):
+    import z3
+    if not terms:
+        return z3.BoolVal(False)
+    return terms[0] if len(terms) == 1 else z3.Or(*terms)
+
+
+def _and(terms: list):
+    import z3
+    if not terms:
+        return z3.BoolVal(True)
+    return terms[0] if len(terms) == 1 else z3.And(*terms)
+
+
+# --------------------------------------------------------------------------- two copies
+
+def order_constraints(policy: Policy, lower: StateEncoding, higher: StateEncoding) -> list:
+    """lower <= higher: inputs rise (metrics <=, judgements false -> true; reversed when reassuring).
+
+    Responses are not constrained here: encode_pair shares them, so they are the same.
+    """
+    import z3
+    out = []
+    for v in policy.inputs:
+        lo, hi = lower.vars[v.name], higher.vars[v.name]
+        if v.reassuring:
+            lo, hi = hi, lo
+        out.append(z3.Implies(lo, hi) if v.sort == "bool" else lo <= hi)
+    return out
+
+
+def encode_pair(policy: Policy, symbols: SymbolTable | None = None,
+                prefixes: tuple[str, str] = ("lower.", "higher.")) -> tuple[StateEncoding, StateEncoding]:
+    """Two copies of the state with the same responses: inputs are prefixed, responses shared
+    (and unprefixed, so an exported formula reads `lower.x <= higher.x` over one `asl3_security`)."""
+    # the responses are one set of constants, unprefixed, that both copies use
+    responses = {v.name: _declare(v, v.name) for v in policy.responses}
+    lower = encode_state(policy, prefixes[0], shared=responses, symbols=symbols)
+    higher = encode_state(policy, prefixes[1], shared=responses, symbols=symbols)
+    return lower, higher

@@ -1,0 +1,425 @@
+"""Verification obligations as data: what to prove, about what, where, and how to confirm a witness.
+
+Each Obligation says which property and subject it checks, its severity, a formula and the way
+the prover must read it (see `kind`), the source locations, how the concrete evaluator confirms a
+witness, and how to phrase the result. Nothing here calls a solver.
+
+Kinds (every formula is over the Z3 constants of one or two StateEncodings):
+- "find": VIOLATED iff `formula` is satisfiable within `context` (bounds, and for two copies
+  their order). A model is the witness.
+- "exists_forall" (consistency): VIOLATED iff some inputs (within bounds) make `formula` hold for
+  every value of the `universals` (the responses) within `universal_context`.
+- "reach": VIOLATED iff some target in `targets` is unsatisfiable within `context`; targets are
+  checked in order and a satisfiable target's model is a state reaching it.
+`smt_formula()` turns any of them into one formula whose satisfiability means VIOLATED (quantified
+where needed), which is what the SMT-LIB export writes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from ..semantics.model import Policy, Requirement, Rule
+from .encode import StateEncoding, encode_pair, encode_state, order_constraints, SymbolTable
+from .results import Location
+
+__all__ = ["Target", "Obligation", "ObligationSet", "build_obligations", "selected", "requirement_names"]
+
+Confirm = Callable[[Sequence[Any]], bool]          # decisions (one per copy) -> the claim holds
+Explain = Callable[[Sequence[Any]], dict]          # decisions -> details for the message
+Message = Callable[[str, dict], str]               # (status, details) -> one sentence
+
+
+@dataclass(frozen=True, eq=False)
+class Target:
+    """A condition some state must reach (kind "reach")."""
+
+    label: str                 # what it means when no state reaches it, e.g. "never holds"
+    formula: Any
+    reached: Confirm           # the evaluator's view of a state reaching it
+    # When set, a violation of this target is shown with the previous target's state as witness,
+    # and this predicate must hold of it (e.g. "the permit holds, yet the action is forbidden").
+    witness_claim: Confirm | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Obligation:
+    property: str
+    subject: str
+    severity: str                               # "error" | "warning"
+    kind: str                                   # "find" | "exists_forall" | "reach"
+    copies: tuple[StateEncoding, ...]           # the state copies a witness is read from
+    context: tuple[Any, ...]                    # constraints defining the states considered
+    message: Message
+    locations: tuple[Location, ...]
+    formula: Any = None                         # find / exists_forall
+    confirm: Confirm | None = None              # find / exists_forall: the evaluator agrees
+    explain: Explain | None = None
+    targets: tuple[Target, ...] = ()            # reach
+    universals: tuple[Any, ...] = ()            # exists_forall: the responses
+    universal_context: tuple[Any, ...] = ()     # exists_forall: the responses' bounds
+    clauses: tuple[tuple[Requirement, Any], ...] = ()   # exists_forall: per requirement, active -> met
+    group: str | None = None                    # find obligations with one group may be checked together
+
+    def smt_formula(self):
+        """One formula, satisfiable iff the obligation is VIOLATED."""
+        import z3
+        ctx = list(self.context)
+        if self.kind == "find":
+            return z3.And(*ctx, self.formula)
+        if self.kind == "exists_forall":
+            body = z3.Implies(z3.And(*self.universal_context), self.formula)
+            inner = z3.ForAll(list(self.universals), body) if self.universals else body
+            return z3.And(*ctx, inner)
+        if self.kind == "reach":
+            consts = [c for copy in self.copies for c in copy.vars.values()]
+            misses = []
+            for t in self.targets:
+                body = z3.Implies(z3.And(*ctx), z3.Not(t.formula))
+                misses.append(z3.ForAll(consts, body) if consts else body)
+            return z3.Or(*misses)
+        raise ValueError(f"unknown obligation kind {self.kind!r}")
+
+    @property
+    def smt_logic(self) -> str:
+        """The SMT-LIB logic of smt_formula() (ALL when bounded integers and reals mix)."""
+        sorts = {v.sort for copy in self.copies for v in copy.policy.variables.values()}
+        quantified = self.kind != "find"
+        if "int" in sorts and "real" in sorts:
+            return "ALL"
+        arith = "LIA" if "int" in sorts else "LRA"
+        return ("" if quantified else "QF_") + arith
+
+
+@dataclass(frozen=True, eq=False)
+class ObligationSet:
+    policy: Policy
+    state: StateEncoding              # the single copy most obligations are about
+    pair: tuple[StateEncoding, StateEncoding] | None   # (lower, higher) when monotonic is asked for
+    symbols: SymbolTable
+    obligations: tuple[Obligation, ...]
+
+
+def selected(prop: str, properties: set[str] | None) -> bool:
+    """Whether `prop` is asked for: None means all; "assert" selects every assertion."""
+    if properties is None:
+        return True
+    return prop in properties or (prop.startswith("assert:") and "assert" in properties)
+
+
+def build_obligations(policy: Policy, properties: set[str] | None = None) -> ObligationSet:
+    """Every obligation of the built-in properties (or those selected), in report order."""
+    symbols = SymbolTable()
+    state = encode_state(policy, "", symbols=symbols)
+    pair = encode_pair(policy, symbols=symbols) if selected("monotonic", properties) else None
+    out: list[Obligation] = []
+    if selected("mitigations", properties):
+        out.extend(_mitigations(policy, state))
+    if selected("consistency", properties):
+        out.extend(_consistency(policy, state))
+    if pair is not None:
+        out.extend(_monotonic(policy, *pair))
+    if selected("reachability", properties):
+        out.extend(_reachability(policy, state))
+    for a in policy.assertions:
+        if selected(f"assert:{a.name}", properties):
+            out.append(_assertion(policy, state, a))
+    return ObligationSet(policy, state, pair, symbols, tuple(out))
+
+
+# --------------------------------------------------------------------------- helpers
+
+def requirement_names(policy: Policy) -> dict[int, str]:
+    """How each requirement is named in subjects: its text, plus the line when texts collide."""
+    by_text: dict[str, list[Requirement]] = {}
+    for r in policy.requirements:
+        by_text.setdefault(r.text, []).append(r)
+    names = {}
+    for text, reqs in by_text.items():
+        lines = [r.span.line for r in reqs]
+        for r in reqs:
+            if len(reqs) == 1:
+                names[r.index] = text
+            elif lines.count(r.span.line) == 1:
+                names[r.index] = f"{text} (line {r.span.line})"
+            else:
+                names[r.index] = f"{text} (line {r.span.line}, column {r.span.column})"
+    return names
+
+
+def _rule_name(rule: Rule) -> str:
+    return f"{rule.effect} {rule.action} (line {rule.span.line})"
+
+
+def _where(span) -> str:
+    return f"line {span.line}"
+
+
+def _activity(r: Requirement, policy: Policy) -> str:
+    parts = []
+    if r.tier is not None and r.tier > 0:
+        parts.append(f"at {policy.tiers[r.tier].name} and above")
+    if r.condition is not None:
+        parts.append("when its condition holds")
+    return " ".join(parts) if parts else "always"
+
+
+# --------------------------------------------------------------------------- mitigations
+
+def _mitigations(policy: Policy, s: StateEncoding) -> list[Obligation]:
+    import z3
+    names = requirement_names(policy)
+    out = []
+    for action in policy.actions.values():
+        for r in policy.requirements_for(action.name):
+            a, k = action.name, r.index
+
+            def message(status: str, details: dict, a=a, r=r) -> str:
+                if status == "proved":
+                    return f"Whenever {a} is allowed, the required `{r.text}` holds."
+                if status == "violated":
+                    return (f"{a} can be allowed in a state where the required `{r.text}` "
+                            f"({_where(r.span)}) does not hold.")
+                return f"Could not decide whether {a} can be allowed without `{r.text}`."
+
+            locations = [Location(r.span, "the requirement"), Location(action.span, "the action")]
+            locations += [Location(rule.span, "a rule permitting the action")
+                          for rule in policy.rules_for(a) if rule.effect == "permit"]
+            out.append(Obligation(
+                property="mitigations", subject=f"{a}: {names[k]}", severity="error", kind="find",
+                copies=(s,), context=s.bounds, message=message, locations=tuple(locations),
+                formula=z3.And(s.allowed[a], s.active(a, k), z3.Not(s.met[k])),
+                confirm=lambda ds, a=a, k=k: ds[0].allowed[a] and k in ds[0].active[a] and not ds[0].met[k],
+                explain=lambda ds, a=a: _decided_by(ds[0], a),
+                group=f"mitigations:{a}"))
+    return out
+
+
+def _decided_by(decision, action: str) -> dict:
+    rule = decision.decided_by.get(action)
+    return {"decided_by": _rule_name(rule)} if rule is not None else {}
+
+
+# --------------------------------------------------------------------------- consistency
+
+def _consistency(policy: Policy, s: StateEncoding) -> list[Obligation]:
+    import z3
+    inputs = [v.name for v in policy.inputs]
+    responses = [v.name for v in policy.responses]
+    out = []
+    for action in policy.actions.values():
+        a = action.name
+        reqs = policy.requirements_for(a)
+        clauses = tuple((r, z3.Implies(s.active(a, r.index), s.met[r.index])) for r in reqs)
+        all_hold = z3.And(*[c for _, c in clauses]) if clauses else z3.BoolVal(True)
+
+        def message(status: str, details: dict, a=a) -> str:
+            if status == "proved":
+                return f"Whatever the inputs, some responses meet every requirement active for {a}."
+            if status == "violated":
+                core = details.get("core") or []
+                listed = ", ".join(f"`{c}`" for c in core)
+                return (f"For some inputs no responses can meet every requirement active for {a}: "
+                        f"{listed} cannot all hold together.")
+            return f"Could not decide whether the requirements for {a} can always be met together."
+
+        locations = [Location(action.span, "the action")] + [
+            Location(r.span, "a requirement for the action") for r in reqs]
+        out.append(Obligation(
+            property="consistency", subject=a, severity="error", kind="exists_forall",
+            copies=(s,), context=tuple(s.bounds_of(inputs)), message=message,
+            locations=tuple(locations), formula=z3.Not(all_hold),
+            universals=tuple(s.vars[n] for n in responses),
+            universal_context=tuple(s.bounds_of(responses)), clauses=clauses,
+            confirm=lambda ds, a=a: bool(ds[0].unmet(a))))
+    return out
+
+
+# --------------------------------------------------------------------------- monotonic
+
+def _monotonic(policy: Policy, lo: StateEncoding, hi: StateEncoding) -> list[Obligation]:
+    import z3
+    context = lo.bounds + hi.bounds + tuple(order_constraints(policy, lo, hi))
+    first = policy.tiers[0].span if policy.tiers else None
+    out = []
+
+    def tier_message(status: str, details: dict) -> str:
+        if status == "proved":
+            return "Higher inputs never lead to a lower tier."
+        if status == "violated":
+            return (f"Raising inputs can lower the tier: the lower state is at {details['lower_tier']} "
+                    f"but the higher one only at {details['higher_tier']}.")
+        return "Could not decide whether higher inputs can lead to a lower tier."
+
+    tier_locs = (Location(first, "the tier ladder"),) if first else ()
+    out.append(Obligation(
+        property="monotonic", subject="tier", severity="error", kind="find", copies=(lo, hi),
+        context=context, message=tier_message, locations=tier_locs,
+        # tier(lower) > tier(higher): some k with tier(lower) >= k > tier(higher)
+        formula=z3.Or(*[z3.And(lo.tier_ge(k), z3.Not(hi.tier_ge(k))) for k in range(1, len(policy.tiers))])
+        if len(policy.tiers) > 1 else z3.BoolVal(False),
+        confirm=lambda ds: ds[0].tier > ds[1].tier,
+        explain=lambda ds: {"lower_tier": policy.tiers[ds[0].tier].name,
+                            "higher_tier": policy.tiers[ds[1].tier].name},
+        group="monotonic"))
+
+    for action in policy.actions.values():
+        a = action.name
+        subject = a if a not in ("tier", "requirements") else f"allowed({a})"
+
+        def message(status: str, details: dict, a=a) -> str:
+            if status == "proved":
+                return f"Higher inputs never allow {a} where lower inputs forbid it."
+            if status == "violated":
+                return f"Raising inputs can newly allow {a}: it is forbidden in the lower state and allowed in the higher one."
+            return f"Could not decide whether higher inputs can newly allow {a}."
+
+        locs = [Location(action.span, "the action")] + [
+            Location(r.span, f"a rule for {a}") for r in policy.rules_for(a)]
+        out.append(Obligation(
+            property="monotonic", subject=subject, severity="error", kind="find", copies=(lo, hi),
+            context=context, message=message, locations=tuple(locs),
+            formula=z3.And(hi.allowed[a], z3.Not(lo.allowed[a])),
+            confirm=lambda ds, a=a: ds[1].allowed[a] and not ds[0].allowed[a],
+            explain=lambda ds, a=a: {
+                key: _rule_name(rule) for key, rule in (("lower_decided_by", ds[0].decided_by.get(a)),
+                                                        ("higher_decided_by", ds[1].decided_by.get(a)))
+                if rule is not None},
+            group="monotonic"))
+
+    bound = [r for r in policy.requirements if r.actions]
+    drops = [z3.And(lo.req_active[r.index], z3.Not(hi.req_active[r.index])) for r in bound]
+    names = requirement_names(policy)
+
+    def req_message(status: str, details: dict) -> str:
+        if status == "proved":
+            return "Every requirement active for lower inputs stays active for higher inputs."
+        if status == "violated":
+            dropped = ", ".join(f"`{n}`" for n in details.get("dropped", []))
+            return f"Raising inputs can switch off a requirement: {dropped} is active in the lower state but not in the higher one."
+        return "Could not decide whether higher inputs can switch off a requirement."
+
+    def dropped(ds) -> dict:
+        lower = {k for ks in ds[0].active.values() for k in ks}
+        higher = {k for ks in ds[1].active.values() for k in ks}
+        return {"dropped": [names[k] for k in sorted(lower - higher)]}
+
+    def req_confirm(ds) -> bool:
+        return any(k not in ds[1].active[a] for a, ks in ds[0].active.items() for k in ks)
+
+    req_locs = tuple(Location(r.decl_span, "a requirement") for r in bound)
+    out.append(Obligation(
+        property="monotonic", subject="requirements", severity="error", kind="find", copies=(lo, hi),
+        context=context, message=req_message, locations=req_locs,
+        formula=z3.Or(*drops) if drops else z3.BoolVal(False),
+        confirm=req_confirm, explain=dropped, group="monotonic"))
+    return out
+
+
+# --------------------------------------------------------------------------- reachability
+
+def _reachability(policy: Policy, s: StateEncoding) -> list[Obligation]:
+    import z3
+    names = requirement_names(policy)
+    items: list[tuple[tuple, Obligation]] = []
+
+    for t in policy.tiers:
+        i = t.index
+
+        def message(status: str, details: dict, t=t) -> str:
+            if status == "proved":
+                return f"Some state is at tier {t.name}."
+            if status == "violated":
+                return f"No state is at tier {t.name}: a later tier always takes over, or its condition never holds."
+            return f"Could not decide whether tier {t.name} can be reached."
+
+        items.append(((t.span.line, t.span.column, 0), Obligation(
+            property="reachability", subject=t.name, severity="error", kind="reach", copies=(s,),
+            context=s.bounds, message=message, locations=(Location(t.span, "the tier"),),
+            targets=(Target("never reached", s.tier_eq(i), lambda ds, i=i: ds[0].tier == i),))))
+
+    for name, th in policy.thresholds.items():
+        term = s.thresholds[name]
+
+        def message(status: str, details: dict, name=name) -> str:
+            if status == "proved":
+                return f"Threshold {name} holds in some states and not in others."
+            if status == "violated":
+                if details.get("finding") == "always holds":
+                    return f"Threshold {name} always holds, whatever the state, so it distinguishes nothing."
+                return f"Threshold {name} never holds, whatever the state."
+            return f"Could not decide whether threshold {name} can both hold and fail."
+
+        items.append(((th.span.line, th.span.column, 0), Obligation(
+            property="reachability", subject=name, severity="warning", kind="reach", copies=(s,),
+            context=s.bounds, message=message, locations=(Location(th.span, "the threshold"),),
+            targets=(Target("never holds", term, lambda ds, n=name: ds[0].thresholds[n]),
+                     Target("always holds", z3.Not(term), lambda ds, n=name: not ds[0].thresholds[n])))))
+
+    for rule in policy.rules:
+        k, a = rule.index, rule.action
+        cond = s.rule_holds[k]
+        targets = [Target("never holds", cond, lambda ds, k=k: ds[0].rules_holding[k])]
+        forbids = [s.rule_holds[r.index] for r in policy.rules_for(a) if r.effect == "forbid"]
+        if rule.effect == "permit" and forbids:
+            targets.append(Target(
+                "never allows", z3.And(cond, z3.Not(z3.Or(*forbids))),
+                lambda ds, k=k, a=a: ds[0].rules_holding[k] and ds[0].allowed[a],
+                witness_claim=lambda ds, k=k, a=a: ds[0].rules_holding[k] and not ds[0].allowed[a]))
+
+        def message(status: str, details: dict, rule=rule) -> str:
+            what = f"The {rule.effect} rule for {rule.action} ({_where(rule.span)})"
+            if status == "proved":
+                return f"{what} takes effect in some state."
+            if status == "violated":
+                if details.get("finding") == "never allows":
+                    return f"{what} never allows {rule.action}: wherever it holds, a forbid rule overrides it."
+                return f"{what} never holds: its condition is false in every state."
+            return f"Could not decide whether {what[0].lower() + what[1:]} can take effect."
+
+        items.append(((rule.span.line, rule.span.column, 0), Obligation(
+            property="reachability", subject=_rule_name(rule), severity="warning", kind="reach",
+            copies=(s,), context=s.bounds, message=message,
+            locations=(Location(rule.span, "the rule"),), targets=tuple(targets))))
+
+    for r in policy.requirements:
+        k = r.index
+        active = s.req_active[k] if r.actions else z3.BoolVal(False)
+
+        def message(status: str, details: dict, r=r, k=k) -> str:
+            if status == "proved":
+                return f"The requirement `{r.text}` is active in some state."
+            if status == "violated":
+                return f"The requirement `{r.text}` is never active ({_activity(r, policy)} never happens)."
+            return f"Could not decide whether the requirement `{r.text}` is ever active."
+
+        items.append(((r.span.line, r.span.column, 1), Obligation(
+            property="reachability", subject=f"require {names[k]}", severity="warning", kind="reach",
+            copies=(s,), context=s.bounds, message=message,
+            locations=(Location(r.span, "the requirement"),),
+            targets=(Target("never active", active,
+                            lambda ds, k=k: any(k in ks for ks in ds[0].active.values())),))))
+
+    items.sort(key=lambda item: item[0])
+    return [ob for _, ob in items]
+
+
+# --------------------------------------------------------------------------- assertions
+
+def _assertion(policy: Policy, s: StateEncoding, a) -> Obligation:
+    import z3
+    name = a.name
+
+    def message(status: str, details: dict) -> str:
+        what = f"assertion {name}" + (f" ({a.description})" if a.description else "")
+        if status == "proved":
+            return f"The {what} holds in every state."
+        if status == "violated":
+            return f"The {what} fails in some state."
+        return f"Could not decide whether the {what} holds in every state."
+
+    return Obligation(
+        property=f"assert:{name}", subject=name, severity="error", kind="find", copies=(s,),
+        context=s.bounds, message=message, locations=(Location(a.span, "the assertion"),),
+        formula=z3.Not(s.assertions[name]),
+        confirm=lambda ds: not ds[0].assertions[name])

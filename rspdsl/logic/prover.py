@@ -1,0 +1,408 @@
+"""Discharge obligations with Z3 and replay every witness through the concrete evaluator.
+
+`verify(policy)` encodes the policy once and checks all obligations on one seeded solver, each in
+its own push/pop scope, with a per-check timeout. Results are tri-state: "unknown" (timeout, solver
+incompleteness) is reported as such, with the solver's reason in details, and never as proved.
+
+Every witness is replayed before it is reported: the state is written to STATE.json form and read
+back (so it is within bounds and spelled exactly), then `rspdsl.evaluate` decides it and must agree
+with the solver's claim. A disagreement is a bug in rspdsl and raises InternalError; it is never
+turned into a result.
+
+Consistency (∃ inputs ∀ responses) is decided by Z3's `qsat` tactic: quantifier satisfaction with
+model-based projection (Bjørner & Janota, 2015), a complete decision procedure for linear real
+arithmetic with booleans (and bounded integers as free inputs). A plain counterexample-guided loop
+that blocks one concrete response at a time need not terminate over the reals (it can walk
+`c = 1/2, 3/4, 7/8, ...` towards a bound); model-based projection blocks whole regions and does.
+The clash is then made explicit on the ordinary solver: with the inputs fixed, the per-requirement
+clauses are unsatisfiable; their unsat core, minimized by deletion, is the reported set.
+"""
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+from typing import Any, Sequence
+
+from ..semantics.model import Policy
+from ..state import dumps_exact, is_finite_decimal, read_state, state_to_json
+from .encode import EncodingError, StateEncoding, z3_value
+from .obligations import Obligation, build_obligations, requirement_names
+from .results import Report, Result, Witness
+
+__all__ = ["verify", "InternalError", "Prover"]
+
+# How far decimal pinning looks for a nicer spelling of a witness value (10**-k steps).
+_DECIMAL_PLACES = 6
+
+
+class InternalError(Exception):
+    """The solver and the concrete evaluator disagree, or a witness is malformed: a bug in rspdsl."""
+
+
+def verify(policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0,
+           properties: set[str] | None = None) -> Report:
+    """Prove the built-in properties (or those in `properties`; "assert" selects all assertions)."""
+    obligations = build_obligations(policy, properties)
+    prover = Prover(policy, timeout_ms=timeout_ms, seed=seed)
+    return Report(tuple(prover.discharge(ob) for ob in prover.prefilter(obligations.obligations)))
+
+
+class _Outcome:
+    """What a check found, before it becomes a Result."""
+
+    def __init__(self, status: str, states: Sequence[dict] | None = None, details: dict | None = None):
+        self.status = status
+        self.states = states
+        self.details = details or {}
+
+
+class Prover:
+    """One seeded solver, shared across obligations with push/pop."""
+
+    def __init__(self, policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0) -> None:
+        import z3
+        from ..evaluate import compile_policy
+
+        self.policy = policy
+        self.timeout_ms = max(1, int(timeout_ms))
+        self.seed = int(seed)
+        self.evaluator = compile_policy(policy)
+        self.solver = z3.Solver()
+        self._configure(self.solver)
+        self._asserted: set[int] = set()
+        self._models: list[Any] = []           # models seen so far: cheap witnesses for reachability
+        self._proved_early: dict[int, float] = {}
+
+    def _configure(self, solver) -> None:
+        solver.set("random_seed", self.seed)
+        solver.set("smt.random_seed", self.seed)
+        solver.set("timeout", self.timeout_ms)
+
+    # ------------------------------------------------------------------ scheduling
+
+    def prefilter(self, obligations: Sequence[Obligation]) -> Sequence[Obligation]:
+        """Check each group of "find" obligations as one disjunction first: when none can be
+        violated (the usual case) one check proves them all."""
+        import z3
+        groups: dict[str, list[Obligation]] = {}
+        for ob in obligations:
+            if ob.kind == "find" and ob.group is not None:
+                groups.setdefault(ob.group, []).append(ob)
+        for members in groups.values():
+            if len(members) < 2 or any(m.context is not members[0].context for m in members):
+                continue
+            start = time.perf_counter()
+            self._assert_context(members[0].context)
+            self.solver.push()
+            try:
+                self.solver.add(z3.Or(*[m.formula for m in members]))
+                verdict = self._check()
+            finally:
+                self.solver.pop()
+            if verdict == z3.unsat:
+                share = (time.perf_counter() - start) / len(members)
+                for m in members:
+                    self._proved_early[id(m)] = share
+        return obligations
+
+    def discharge(self, ob: Obligation) -> Result:
+        start = time.perf_counter()
+        if id(ob) in self._proved_early:
+            outcome = _Outcome("proved")
+            seconds = self._proved_early[id(ob)]
+        else:
+            try:
+                outcome = self._run(ob)
+            except EncodingError as exc:
+                raise InternalError(f"{ob.property} {ob.subject}: {exc}") from exc
+            seconds = time.perf_counter() - start
+        witness = None
+        if outcome.status == "violated" and outcome.states:
+            if len(outcome.states) == 1:
+                witness = Witness(state=state_to_json(self.policy, outcome.states[0]))
+            else:
+                witness = Witness(lower=state_to_json(self.policy, outcome.states[0]),
+                                  higher=state_to_json(self.policy, outcome.states[1]))
+        return Result(property=ob.property, subject=ob.subject, status=outcome.status,
+                      severity=ob.severity, message=ob.message(outcome.status, outcome.details),
+                      witness=witness, locations=ob.locations, details=outcome.details, seconds=seconds)
+
+    def _run(self, ob: Obligation) -> _Outcome:
+        if ob.kind == "find":
+            return self._find(ob)
+        if ob.kind == "reach":
+            return self._reach(ob)
+        if ob.kind == "exists_forall":
+            return self._exists_forall(ob)
+        raise InternalError(f"unknown obligation kind {ob.kind!r}")
+
+    # ------------------------------------------------------------------ solver plumbing
+
+    def _assert_context(self, context: tuple) -> None:
+        # Contexts are bounds (and the monotonic order) over disjoint copies of the state; each is
+        # satisfiable on its own, so asserting them for good never changes another check's verdict.
+        if id(context) not in self._asserted:
+            self.solver.add(*context)
+            self._asserted.add(id(context))
+
+    def _check(self, *assumptions):
+        import z3
+        try:
+            return self.solver.check(*assumptions)
+        except z3.Z3Exception:
+            return z3.unknown
+
+    def _reason(self, solver=None) -> str:
+        reason = (solver or self.solver).reason_unknown()
+        if reason in ("canceled", "timeout") or "timeout" in reason:
+            return "timeout"
+        return reason or "unknown"
+
+    # ------------------------------------------------------------------ find
+
+    def _find(self, ob: Obligation) -> _Outcome:
+        import z3
+        self._assert_context(ob.context)
+        self.solver.push()
+        try:
+            self.solver.add(ob.formula)
+            verdict = self._check()
+            if verdict == z3.unsat:
+                return _Outcome("proved")
+            if verdict != z3.sat:
+                return _Outcome("unknown", details={"reason": self._reason()})
+            model = self._prefer_decimals(self.solver.model(), ob.copies)
+        finally:
+            self.solver.pop()
+        self._models.append(model)
+        states = [copy.read(model) for copy in ob.copies]
+        decisions = self._replay(ob, states)
+        if not ob.confirm(decisions):
+            raise InternalError(f"{ob.property} {ob.subject}: the evaluator does not confirm the "
+                                f"solver's witness {[dumps_exact(state_to_json(self.policy, s)) for s in states]}")
+        if len(states) == 2:
+            self._check_order(ob, states)
+        details = ob.explain(decisions) if ob.explain else {}
+        return _Outcome("violated", states, details)
+
+    def _prefer_decimals(self, model, copies: Sequence[StateEncoding]):
+        """Re-solve with non-decimal reals pinned to nearby decimals when that keeps the model valid.
+
+        Runs inside the caller's push scope (the obligation's formula is asserted).
+        """
+        import z3
+        pins: list = []
+        for copy in copies:
+            for name, var in self.policy.variables.items():
+                if var.sort != "real":
+                    continue
+                const = copy.vars[name]
+                value = model.eval(const, model_completion=True)
+                if not z3.is_rational_value(value):
+                    continue
+                q = Fraction(value.numerator_as_long(), value.denominator_as_long())
+                if is_finite_decimal(q):
+                    continue
+                for candidate in _decimal_candidates(q, var.lo, var.hi):
+                    pin = const == z3_value(var, candidate)
+                    self.solver.push()
+                    try:
+                        self.solver.add(*pins, pin)
+                        self.solver.set("timeout", min(self.timeout_ms, 1000))
+                        if self._check() == z3.sat:
+                            model = self.solver.model()
+                            pins.append(pin)
+                            break
+                    finally:
+                        self.solver.set("timeout", self.timeout_ms)
+                        self.solver.pop()
+        return model
+
+    # ------------------------------------------------------------------ reach
+
+    def _reach(self, ob: Obligation) -> _Outcome:
+        import z3
+        self._assert_context(ob.context)
+        previous_state = None
+        for target in ob.targets:
+            state = self._cached_reach(ob, target)
+            if state is None:
+                self.solver.push()
+                try:
+                    self.solver.add(target.formula)
+                    verdict = self._check()
+                    if verdict == z3.unsat:
+                        return self._unreached(ob, target, previous_state)
+                    if verdict != z3.sat:
+                        return _Outcome("unknown", details={"reason": self._reason()})
+                    model = self._prefer_decimals(self.solver.model(), ob.copies)
+                finally:
+                    self.solver.pop()
+                self._models.append(model)
+                state = ob.copies[0].read(model)
+            decision = self._replay(ob, [state])
+            if not target.reached(decision):
+                raise InternalError(f"{ob.property} {ob.subject}: the evaluator does not confirm that "
+                                    f"{dumps_exact(state_to_json(self.policy, state))} reaches the target")
+            previous_state = state
+        return _Outcome("proved")
+
+    def _cached_reach(self, ob: Obligation, target) -> dict | None:
+        """A state from an earlier model that already reaches the target (saves a solver call)."""
+        import z3
+        for model in reversed(self._models):
+            try:
+                if z3.is_true(model.eval(target.formula, model_completion=True)):
+                    return ob.copies[0].read(model)
+            except (z3.Z3Exception, EncodingError):
+                continue
+        return None
+
+    def _unreached(self, ob: Obligation, target, previous_state) -> _Outcome:
+        details = {"finding": target.label}
+        if target.witness_claim is not None and previous_state is not None:
+            decision = self._replay(ob, [previous_state])
+            if not target.witness_claim(decision):
+                raise InternalError(f"{ob.property} {ob.subject}: the evaluator does not confirm the "
+                                    f"witness for '{target.label}'")
+            return _Outcome("violated", [previous_state], details)
+        return _Outcome("violated", None, details)
+
+    # ------------------------------------------------------------------ exists-forall
+
+    def _exists_forall(self, ob: Obligation) -> _Outcome:
+        import z3
+        qsat = z3.Tactic("qsat").solver()
+        self._configure(qsat)
+        try:
+            qsat.add(ob.smt_formula())
+            verdict = qsat.check()
+        except z3.Z3Exception as exc:
+            return _Outcome("unknown", details={"reason": str(exc)})
+        if verdict == z3.unsat:
+            return _Outcome("proved")
+        if verdict != z3.sat:
+            return _Outcome("unknown", details={"reason": self._reason(qsat)})
+        copy = ob.copies[0]
+        inputs = [v for v in self.policy.inputs]
+        qmodel = qsat.model()
+        x = copy.read(qmodel)
+        pins = [copy.vars[v.name] == z3_value(v, x[v.name]) for v in inputs]
+
+        base = self.solver
+        self._assert_context(copy.bounds)
+        base.push()
+        try:
+            base.add(*ob.universal_context)
+            tracks = [z3.Bool(f"rspdsl!clause{i}") for i in range(len(ob.clauses))]
+            for lit, (_, clause) in zip(tracks, ob.clauses):
+                base.add(z3.Implies(lit, clause))
+
+            def clash(p) -> Any:
+                """None unless the pinned inputs leave no responses meeting every clause; then a
+                model of the pinned inputs with some responses."""
+                base.push()
+                try:
+                    base.add(*p)
+                    if self._check(*tracks) != z3.unsat:
+                        return None
+                    if self._check() != z3.sat:
+                        return None
+                    return base.model()
+                finally:
+                    base.pop()
+
+            model = clash(pins)
+            if model is None:
+                raise InternalError(f"consistency {ob.subject}: qsat reports a clash that the inputs "
+                                    f"{dumps_exact(state_to_json(self.policy, x))} do not reproduce")
+            # prefer decimal inputs: re-pin one at a time, keeping each that still clashes
+            pinned_inputs = list(pins)
+            for v_index, v in enumerate(inputs):
+                if v.sort != "real" or is_finite_decimal(Fraction(x[v.name])):
+                    continue
+                for candidate in _decimal_candidates(Fraction(x[v.name]), v.lo, v.hi):
+                    trial = list(pinned_inputs)
+                    trial[v_index] = copy.vars[v.name] == z3_value(v, candidate)
+                    better = clash(trial)
+                    if better is not None:
+                        pinned_inputs, model = trial, better
+                        break
+            base.push()
+            try:
+                base.add(*pinned_inputs)
+                core = self._minimal_core(tracks)
+            finally:
+                base.pop()
+        finally:
+            base.pop()
+        state = copy.read(model)
+        decision = self._replay(ob, [state])
+        if not ob.confirm(decision):
+            raise InternalError(f"consistency {ob.subject}: the evaluator finds every active requirement "
+                                f"met in {dumps_exact(state_to_json(self.policy, state))}")
+        names = [ob.clauses[i][0] for i in core]
+        labels = requirement_names(self.policy)
+        details = {"core": [labels[r.index] for r in names],
+                   "core_lines": [r.span.line for r in names],
+                   "inputs": {v.name: state_to_json(self.policy, state)[v.name] for v in inputs}}
+        return _Outcome("violated", [state], details)
+
+    def _minimal_core(self, tracks: list) -> list[int]:
+        """Indices of a minimal set of tracked clauses that is unsatisfiable (deletion-based)."""
+        import z3
+        if self._check(*tracks) != z3.unsat:
+            raise InternalError("consistency: the clash disappeared while computing its core")
+        core_names = {str(c) for c in self.solver.unsat_core()}
+        core = [i for i, t in enumerate(tracks) if str(t) in core_names]
+        i = 0
+        while i < len(core):
+            trial = core[:i] + core[i + 1:]
+            if self._check(*[tracks[j] for j in trial]) == z3.unsat:
+                core = trial
+            else:
+                i += 1
+        return core
+
+    # ------------------------------------------------------------------ replay
+
+    def _replay(self, ob: Obligation, states: Sequence[dict]) -> list:
+        """Round-trip each state through STATE.json text, then decide it with the evaluator."""
+        from ..state import StateError
+        decisions = []
+        for state in states:
+            text = dumps_exact(state_to_json(self.policy, state))
+            try:
+                back = read_state(self.policy, text, origin="witness")
+            except StateError as exc:
+                raise InternalError(f"{ob.property} {ob.subject}: witness {text} does not read back: "
+                                    f"{exc}") from exc
+            if back != state:
+                raise InternalError(f"{ob.property} {ob.subject}: witness {text} reads back differently")
+            decisions.append(self.evaluator.decide(back))
+        return decisions
+
+    def _check_order(self, ob: Obligation, states: Sequence[dict]) -> None:
+        lower, higher = states
+        for v in self.policy.variables.values():
+            a, b = lower[v.name], higher[v.name]
+            if not v.is_input:
+                ok = a == b
+            else:
+                if v.reassuring:
+                    a, b = b, a
+                ok = (not a or b) if v.sort == "bool" else a <= b
+            if not ok:
+                raise InternalError(f"{ob.property} {ob.subject}: the witness pair is not ordered at {v.name}")
+
+
+def _decimal_candidates(q: Fraction, lo, hi) -> list[Fraction]:
+    """Decimals near q, shortest first, within [lo, hi]."""
+    out: list[Fraction] = []
+    for places in range(1, _DECIMAL_PLACES + 1):
+        scale = 10 ** places
+        down = Fraction(q.numerator * scale // q.denominator, scale)
+        for c in sorted({down, down + Fraction(1, scale)}, key=lambda c: abs(c - q)):
+            if (lo is None or c >= lo) and (hi is None or c <= hi) and c not in out:
+                out.append(c)
+    return out[:8] if len(out) > 8 else out
