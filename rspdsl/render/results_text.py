@@ -1,0 +1,262 @@
+"""`rspdsl check` for people: findings like a compiler's, a witness table, a summary line.
+
+Per file, in this order: front-end diagnostics; each violated or unknown result as
+`file:line:col: error[PROPERTY] message` with the source line and a caret, the related
+declarations, the witness as an aligned table and a command that replays it; a compact
+count of proved obligations per property (every obligation with --verbose); and a summary
+line in the style of ruff and mypy: `p.rsp: 12 proved, 1 violated, 0 unknown (0.42 s)`.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+from fractions import Fraction
+from typing import IO, Any, Iterable
+
+from ..logic.results import PROPERTIES, Location, Result, Witness
+from ..source import NO_SPAN, SourceFile, Span
+from ..state import dumps_exact, number_text
+from .checked import CheckedFile, property_family
+from .text import render_diagnostic
+
+# A replay command longer than this is not worth printing inline; the JSON output holds the witness.
+MAX_INLINE_REPLAY = 400
+
+_ANSI = {"error": "1;31", "warning": "1;33", "unknown": "1;35", "proved": "32", "bold": "1",
+         "dim": "2", "hint": "36"}
+
+
+def use_color(stream: IO[str]) -> bool:
+    """Color only for a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class _Paint:
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def __call__(self, style: str, text: str) -> str:
+        if not self.enabled or not text:
+            return text
+        return f"\x1b[{_ANSI[style]}m{text}\x1b[0m"
+
+
+# ---------------------------------------------------------------- values and witnesses
+
+def value_text(value: Any) -> str:
+    """A witness value as a drafter writes it: `true`, `0.5`, `1/3`, `high`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Fraction)):
+        return number_text(value)
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def _table(header: list[str], rows: list[list[str]], marks: list[bool]) -> list[str]:
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header))]
+
+    def line(cells: list[str], mark: str) -> str:
+        body = "   ".join(c.ljust(w) for c, w in zip(cells, widths))
+        return f"    {mark} {body}".rstrip()
+
+    out = [line(header, " ")]
+    out += [line(r, "*" if m else " ") for r, m in zip(rows, marks)]
+    return out
+
+
+def witness_table(witness: Witness) -> list[str]:
+    """`name | value`, or `name | lower | higher` with differing rows marked `*`."""
+    if witness.state is not None:
+        rows = [[name, value_text(v)] for name, v in witness.state.items()]
+        if not rows:
+            return ["    (the policy has no inputs or responses)"]
+        return _table(["name", "value"], rows, [False] * len(rows))
+    lower, higher = witness.lower or {}, witness.higher or {}
+    names = list(lower) + [n for n in higher if n not in lower]
+    if not names:
+        return []
+    rows, marks = [], []
+    for name in names:
+        lo, hi = lower.get(name), higher.get(name)
+        rows.append([name, "" if name not in lower else value_text(lo),
+                     "" if name not in higher else value_text(hi)])
+        marks.append(name not in lower or name not in higher or lo != hi)
+    lines = _table(["name", "lower", "higher"], rows, marks)
+    if any(marks):
+        lines.append("    (* the states differ here)")
+    return lines
+
+
+def replay_hint(path: str, witness: Witness) -> list[str]:
+    """Shell commands that feed the witness back to the concrete evaluator."""
+    states = ([("witness.json", witness.state)] if witness.state is not None else
+              [(f"{k}.json", s) for k, s in (("lower", witness.lower), ("higher", witness.higher))
+               if s is not None])
+    if not states:
+        return []
+    file_arg = shlex.quote(path)
+    commands = []
+    for name, state in states:
+        body = dumps_exact(state)
+        commands.append((name, f"echo {shlex.quote(body)} > {name} && rspdsl eval {file_arg} --state {name}"))
+    if all(len(cmd) <= MAX_INLINE_REPLAY for _, cmd in commands):
+        return [f"  replay: {cmd}" for _, cmd in commands]
+    names = " and ".join(n for n, _ in states)
+    return [f"  replay: save the witness from `rspdsl check {file_arg} --format json` as {names}, then run "
+            + "; ".join(f"`rspdsl eval {file_arg} --state {n}`" for n, _ in states)]
+
+
+# ---------------------------------------------------------------- one result
+
+def _where(path: str, span: Span) -> str:
+    return f"{path}:{span.line}:{span.column}"
+
+
+def _snippet(source: SourceFile, span: Span, label: str = "") -> list[str]:
+    if not source.text:
+        return []
+    snippet = source.snippet(span)
+    if label:
+        snippet += f" {label}"
+    return snippet.split("\n")
+
+
+def _label(result: Result) -> str:
+    if result.status == "unknown":
+        return "unknown"
+    return "error" if result.severity == "error" else "warning"
+
+
+def _details_lines(result: Result) -> list[str]:
+    out = []
+    for key, value in result.details.items():
+        if isinstance(value, (list, tuple, set, frozenset)):
+            shown = ", ".join(value_text(v) for v in value)
+        elif isinstance(value, dict):
+            shown = ", ".join(f"{k}={value_text(v)}" for k, v in value.items())
+        else:
+            shown = value_text(value)
+        out.append(f"  {key.replace('_', ' ')}: {shown}")
+    return out
+
+
+def render_result(result: Result, source: SourceFile, paint: _Paint | None = None) -> str:
+    """A violated or unknown result: header, snippets, details, witness, replay command."""
+    paint = paint or _Paint(False)
+    path = source.path
+    label = _label(result)
+    head_where = f"{_where(path, result.locations[0].span)}: " if result.locations else f"{path}: "
+    lines = [paint("bold", head_where) + paint(label, f"{label}[{result.property}]") + f" {result.message}"]
+    for i, loc in enumerate(result.locations):
+        if i:  # related declarations: named on their own line, as render_diagnostic does
+            lines.append(f"  note: {paint('dim', _where(path, loc.span) + ':')} {loc.message or 'related'}")
+            lines += _snippet(source, loc.span)
+        else:  # the primary location: its label goes under the caret
+            lines += _snippet(source, loc.span, loc.message)
+    lines += _details_lines(result)
+    if result.witness is not None:
+        table = witness_table(result.witness)
+        if table:
+            kind = "a pair of states, lower <= higher" if result.witness.state is None else "a state"
+            lines.append(f"  witness ({kind}):")
+            lines += table
+            lines += [paint("hint", h) for h in replay_hint(path, result.witness)]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- one file
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _family_order(results: Iterable[Result]) -> list[str]:
+    present = {property_family(r.property) for r in results}
+    known = [p for p in (*PROPERTIES, "assert") if p in present]
+    return known + sorted(present - set(known))
+
+
+def property_counts(results: tuple[Result, ...]) -> list[str]:
+    """One line per property: `  mitigations   3 proved, 1 violated`."""
+    families = _family_order(results)
+    if not families:
+        return []
+    width = max(len(f) for f in families)
+    out = []
+    for family in families:
+        mine = [r for r in results if property_family(r.property) == family]
+        parts = [f"{sum(r.status == 'proved' for r in mine)} proved"]
+        violated = sum(r.status == "violated" and r.severity == "error" for r in mine)
+        warned = sum(r.status == "violated" and r.severity != "error" for r in mine)
+        unknown = sum(r.status == "unknown" for r in mine)
+        if violated:
+            parts.append(f"{violated} violated")
+        if warned:
+            parts.append(_plural(warned, "warning"))
+        if unknown:
+            parts.append(f"{unknown} unknown")
+        out.append(f"  {family.ljust(width)}  {', '.join(parts)}")
+    return out
+
+
+def verbose_listing(results: tuple[Result, ...]) -> list[str]:
+    """Every obligation: status, property, subject, time."""
+    if not results:
+        return []
+    pw = max(len(r.property) for r in results)
+    out = []
+    for r in results:
+        status = r.status if r.status != "violated" or r.severity == "error" else "warning"
+        out.append(f"  {status:<8}  {r.property.ljust(pw)}  {r.subject}  ({r.seconds:.2f} s)")
+    return out
+
+
+def summary_line(checked: CheckedFile) -> str:
+    if not checked.usable:
+        errors = sum(d.is_error for d in checked.diagnostics)
+        return f"{checked.path}: not checked ({_plural(errors, 'error')})"
+    c = checked.counts()
+    text = f"{checked.path}: {c['proved']} proved, {c['violated']} violated"
+    if c["warnings"]:
+        text += f", {_plural(c['warnings'], 'warning')}"
+    return f"{text}, {c['unknown']} unknown ({checked.seconds:.2f} s)"
+
+
+def _snippet_source(span: Span, source: SourceFile) -> SourceFile:
+    """An empty span (a file-level problem, an internal error) points at no text: show no snippet."""
+    return SourceFile(source.path, "") if span == NO_SPAN else source
+
+
+def render_file(checked: CheckedFile, *, verbose: bool = False, color: bool = False) -> str:
+    paint = _Paint(color)
+    blocks = [render_diagnostic(d, _snippet_source(d.span, checked.source)) for d in checked.diagnostics]
+    blocks += [render_result(r, checked.source, paint) for r in checked.results if r.status != "proved"]
+    listing = verbose_listing(checked.results) if verbose else property_counts(checked.results)
+    summary = summary_line(checked)
+    style = {0: "proved", 1: "error", 2: "error", 3: "unknown"}[checked.exit_code()]
+    tail = "\n".join(listing + [paint(style, summary)])
+    return "\n\n".join(blocks + [tail]) + "\n"
+
+
+def render_text(files: list[CheckedFile], *, verbose: bool = False, color: bool = False) -> str:
+    """The whole `check` output; with several files, a total line at the end."""
+    out = "\n".join(render_file(f, verbose=verbose, color=color) for f in files)
+    if len(files) > 1:
+        total = {"proved": 0, "violated": 0, "warnings": 0, "unknown": 0}
+        for f in files:
+            for k, v in f.counts().items():
+                total[k] += v
+        unusable = sum(not f.usable for f in files)
+        text = (f"{_plural(len(files), 'file')}: {total['proved']} proved, {total['violated']} violated, "
+                f"{total['unknown']} unknown")
+        if total["warnings"]:
+            text += f", {_plural(total['warnings'], 'warning')}"
+        if unusable:
+            text += f", {unusable} not checked"
+        out += f"\n{text} ({sum(f.seconds for f in files):.2f} s)\n"
+    return out
