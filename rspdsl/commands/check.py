@@ -1,0 +1,171 @@
+"""`rspdsl check FILE...`: load each policy, prove its properties, render, set the exit code.
+
+Every file is checked even when an earlier one cannot be used. All output goes to stdout,
+in every format (text included: diagnostics and findings are the command's product, and
+one stream keeps their order); stderr carries only usage errors and, with RSPDSL_DEBUG=1,
+tracebacks. An unexpected exception while checking a file becomes an E0900 diagnostic for
+that file (exit 2), never a traceback.
+
+Exit codes: 2 if any file cannot be used (unreadable, syntax/name/type error, internal
+error) or a flag is bad; else 1 if any error-level property is violated; else 3 if any
+property is unknown; else 0.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from typing import Callable
+
+from ..diagnostics import Diagnostic, Severity
+from ..logic.results import PROPERTIES, Report
+from ..semantics.model import Policy
+from ..source import NO_SPAN, SourceFile
+from ..syntax import ast
+from ..render.checked import CheckedFile, overall_exit_code
+
+FORMATS = ("text", "json", "sarif", "markdown")
+DEFAULT_TIMEOUT_SECONDS = 10.0
+
+Verifier = Callable[..., Report]
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"the timeout must be a positive number of seconds, not {text!r}")
+    return value
+
+
+def _property_ids(text: str) -> list[str]:
+    """`mitigations`, `assert`, `assert:NAME`, or several of them separated by commas."""
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    if not ids:
+        raise argparse.ArgumentTypeError("an empty property id")
+    for pid in ids:
+        if pid not in PROPERTIES and pid != "assert" and not (pid.startswith("assert:") and len(pid) > 7):
+            raise argparse.ArgumentTypeError(
+                f"unknown property {pid!r}; choose from {', '.join(PROPERTIES)}, assert, assert:NAME")
+    return ids
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="policy files (.rsp)")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="output format (default: text); all formats write to stdout")
+    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT_SECONDS, metavar="SECONDS",
+                        help=f"solver time limit per proof obligation (default: {DEFAULT_TIMEOUT_SECONDS:g});"
+                        " an obligation that hits it is reported unknown (exit 3)")
+    parser.add_argument("--seed", type=int, default=0, metavar="N",
+                        help="solver random seed (default: 0); results are deterministic for a seed")
+    parser.add_argument("--property", type=_property_ids, action="append", dest="properties", metavar="ID",
+                        help="check only these properties (repeatable, or comma-separated): "
+                        f"{', '.join(PROPERTIES)}, assert (every assertion), assert:NAME")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="text format: list every obligation with its status and time")
+
+
+# ---------------------------------------------------------------- checking one file
+
+def internal_error(exc: BaseException) -> Diagnostic:
+    # built directly (not via diagnostics.error) so that nothing here can itself fail
+    return Diagnostic("E0900", Severity.ERROR, f"internal error: {type(exc).__name__}: {exc}", NO_SPAN,
+                      hint="this is a bug in rspdsl; rerun with RSPDSL_DEBUG=1 and report the traceback")
+
+
+def _module_title(module: ast.Module | None) -> str | None:
+    if module is None:
+        return None
+    for decl in module.declarations:
+        if isinstance(decl, ast.PolicyDecl):
+            return decl.title
+    return None
+
+
+def _selected(policy: Policy, requested: set[str] | None) -> set[str] | None:
+    """The property ids for this policy, with `assert` expanded to each of its assertions."""
+    if requested is None:
+        return None
+    chosen = {p for p in requested if p != "assert"}
+    if "assert" in requested:
+        chosen |= {f"assert:{a.name}" for a in policy.assertions}
+    return chosen
+
+
+def _default_verify(policy: Policy, **options) -> Report:
+    from ..logic.prover import verify  # Z3 is imported only when a policy gets this far
+
+    return verify(policy, **options)
+
+
+def check_file(path: str, *, timeout_ms: int = 10_000, seed: int = 0, properties: set[str] | None = None,
+               verify: Verifier = _default_verify) -> CheckedFile:
+    """Load and verify one file; never raises for anything but KeyboardInterrupt."""
+    start = time.perf_counter()
+    source, title, diags = SourceFile(path, ""), None, []
+    try:
+        from ..frontend import load_file
+
+        loaded = load_file(path)
+        source, diags = loaded.source, list(loaded.diagnostics)
+        title = loaded.policy.title if loaded.policy is not None else _module_title(loaded.module)
+        if not loaded.ok:
+            return CheckedFile(path, source, title, tuple(diags), None, time.perf_counter() - start)
+        report = verify(loaded.policy, timeout_ms=timeout_ms, seed=seed,
+                        properties=_selected(loaded.policy, properties))
+        return CheckedFile(path, source, title, tuple(diags), report, time.perf_counter() - start)
+    except Exception as exc:  # noqa: BLE001 — a bug must cost one file, not the whole run
+        if os.environ.get("RSPDSL_DEBUG"):
+            traceback.print_exc(file=sys.stderr)
+        diags.append(internal_error(exc))
+        return CheckedFile(path, source, title, tuple(diags), None, time.perf_counter() - start)
+
+
+# ---------------------------------------------------------------- the command
+
+def render(files: list[CheckedFile], fmt: str, *, verbose: bool = False, color: bool = False) -> str:
+    if fmt == "json":
+        from ..render.json_out import render_json
+        return render_json(files)
+    if fmt == "sarif":
+        from ..render.sarif import render_sarif
+        return render_sarif(files)
+    if fmt == "markdown":
+        from ..render.markdown import render_markdown
+        return render_markdown(files)
+    from ..render.results_text import render_text
+    return render_text(files, verbose=verbose, color=color)
+
+
+def _unmatched_assertions(files: list[CheckedFile], requested: set[str] | None,
+                          loaded_names: set[str]) -> list[str]:
+    # only when every file was verified: an unusable file's assertions are unknown (and it exits 2 anyway)
+    if not requested or not all(f.usable for f in files):
+        return []
+    return sorted(p for p in requested if p.startswith("assert:") and p[len("assert:"):] not in loaded_names)
+
+
+def run(args: argparse.Namespace, verify: Verifier = _default_verify) -> int:
+    requested = {pid for group in args.properties for pid in group} if args.properties else None
+    timeout_ms = max(1, round(args.timeout * 1000))
+    files = [check_file(path, timeout_ms=timeout_ms, seed=args.seed, properties=requested, verify=verify)
+             for path in args.files]
+    color = False
+    if args.format == "text":
+        from ..render.results_text import use_color
+        color = use_color(sys.stdout)
+    sys.stdout.write(render(files, args.format, verbose=args.verbose, color=color))
+    sys.stdout.flush()
+    # a misspelt `--property assert:NAME` would otherwise check nothing and pass silently
+    names = {r.property[len("assert:"):] for f in files for r in f.results if r.property.startswith("assert:")}
+    unmatched = _unmatched_assertions(files, requested, names)
+    if unmatched:
+        print(f"rspdsl check: error: --property {', '.join(unmatched)}: no such assertion in the checked files",
+              file=sys.stderr)
+        return 2
+    return overall_exit_code(files)
