@@ -46,10 +46,9 @@ def files(tmp_path: Path) -> dict[str, str]:
     return out
 
 
-def rspdsl(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def rspdsl(*args: str) -> subprocess.CompletedProcess:
     environ = {**os.environ, "PYTHONPATH": str(ROOT)}
     environ.pop("RSPDSL_DEBUG", None)
-    environ.update(env or {})
     return subprocess.run([sys.executable, "-m", "rspdsl", "check", *args], cwd=ROOT, env=environ,
                           capture_output=True, text=True, timeout=120)
 
