@@ -80,16 +80,6 @@ class Obligation:
             return z3.Or(*misses)
         raise ValueError(f"unknown obligation kind {self.kind!r}")
 
-    @property
-    def smt_logic(self) -> str:
-        """The SMT-LIB logic of smt_formula() (ALL when bounded integers and reals mix)."""
-        sorts = {v.sort for copy in self.copies for v in copy.policy.variables.values()}
-        quantified = self.kind != "find"
-        if "int" in sorts and "real" in sorts:
-            return "ALL"
-        arith = "LIA" if "int" in sorts else "LRA"
-        return ("" if quantified else "QF_") + arith
-
 
 @dataclass(frozen=True, eq=False)
 class ObligationSet:
@@ -129,10 +119,11 @@ def build_obligations(policy: Policy, properties: set[str] | None = None) -> Obl
 
 # --------------------------------------------------------------------------- helpers
 
-def requirement_names(policy: Policy) -> dict[int, str]:
-    """How each requirement is named in subjects: its text, plus the line when texts collide."""
+def requirement_names(policy: Policy, action: str | None = None) -> dict[int, str]:
+    """How each requirement (of `action`, or of the policy) is named in subjects: its text, plus
+    the line (and column) when two of them have the same text."""
     by_text: dict[str, list[Requirement]] = {}
-    for r in policy.requirements:
+    for r in (policy.requirements if action is None else policy.requirements_for(action)):
         by_text.setdefault(r.text, []).append(r)
     names = {}
     for text, reqs in by_text.items():
@@ -155,22 +146,25 @@ def _where(span) -> str:
     return f"line {span.line}"
 
 
-def _activity(r: Requirement, policy: Policy) -> str:
-    parts = []
-    if r.tier is not None and r.tier > 0:
-        parts.append(f"at {policy.tiers[r.tier].name} and above")
-    if r.condition is not None:
-        parts.append("when its condition holds")
-    return " ".join(parts) if parts else "always"
+def _inactivity(r: Requirement, policy: Policy) -> str:
+    """Why a requirement can never be active, in words."""
+    if not r.actions:
+        return "it binds no action"
+    tiered = r.tier is not None and r.tier > 0
+    if tiered and r.condition is not None:
+        return f"no state at {policy.tiers[r.tier].name} or above satisfies its `when` condition"
+    if tiered:
+        return f"no state reaches {policy.tiers[r.tier].name}"
+    return "no state satisfies its `when` condition"
 
 
 # --------------------------------------------------------------------------- mitigations
 
 def _mitigations(policy: Policy, s: StateEncoding) -> list[Obligation]:
     import z3
-    names = requirement_names(policy)
     out = []
     for action in policy.actions.values():
+        names = requirement_names(policy, action.name)
         for r in policy.requirements_for(action.name):
             a, k = action.name, r.index
 
@@ -390,7 +384,7 @@ def _reachability(policy: Policy, s: StateEncoding) -> list[Obligation]:
             if status == "proved":
                 return f"The requirement `{r.text}` is active in some state."
             if status == "violated":
-                return f"The requirement `{r.text}` is never active ({_activity(r, policy)} never happens)."
+                return f"The requirement `{r.text}` ({_where(r.span)}) is never active: {_inactivity(r, policy)}."
             return f"Could not decide whether the requirement `{r.text}` is ever active."
 
         items.append(((r.span.line, r.span.column, 1), Obligation(
