@@ -46,9 +46,10 @@ def files(tmp_path: Path) -> dict[str, str]:
     return out
 
 
-def rspdsl(*args: str) -> subprocess.CompletedProcess:
+def rspdsl(*args: str, **env: str) -> subprocess.CompletedProcess:
     environ = {**os.environ, "PYTHONPATH": str(ROOT)}
     environ.pop("RSPDSL_DEBUG", None)
+    environ.update(env)
     return subprocess.run([sys.executable, "-m", "rspdsl", "check", *args], cwd=ROOT, env=environ,
                           capture_output=True, text=True, timeout=120)
 
@@ -116,6 +117,12 @@ def test_markdown_output(files):
     proc = rspdsl(files["violated"], "--format", "markdown")
     assert proc.returncode == 1
     assert proc.stdout.startswith("## rspdsl check\n") and "❌ violated" in proc.stdout
+
+
+def test_a_terminal_that_cannot_encode_gets_escapes_not_a_crash(files):
+    proc = rspdsl(files["violated"], "--format", "markdown", PYTHONIOENCODING="ascii")
+    assert proc.returncode == 1 and "\\u274c violated" in proc.stdout
+    assert_no_traceback(proc)
 
 
 def test_property_selection(files):

@@ -150,6 +150,16 @@ def _unmatched_assertions(files: list[CheckedFile], requested: set[str] | None,
     return sorted(p for p in requested if p.startswith("assert:") and p[len("assert:"):] not in loaded_names)
 
 
+def _write(text: str) -> None:
+    """Write to stdout; a terminal that cannot show a character gets an escape, not a crash."""
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:
+        encoding = sys.stdout.encoding or "ascii"
+        sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
+    sys.stdout.flush()
+
+
 def run(args: argparse.Namespace, verify: Verifier = _default_verify) -> int:
     requested = {pid for group in args.properties for pid in group} if args.properties else None
     timeout_ms = max(1, round(args.timeout * 1000))
@@ -159,8 +169,7 @@ def run(args: argparse.Namespace, verify: Verifier = _default_verify) -> int:
     if args.format == "text":
         from ..render.results_text import use_color
         color = use_color(sys.stdout)
-    sys.stdout.write(render(files, args.format, verbose=args.verbose, color=color))
-    sys.stdout.flush()
+    _write(render(files, args.format, verbose=args.verbose, color=color))
     # a misspelt `--property assert:NAME` would otherwise check nothing and pass silently
     names = {r.property[len("assert:"):] for f in files for r in f.results if r.property.startswith("assert:")}
     unmatched = _unmatched_assertions(files, requested, names)

@@ -141,7 +141,7 @@ def _details_lines(result: Result) -> list[str]:
             shown = ", ".join(f"{k}={value_text(v)}" for k, v in value.items())
         else:
             shown = value_text(value)
-        out.append(f"  {key.replace('_', ' ')}: {shown}")
+        out.append(f"  {str(key).replace('_', ' ')}: {shown}")
     return out
 
 
