@@ -342,7 +342,7 @@ class Prover:
             raise InternalError(f"consistency {ob.subject}: the evaluator finds every active requirement "
                                 f"met in {dumps_exact(state_to_json(self.policy, state))}")
         names = [ob.clauses[i][0] for i in core]
-        labels = requirement_names(self.policy)
+        labels = requirement_names(self.policy, ob.subject)  # consistency subjects are actions
         details = {"core": [labels[r.index] for r in names],
                    "core_lines": [r.span.line for r in names],
                    "inputs": {v.name: state_to_json(self.policy, state)[v.name] for v in inputs}}
