@@ -1,0 +1,343 @@
+"""The formatter: parse ∘ format = id on ASTs, idempotence, comments, golden layouts, `rspdsl fmt`."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from rspdsl.cli import main
+from rspdsl.frontend import load_text, parse_text
+from rspdsl.syntax import ast
+from rspdsl.syntax.format import MAX_WIDTH, canonical_number, format_expr, format_module
+
+from strategies import exprs, modules, well_typed_policy_text
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def parse(text: str) -> ast.Module:
+    _, module, diags = parse_text(text)
+    assert module is not None and not [d for d in diags if d.is_error], diags
+    return module
+
+
+def fmt(text: str) -> str:
+    return format_module(parse(text))
+
+
+def all_comments(module: ast.Module):
+    """Every comment the AST carries, in document order, with where it is attached."""
+    out = []
+    for d in module.declarations:
+        out.append(("decl", d.comments))
+        if isinstance(d, ast.TierDecl):
+            out.extend(("req", r.comments) for r in d.requirements)
+            out.append(("closing", d.closing_comments))
+    out.append(("end", module.trailing_comments))
+    return out
+
+
+# ---------------------------------------------------------------- properties
+
+@SETTINGS
+@given(modules())
+def test_parse_of_format_is_identity(module):
+    assert parse(format_module(module)) == module
+
+
+@SETTINGS
+@given(modules(comments=True))
+def test_comments_and_blank_lines_survive(module):
+    text = format_module(module)
+    again = parse(text)
+    assert again == module
+    assert all_comments(again) == all_comments(module)
+
+
+@SETTINGS
+@given(modules(comments=True))
+def test_format_is_idempotent(module):
+    once = format_module(module)
+    assert format_module(parse(once)) == once
+
+
+@SETTINGS
+@given(exprs(max_leaves=20))
+def test_expressions_round_trip_with_minimal_parentheses(expr):
+    text = format_expr(expr)
+    module = parse(f"threshold t when {text}")
+    assert module.declarations[0].condition == expr
+    # minimal: removing any one pair of parentheses changes the tree or breaks the parse
+    for i, ch in enumerate(text):
+        if ch != "(" or (i > 0 and text[i - 1].isalpha()):
+            continue  # a call's parentheses are syntax, not grouping
+        depth, j = 0, i
+        for j in range(i, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[j], 0)
+            if depth == 0:
+                break
+        stripped = text[:i] + " " + text[i + 1:j] + " " + text[j + 1:]
+        _, m, diags = parse_text(f"threshold t when {stripped}")
+        assert m is None or diags or m.declarations[0].condition != expr, (text, stripped)
+
+
+@SETTINGS
+@given(well_typed_policy_text())
+def test_formatting_a_checked_policy_keeps_its_meaning(text):
+    before = load_text(text)
+    assert before.ok
+    out = format_module(before.module)
+    after = load_text(out)
+    assert after.ok and after.module == before.module
+    assert format_module(after.module) == out
+    assert [t.name for t in after.policy.tiers] == [t.name for t in before.policy.tiers]
+
+
+def test_every_line_fits_or_is_split_at_when():
+    long_name = "x" * 40
+    text = (f'policy "p"\nthreshold {long_name} "a description long enough to overflow" '
+            f"when {long_name} >= 0.5 or {long_name} <= 0.25\n")
+    out = fmt(text)
+    head, when = out.splitlines()[1:3]
+    assert head == f'threshold {long_name} "a description long enough to overflow"'
+    assert when.startswith("  when ") and len(head) <= MAX_WIDTH
+    assert fmt(out) == out
+
+
+# ---------------------------------------------------------------- golden layouts
+
+GOLDEN = [
+    # spacing, one declaration per line, one trailing newline
+    ('policy   "P"    version "1"\naction a   default   permit', 'policy "P" version "1"\naction a default permit\n'),
+    # blank lines: kept, never more than one; none at the start or end
+    ('\n\npolicy "P"\n\n\n\naction a\naction b\n\n\n', 'policy "P"\n\naction a\naction b\n'),
+    # numbers keep their spelling
+    ("metric m in [-1_000, 1e25] unit FLOP", "metric m in [-1_000, 1e25] unit FLOP\n"),
+    ("threshold t when m >= 2.50", "threshold t when m >= 2.50\n"),
+    # strings are re-escaped
+    (r'action a "say \"hi\" \\ ok"', 'action a "say \\"hi\\" \\\\ ok"\n'),
+    # precedence: redundant parentheses go, needed ones stay
+    ("threshold t when ((a and b)) or (c)", "threshold t when a and b or c\n"),
+    ("threshold t when (a or b) and c", "threshold t when (a or b) and c\n"),
+    ("threshold t when a implies (b implies c)", "threshold t when a implies b implies c\n"),
+    ("threshold t when (a implies b) implies c", "threshold t when (a implies b) implies c\n"),
+    ("threshold t when (x - y) - z > 0", "threshold t when x - y - z > 0\n"),
+    ("threshold t when x - (y - z) > 0", "threshold t when x - (y - z) > 0\n"),
+    ("threshold t when x / (y * 2) > 0", "threshold t when x / (y * 2) > 0\n"),
+    ("threshold t when -(x + y) > -2", "threshold t when -(x + y) > -2\n"),
+    ("threshold t when - - x > 0", "threshold t when - -x > 0\n"),
+    ("threshold t when not (a < b)", "threshold t when not a < b\n"),
+    ("threshold t when (not a) == b", "threshold t when (not a) == b\n"),
+    ("threshold t when (a < b) == c", "threshold t when (a < b) == c\n"),
+    ("threshold t when 0.5 <= x < 0.8", "threshold t when 0.5 <= x < 0.8\n"),
+    ("threshold t when not not a", "threshold t when not not a\n"),
+    ("threshold t when max( a,b ,min(c) ) > 1", "threshold t when max(a, b, min(c)) > 1\n"),
+    ("assert p : not(allowed( d ))", "assert p: not allowed(d)\n"),
+    # descriptions where the grammar puts them
+    ('scale  s "S"{a,b,}', 'scale s "S" { a, b }\n'),
+    ('metric m:s reassuring "M"', 'metric m : s reassuring "M"\n'),
+    ('judgement j reassuring "J"', 'judgement j reassuring "J"\n'),
+    ('permit a when b "why"', 'permit a when b "why"\n'),
+    ('require x,y for a,b when c "why"', 'require x, y for a, b when c "why"\n'),
+    ('assert p "P": q', 'assert p "P": q\n'),
+    # tiers
+    ("tier T{}", "tier T { }\n"),
+    ('tier T "d" when x {require a require b for c}', 'tier T "d" when x {\n  require a\n  require b for c\n}\n'),
+]
+
+
+@pytest.mark.parametrize("source, expected", GOLDEN)
+def test_golden_layout(source, expected):
+    assert fmt(source) == expected
+    assert fmt(expected) == expected
+
+
+def test_comments_keep_their_places():
+    source = """# header comment
+policy "P"   # after the header
+
+# before the tier
+tier T {   # on the brace line
+  # before a requirement
+  require a    # after a requirement
+
+  require b
+  # at the end of the body
+}   # after the brace
+action x
+  # a comment inside nothing
+# the end
+"""
+    expected = """# header comment
+policy "P"  # after the header
+
+# before the tier
+tier T {  # on the brace line
+  # before a requirement
+  require a  # after a requirement
+
+  require b
+  # at the end of the body
+  # after the brace
+}
+action x
+  # a comment inside nothing
+# the end
+"""
+    assert fmt(source) == expected
+    assert fmt(expected) == expected
+
+
+def test_comment_inside_a_multiline_declaration_moves_in_front():
+    source = 'threshold t\n  # why\n  when a or\n  b  # end\n'
+    assert fmt(source) == "# why\nthreshold t when a or b  # end\n"
+
+
+def test_long_lines_move_when_to_the_next_line():
+    cond = " or ".join(f"cond_{i}" for i in range(12))
+    out = fmt(f'policy "P"\ntier base {{ }}\ntier high when {cond} {{ require r for a when {cond} }}\n'
+              f"forbid a when {cond}\nassert p: {cond}")
+    assert out == (f'policy "P"\ntier base {{ }}\ntier high\n  when {cond} {{\n  require r for a\n'
+                   f"    when {cond}\n}}\nforbid a\n  when {cond}\nassert p:\n  {cond}\n")
+    assert fmt(out) == out
+
+
+def test_crlf_and_tabs_become_canonical():
+    assert fmt('policy "P"\r\n\taction a\r\n') == 'policy "P"\naction a\n'
+
+
+def test_empty_module_formats_to_nothing_and_comments_only_stay():
+    assert format_module(ast.Module(())) == ""
+    assert fmt("# only a comment\n\n") == "# only a comment\n"
+
+
+def test_numbers_without_text_get_a_canonical_exact_spelling():
+    assert canonical_number(Fraction(3)) == "3"
+    assert canonical_number(Fraction(1, 8)) == "0.125"
+    assert canonical_number(Fraction(-5, 2)) == "-2.5"
+    assert canonical_number(Fraction(10**30)) == "1" + "0" * 30
+    assert canonical_number(Fraction(1, 3)) == "1 / 3"
+    assert format_expr(ast.Num(Fraction(1, 20))) == "0.05"
+    # a number whose text disagrees with its value is re-spelled from the value
+    assert format_expr(ast.Num(Fraction(2), text="3")) == "2"
+    # a non-decimal fraction is no single literal: it prints as a quotient, grouped as one
+    assert format_expr(ast.Binary("/", ast.Name("x"), ast.Num(Fraction(1, 3)))) == "x / (1 / 3)"
+
+
+def test_the_contract_example_keeps_its_layout():
+    from test_golden import contract_example
+
+    text = contract_example()
+    out = fmt(text)
+    assert parse(out) == parse(text)
+    assert "threshold CBRN-3 \"Significant uplift to basic-STEM actors\"\n  when cbrn_uplift >= 0.5" in out
+    assert 'assert no-weights-at-asl3 "Weights never leave at ASL-3":\n  not (allowed(release_weights)' in out
+
+
+# ---------------------------------------------------------------- the command
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+UGLY = 'policy   "P"\naction  a\n'
+PRETTY = 'policy "P"\naction a\n'
+
+
+def test_fmt_check_reports_without_writing(tmp_path, capsys):
+    ugly, pretty = write(tmp_path, "u.rsp", UGLY), write(tmp_path, "p.rsp", PRETTY)
+    assert main(["fmt", "--check", str(pretty)]) == 0
+    assert main(["fmt", "--check", str(ugly), str(pretty)]) == 1
+    err = capsys.readouterr().err
+    assert str(ugly) in err and str(pretty) not in err.replace("would be reformatted", "")
+    assert ugly.read_text() == UGLY
+
+
+def test_fmt_rewrites_in_place_only_when_changed(tmp_path, capsys):
+    ugly, pretty = write(tmp_path, "u.rsp", UGLY), write(tmp_path, "p.rsp", PRETTY)
+    os.chmod(ugly, 0o640)
+    stamp = pretty.stat().st_mtime_ns, pretty.stat().st_ino
+    assert main(["fmt", str(ugly), str(pretty)]) == 0
+    assert ugly.read_text() == PRETTY
+    assert ugly.stat().st_mode & 0o777 == 0o640
+    assert (pretty.stat().st_mtime_ns, pretty.stat().st_ino) == stamp
+    assert main(["fmt", "--check", str(ugly)]) == 0
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".rspdsl-fmt-")]
+
+
+def test_fmt_diff_prints_a_unified_diff(tmp_path, capsys):
+    ugly = write(tmp_path, "u.rsp", UGLY)
+    assert main(["fmt", "--check", "--diff", str(ugly)]) == 1
+    out = capsys.readouterr().out
+    assert "-action  a\n+action a\n" in out and out.startswith("---")
+    assert ugly.read_text() == UGLY
+
+
+def test_fmt_bad_file_gives_diagnostics_exit_2_and_still_formats_the_others(tmp_path, capsys):
+    bad = write(tmp_path, "bad.rsp", 'policy "P"\naction\n')
+    ugly = write(tmp_path, "u.rsp", UGLY)
+    assert main(["fmt", str(bad), str(ugly)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:2:" in err and "E001" in err
+    assert ugly.read_text() == PRETTY
+    assert bad.read_text() == 'policy "P"\naction\n'
+
+
+@pytest.mark.parametrize("content, code", [(b'policy "\xff"', "E0002"), ('action a "\\n"', "E0015")])
+def test_fmt_refuses_unusable_files(tmp_path, capsys, content, code):
+    path = write(tmp_path, "x.rsp", content)
+    assert main(["fmt", str(path)]) == 2
+    assert code in capsys.readouterr().err
+
+
+def test_fmt_missing_file(tmp_path, capsys):
+    assert main(["fmt", str(tmp_path / "nope.rsp")]) == 2
+    assert "E0001" in capsys.readouterr().err
+
+
+def test_fmt_formats_policies_with_semantic_errors(tmp_path):
+    path = write(tmp_path, "x.rsp", "require   undeclared_name")  # resolves badly, formats fine
+    assert main(["fmt", str(path)]) == 0
+    assert path.read_text() == "require undeclared_name\n"
+
+
+def test_fmt_stdin_to_stdout(monkeypatch, capsys):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(UGLY))
+    assert main(["fmt", "-"]) == 0
+    assert capsys.readouterr().out == PRETTY
+    monkeypatch.setattr(sys, "stdin", io.StringIO(UGLY))
+    assert main(["fmt", "--check", "-"]) == 1
+    assert capsys.readouterr().out == ""
+
+
+def test_fmt_safety_net_refuses_to_write_a_changed_meaning(tmp_path, capsys, monkeypatch):
+    import rspdsl.commands.fmt as fmt_command
+
+    def broken(module):  # a formatter bug: drops the last declaration
+        return format_module(dataclasses.replace(module, declarations=module.declarations[:-1]))
+
+    monkeypatch.setattr(fmt_command, "format_module", broken)
+    path = write(tmp_path, "u.rsp", UGLY)
+    assert main(["fmt", str(path)]) == 2
+    assert "E0900" in capsys.readouterr().err
+    assert path.read_text() == UGLY
+
+
+def test_fmt_through_the_installed_entry_point(tmp_path):
+    path = write(tmp_path, "u.rsp", UGLY)
+    proc = subprocess.run([sys.executable, "-m", "rspdsl", "fmt", "--check", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
