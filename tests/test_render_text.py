@@ -12,7 +12,7 @@ from rspdsl.frontend import load_text
 from rspdsl.logic.results import Report, Result, Witness
 from rspdsl.render.checked import CheckedFile, overall_exit_code
 from rspdsl.render.markdown import cell, render_markdown
-from rspdsl.render.results_text import (MAX_INLINE_REPLAY, render_file, render_result, render_text,
+from rspdsl.render.results_text import (MAX_TABLE_ROWS, render_file, render_result, render_text,
                                         replay_hint, use_color, value_text, witness_table)
 from rspdsl.source import SourceFile
 from rspdsl.state import read_state
@@ -103,10 +103,14 @@ def test_value_text_is_exact():
         "true", "false", "0.1", "10000000000000000000000000", "3", "high"]
 
 
+def with_witness(witness: Witness, prop: str = "mitigations", subject: str = "deploy") -> Result:
+    return Result(prop, subject, "violated", "error", "m", witness)
+
+
 def test_replay_command_round_trips_the_witness():
     policy = load_text(POLICY, "p.rsp").policy
     witness = Witness(state={"cbrn_uplift": Fraction(1, 3), "panel": True, "asl3_security": False})
-    (hint,) = replay_hint("my policy.rsp", witness)
+    (hint,) = replay_hint("my policy.rsp", with_witness(witness))
     words = shlex.split(hint.split("replay: ", 1)[1])
     assert words[0] == "echo" and words[2:4] == [">", "witness.json"]
     assert words[-4:] == ["eval", "my policy.rsp", "--state", "witness.json"]
@@ -114,12 +118,37 @@ def test_replay_command_round_trips_the_witness():
     assert state["cbrn_uplift"] == Fraction(1, 3) and state["panel"] is True
 
 
-def test_replay_for_pairs_and_for_huge_witnesses():
-    pair = replay_hint("p.rsp", Witness(lower={"a": True}, higher={"a": False}))
+def test_replay_for_pairs():
+    pair = replay_hint("p.rsp", with_witness(Witness(lower={"a": True}, higher={"a": False}), "monotonic"))
     assert len(pair) == 2 and "lower.json" in pair[0] and "higher.json" in pair[1]
+
+
+def test_huge_witness_is_replayed_through_the_json_output():
     big = {f"metric_{i}": Fraction(i, 7) for i in range(60)}
-    (hint,) = replay_hint("p.rsp", Witness(state=big))
-    assert len(hint) < MAX_INLINE_REPLAY and "--format json" in hint
+    (hint,) = replay_hint("p.rsp", with_witness(Witness(state=big), "assert:x-y", "x-y"))
+    words = shlex.split(hint.split("replay: ", 1)[1])
+    assert words[:5] == ["rspdsl", "check", "p.rsp", "--format", "json"]
+    assert words[5:7] == ["|", "jq"]
+    assert words[7] == '.files[0].results[] | select(.property == "assert:x-y" and .subject == "x-y") | .witness.state'
+    assert words[8:] == [">", "witness.json", "&&", "rspdsl", "eval", "p.rsp", "--state", "witness.json"]
+
+
+def test_long_state_is_laid_out_in_columns():
+    state = {f"v{i:02d}": bool(i % 2) for i in range(MAX_TABLE_ROWS + 2)}
+    table = witness_table(Witness(state=state))
+    assert len(table) < len(state)
+    shown = " ".join(table)
+    assert all(f"{name} = {value_text(v)}" in shown for name, v in state.items())
+    assert len(witness_table(Witness(state=state), verbose=True)) == len(state) + 1
+
+
+def test_long_pair_shows_only_the_differences():
+    lower = {f"v{i:02d}": False for i in range(MAX_TABLE_ROWS + 5)}
+    higher = {**lower, "v03": True}
+    table = witness_table(Witness(lower=lower, higher=higher))
+    assert table[1] == "    * v03    false   true"
+    assert len(table) == 3 and "16 other names equal in both" in table[2]
+    assert len(witness_table(Witness(lower=lower, higher=higher), verbose=True)) == len(lower) + 2
 
 
 def test_result_without_location():

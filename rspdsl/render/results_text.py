@@ -8,6 +8,7 @@ line in the style of ruff and mypy: `p.rsp: 12 proved, 1 violated, 0 unknown (0.
 """
 from __future__ import annotations
 
+import json
 import os
 import shlex
 from fractions import Fraction
@@ -21,6 +22,8 @@ from .text import render_diagnostic
 
 # A replay command longer than this is not worth printing inline; the JSON output holds the witness.
 MAX_INLINE_REPLAY = 400
+MAX_TABLE_ROWS = 12   # a single-state witness with more names is laid out in columns
+TABLE_WIDTH = 100
 
 _ANSI = {"error": "1;31", "warning": "1;33", "unknown": "1;35", "proved": "32", "bold": "1",
          "dim": "2", "hint": "36"}
@@ -69,13 +72,30 @@ def _table(header: list[str], rows: list[list[str]], marks: list[bool]) -> list[
     return out
 
 
-def witness_table(witness: Witness) -> list[str]:
-    """`name | value`, or `name | lower | higher` with differing rows marked `*`."""
+def _columns(rows: list[list[str]]) -> list[str]:
+    """Many `name = value` cells laid out column by column, to keep a long witness short."""
+    nw = max(len(r[0]) for r in rows)
+    vw = max(len(r[1]) for r in rows)
+    cells = [f"{name.ljust(nw)} = {value.ljust(vw)}" for name, value in rows]
+    ncols = max(1, (TABLE_WIDTH - 6) // (nw + vw + 6))
+    height = -(-len(cells) // ncols)
+    return ["      " + "   ".join(cells[c * height + r] for c in range(ncols) if c * height + r < len(cells)).rstrip()
+            for r in range(height)]
+
+
+def witness_table(witness: Witness, *, verbose: bool = False) -> list[str]:
+    """`name | value`, or `name | lower | higher` with differing rows marked `*`.
+
+    Long witnesses stay readable: a single state with many names is laid out in columns, and
+    a pair shows only the names whose values differ (--verbose shows everything as a table).
+    """
     if witness.state is not None:
         rows = [[name, value_text(v)] for name, v in witness.state.items()]
         if not rows:
             return ["    (the policy has no inputs or responses)"]
-        return _table(["name", "value"], rows, [False] * len(rows))
+        if verbose or len(rows) <= MAX_TABLE_ROWS:
+            return _table(["name", "value"], rows, [False] * len(rows))
+        return _columns(rows)
     lower, higher = witness.lower or {}, witness.higher or {}
     names = list(lower) + [n for n in higher if n not in lower]
     if not names:
@@ -86,29 +106,38 @@ def witness_table(witness: Witness) -> list[str]:
         rows.append([name, "" if name not in lower else value_text(lo),
                      "" if name not in higher else value_text(hi)])
         marks.append(name not in lower or name not in higher or lo != hi)
+    hidden = 0
+    if not verbose and any(marks) and len(rows) > MAX_TABLE_ROWS:
+        hidden = marks.count(False)
+        rows = [r for r, m in zip(rows, marks) if m]
+        marks = [True] * len(rows)
     lines = _table(["name", "lower", "higher"], rows, marks)
-    if any(marks):
+    if hidden:
+        lines.append(f"    (* the states differ here; {_plural(hidden, 'other name')} equal in both, "
+                     "--verbose shows them)")
+    elif any(marks):
         lines.append("    (* the states differ here)")
     return lines
 
 
-def replay_hint(path: str, witness: Witness) -> list[str]:
+def replay_hint(path: str, result: Result) -> list[str]:
     """Shell commands that feed the witness back to the concrete evaluator."""
-    states = ([("witness.json", witness.state)] if witness.state is not None else
-              [(f"{k}.json", s) for k, s in (("lower", witness.lower), ("higher", witness.higher))
-               if s is not None])
-    if not states:
+    witness = result.witness
+    if witness is None:
         return []
+    states = ([("witness.json", "state", witness.state)] if witness.state is not None else
+              [(f"{k}.json", k, s) for k, s in (("lower", witness.lower), ("higher", witness.higher))
+               if s is not None])
     file_arg = shlex.quote(path)
-    commands = []
-    for name, state in states:
-        body = dumps_exact(state)
-        commands.append((name, f"echo {shlex.quote(body)} > {name} && rspdsl eval {file_arg} --state {name}"))
-    if all(len(cmd) <= MAX_INLINE_REPLAY for _, cmd in commands):
-        return [f"  replay: {cmd}" for _, cmd in commands]
-    names = " and ".join(n for n, _ in states)
-    return [f"  replay: save the witness from `rspdsl check {file_arg} --format json` as {names}, then run "
-            + "; ".join(f"`rspdsl eval {file_arg} --state {n}`" for n, _ in states)]
+    inline = [f"echo {shlex.quote(dumps_exact(state))} > {name} && rspdsl eval {file_arg} --state {name}"
+              for name, _, state in states]
+    if all(len(cmd) <= MAX_INLINE_REPLAY for cmd in inline):
+        return [f"  replay: {cmd}" for cmd in inline]
+    # too long to echo: select this result's witness from the JSON output instead
+    select = (f".files[0].results[] | select(.property == {json.dumps(result.property)} and "
+              f".subject == {json.dumps(result.subject)}) | .witness")
+    return [f"  replay: rspdsl check {file_arg} --format json | jq {shlex.quote(f'{select}.{key}')} > {name}"
+            f" && rspdsl eval {file_arg} --state {name}" for name, key, _ in states]
 
 
 # ---------------------------------------------------------------- one result
@@ -145,7 +174,8 @@ def _details_lines(result: Result) -> list[str]:
     return out
 
 
-def render_result(result: Result, source: SourceFile, paint: _Paint | None = None) -> str:
+def render_result(result: Result, source: SourceFile, paint: _Paint | None = None, *,
+                  verbose: bool = False) -> str:
     """A violated or unknown result: header, snippets, details, witness, replay command."""
     paint = paint or _Paint(False)
     path = source.path
@@ -160,12 +190,12 @@ def render_result(result: Result, source: SourceFile, paint: _Paint | None = Non
             lines += _snippet(source, loc.span, loc.message)
     lines += _details_lines(result)
     if result.witness is not None:
-        table = witness_table(result.witness)
+        table = witness_table(result.witness, verbose=verbose)
         if table:
             kind = "a pair of states, lower <= higher" if result.witness.state is None else "a state"
             lines.append(f"  witness ({kind}):")
             lines += table
-            lines += [paint("hint", h) for h in replay_hint(path, result.witness)]
+            lines += [paint("hint", h) for h in replay_hint(path, result)]
     return "\n".join(lines)
 
 
@@ -235,7 +265,8 @@ def _snippet_source(span: Span, source: SourceFile) -> SourceFile:
 def render_file(checked: CheckedFile, *, verbose: bool = False, color: bool = False) -> str:
     paint = _Paint(color)
     blocks = [render_diagnostic(d, _snippet_source(d.span, checked.source)) for d in checked.diagnostics]
-    blocks += [render_result(r, checked.source, paint) for r in checked.results if r.status != "proved"]
+    blocks += [render_result(r, checked.source, paint, verbose=verbose)
+               for r in checked.results if r.status != "proved"]
     listing = verbose_listing(checked.results) if verbose else property_counts(checked.results)
     summary = summary_line(checked)
     style = {0: "proved", 1: "error", 2: "error", 3: "unknown"}[checked.exit_code()]
