@@ -175,14 +175,13 @@ def _in_bounds(variable: Variable, value) -> bool:
 def _default_value(variable: Variable):
     if variable.sort == "bool":
         return False
-    lo, hi = variable.lo, variable.hi
-    if lo is not None and hi is not None and lo <= 0 <= hi:
-        return Fraction(0) if variable.sort == "real" else 0
-    if lo is not None:
-        return Fraction(lo) if variable.sort == "real" else int(lo)
-    if hi is not None:
-        return Fraction(hi) if variable.sort == "real" else int(hi)
-    return Fraction(0) if variable.sort == "real" else 0
+    # the in-bounds value nearest to zero: the least surprising value for something unconstrained
+    value = Fraction(0)
+    if variable.lo is not None and value < variable.lo:
+        value = Fraction(variable.lo)
+    if variable.hi is not None and value > variable.hi:
+        value = Fraction(variable.hi)
+    return value if variable.sort == "real" else int(value)
 
 
 def state_from_model(policy: Policy, consts: Mapping[str, Any], model) -> dict[str, Fraction | bool | int]:
