@@ -1,0 +1,206 @@
+"""Render a DiffReport: text (like a `terraform plan` of the policy's meaning), JSON, Markdown.
+
+Renderers only render: every fact shown here was computed (and its witness replayed) by
+rspdsl.diff. Values are written exactly (`0.1`, `"1/3"`), as STATE.json spells them.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from ..diff import Change, DiffReport, Side
+from ..state import dumps_exact, number_text
+
+_DECL_MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": "~"}
+_KIND_WORD = {"weakening": "weaker", "strengthening": "stronger"}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def plan_line(report: DiffReport) -> str:
+    line = (f"Plan: {_plural(len(report.weakenings), 'weakening')}, "
+            f"{_plural(len(report.strengthenings), 'strengthening')}")
+    if report.unknowns:
+        line += f", {len(report.unknowns)} unknown"
+    return line + "."
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Fraction)):
+        return number_text(value)
+    return str(value)
+
+
+def _location(side: Side) -> dict | None:
+    if side.location is None:
+        return None
+    path, span = side.location
+    return {"file": path, "line": span.line, "column": span.column}
+
+
+# ----------------------------------------------------------------------------- text
+
+def _witness_rows(change: Change) -> list[tuple[str, str, str]]:
+    """(variable, value, note) rows; the note says when only one side has the variable or calls it
+    by another name."""
+    return [(name, _value(value), change.notes.get(name, "")) for name, value in change.state.items()]
+
+
+MAX_TABLE_ROWS = 12     # a longer witness is laid out in columns
+TABLE_WIDTH = 100
+
+
+def _witness_lines(change: Change) -> list[str]:
+    rows = _witness_rows(change)
+    if not rows:
+        return ["      (neither policy has inputs or responses)"]
+    if len(rows) <= MAX_TABLE_ROWS:
+        width = max([len("variable")] + [len(r[0]) for r in rows])
+        out = [f"      {'variable'.ljust(width)}  value", f"      {'-' * width}  -----"]
+        for name, value, note in rows:
+            out.append(f"      {name.ljust(width)}  {value}" + (f"  ({note})" if note else ""))
+        return out
+    cells = [(name, value + (f" ({note})" if note else "")) for name, value, note in rows]
+    nw = max(len(n) for n, _ in cells)
+    vw = max(len(v) for _, v in cells)
+    texts = [f"{n.ljust(nw)} = {v.ljust(vw)}" for n, v in cells]
+    ncols = max(1, (TABLE_WIDTH - 6) // (nw + vw + 6))
+    height = -(-len(texts) // ncols)
+    return ["      " + "   ".join(texts[c * height + r] for c in range(ncols)
+                                  if c * height + r < len(texts)).rstrip()
+            for r in range(height)]
+
+
+def _text_change(change: Change) -> list[str]:
+    out = [f"  ~ {change.subject}: {_KIND_WORD[change.kind]} — {change.message}"]
+    out += _witness_lines(change)
+    for label, side in (("OLD", change.old), ("NEW", change.new)):
+        out.append(f"      {label}: tier {side.tier}" + (f"; {side.outcome}" if side.outcome else ""))
+    return out
+
+
+def render_text(report: DiffReport) -> str:
+    lines = [f"rspdsl diff: {report.old_path} → {report.new_path}"]
+    if report.new_file:
+        lines.append(f"{report.new_path} is a new file: it did not exist in {report.old_path}; every entity is added.")
+    if report.declarations:
+        lines += ["", "Declarations:"]
+        for d in report.declarations:
+            detail = f": {d.detail}" if d.detail else ""
+            lines.append(f"  {_DECL_MARK[d.change]} {d.entity} {d.name}{detail}"
+                         if d.change != "added" and d.change != "removed"
+                         else f"  {_DECL_MARK[d.change]} {d.entity} {d.name}" + (f" ({d.detail})" if d.detail else ""))
+    if report.changes:
+        lines += ["", "Changes in meaning:"]
+        for i, change in enumerate(report.changes):
+            if i:
+                lines.append("")
+            lines += _text_change(change)
+    elif not report.new_file:
+        lines += ["", "No change in meaning: every state gets the same tier, the same permissions and the "
+                  "same commitments from both."]
+    if report.unknowns:
+        lines += ["", "Unknown (the solver gave up; rerun with a larger --timeout):"]
+        for u in report.unknowns:
+            lines.append(f"  ? {u.subject}: {u.question} ({u.reason})")
+    lines += ["", f"{plan_line(report)} Verdict: {report.verdict}."]
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------- JSON
+
+def _side_json(side: Side) -> dict:
+    return {"tier": side.tier, "outcome": side.outcome, "location": _location(side)}
+
+
+def change_to_json(change: Change) -> dict:
+    return {
+        "kind": change.kind,
+        "aspect": change.aspect,
+        "action": change.action,
+        "message": change.message,
+        "witness": {"state": dict(change.state), "old_state": dict(change.old.state),
+                    "new_state": dict(change.new.state)},
+        "subject": change.subject,
+        "commitment": change.detail,
+        "old": _side_json(change.old),
+        "new": _side_json(change.new),
+    }
+
+
+def report_to_json(report: DiffReport) -> dict:
+    """The `diff --format json` shape of the contract, plus old/new paths, declarations, unknowns."""
+    return {
+        "verdict": report.verdict,
+        "changes": [change_to_json(c) for c in report.changes],
+        "old": report.old_path,
+        "new": report.new_path,
+        "new_file": report.new_file,
+        "summary": {"weakenings": len(report.weakenings), "strengthenings": len(report.strengthenings),
+                    "unknown": len(report.unknowns)},
+        "declarations": [{"change": d.change, "entity": d.entity, "name": d.name, "detail": d.detail}
+                         for d in report.declarations],
+        "unknown": [{"aspect": u.aspect, "subject": u.subject, "question": u.question, "reason": u.reason}
+                    for u in report.unknowns],
+    }
+
+
+def render_json(report: DiffReport) -> str:
+    return dumps_exact(report_to_json(report), indent=2) + "\n"
+
+
+# ----------------------------------------------------------------------------- Markdown
+
+def _cell(text: str) -> str:
+    """Table-cell text: one line, pipes and HTML escaped (policy text must not break the table)."""
+    text = " ".join(str(text).split())
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
+def _code(text: str) -> str:
+    text = _cell(text)
+    return f"`{text}`" if "`" not in text else f"`` {text} ``"
+
+
+def _side_cell(side: Side) -> str:
+    return _cell(f"tier {side.tier}" + (f"; {side.outcome}" if side.outcome else ""))
+
+
+_VERDICT_MARK = {"equivalent": "✅ equivalent", "stronger": "✅ stronger", "weaker": "❌ weaker",
+                 "incomparable": "❌ incomparable", "unknown": "❔ unknown"}
+
+
+def render_markdown(report: DiffReport) -> str:
+    lines = [f"### rspdsl diff: {_code(report.old_path)} → {_code(report.new_path)}", "",
+             f"**Verdict: {_VERDICT_MARK.get(report.verdict, report.verdict)}** — "
+             f"{plan_line(report)[len('Plan: '):]}"]
+    if report.new_file:
+        lines += ["", f"{_code(report.new_path)} is a new file: every entity is added."]
+    if report.changes:
+        lines += ["", "| | Aspect | Subject | Change | OLD | NEW |", "|---|---|---|---|---|---|"]
+        for c in report.changes:
+            mark = "🔻 weakening" if c.kind == "weakening" else "🔺 strengthening"
+            lines.append(f"| {mark} | {c.aspect} | {_code(c.subject)} | {_cell(c.message)} | "
+                         f"{_side_cell(c.old)} | {_side_cell(c.new)} |")
+        lines += ["", "<details><summary>Witness states (replayed by the evaluator on both revisions)</summary>", ""]
+        for i, c in enumerate(report.changes, 1):
+            lines += [f"{i}. {_cell(c.subject)}: {_cell(c.message)}", "",
+                      "   ```json", "   " + dumps_exact(c.state), "   ```", ""]
+        lines.append("</details>")
+    if report.declarations:
+        lines += ["", "<details><summary>Declarations changed</summary>", "",
+                  "| | Entity | Name | Detail |", "|---|---|---|---|"]
+        for d in report.declarations:
+            lines.append(f"| {_DECL_MARK[d.change]} {d.change} | {d.entity} | {_code(d.name)} | {_cell(d.detail)} |")
+        lines += ["", "</details>"]
+    if report.unknowns:
+        lines += ["", "**Unknown** (the solver gave up):", ""]
+        lines += [f"- {_cell(u.subject)}: {_cell(u.question)} ({_cell(u.reason)})" for u in report.unknowns]
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown}
