@@ -6,13 +6,13 @@ import json
 import shlex
 from fractions import Fraction
 
-from render_samples import POLICY, checked_all_proved, checked_broken, checked_ok
+from render_samples import POLICY, checked_all_proved, checked_broken, checked_ok, span_of
 
 from rspdsl.frontend import load_text
-from rspdsl.logic.results import Report, Result, Witness
+from rspdsl.logic.results import Location, Report, Result, Witness
 from rspdsl.render.checked import CheckedFile, overall_exit_code
 from rspdsl.render.markdown import cell, render_markdown
-from rspdsl.render.results_text import (MAX_TABLE_ROWS, render_file, render_result, render_text,
+from rspdsl.render.results_text import (MAX_RELATED, MAX_TABLE_ROWS, render_file, render_result, render_text,
                                         replay_hint, use_color, value_text, witness_table)
 from rspdsl.source import SourceFile
 from rspdsl.state import read_state
@@ -206,3 +206,13 @@ def test_markdown_all_proved_and_escaping():
     result = Result("assert:x", "x", "violated", "error", "bad | value")
     md = render_markdown([CheckedFile("q.rsp", SourceFile("q.rsp", ""), "Q", (), Report((result,)))])
     assert "bad \\| value" in md
+
+
+def test_many_related_locations_are_capped_unless_verbose():
+    locs = tuple(Location(span_of(POLICY, "deploy", i), f"use {i}") for i in range(MAX_RELATED + 3))
+    result = Result("consistency", "deploy", "unknown", "error", "Could not decide.", locations=locs)
+    short = render_result(result, SourceFile("p.rsp", POLICY))
+    assert short.count("  note: p.rsp:") == MAX_RELATED
+    assert "  note: 2 more related declarations (--verbose shows them)" in short
+    full = render_result(result, SourceFile("p.rsp", POLICY), verbose=True)
+    assert full.count("  note: p.rsp:") == len(locs) - 1 and "more related" not in full

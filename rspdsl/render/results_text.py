@@ -24,6 +24,7 @@ from .text import render_diagnostic
 MAX_INLINE_REPLAY = 400
 MAX_TABLE_ROWS = 12   # a single-state witness with more names is laid out in columns
 TABLE_WIDTH = 100
+MAX_RELATED = 3       # related declarations shown per finding (all with --verbose)
 
 _ANSI = {"error": "1;31", "warning": "1;33", "unknown": "1;35", "proved": "32", "bold": "1",
          "dim": "2", "hint": "36"}
@@ -182,12 +183,16 @@ def render_result(result: Result, source: SourceFile, paint: _Paint | None = Non
     label = _label(result)
     head_where = f"{_where(path, result.locations[0].span)}: " if result.locations else f"{path}: "
     lines = [paint("bold", head_where) + paint(label, f"{label}[{result.property}]") + f" {result.message}"]
-    for i, loc in enumerate(result.locations):
+    shown = result.locations if verbose else result.locations[:1 + MAX_RELATED]
+    for i, loc in enumerate(shown):
         if i:  # related declarations: named on their own line, as render_diagnostic does
             lines.append(f"  note: {paint('dim', _where(path, loc.span) + ':')} {loc.message or 'related'}")
             lines += _snippet(source, loc.span)
         else:  # the primary location: its label goes under the caret
             lines += _snippet(source, loc.span, loc.message)
+    if len(shown) < len(result.locations):
+        more = len(result.locations) - len(shown)
+        lines.append(f"  note: {_plural(more, 'more related declaration')} (--verbose shows them)")
     lines += _details_lines(result)
     if result.witness is not None:
         table = witness_table(result.witness, verbose=verbose)
