@@ -14,7 +14,7 @@ import shlex
 from fractions import Fraction
 from typing import IO, Any, Iterable
 
-from ..logic.results import PROPERTIES, Location, Result, Witness
+from ..logic.results import PROPERTIES, Result, Witness
 from ..source import NO_SPAN, SourceFile, Span
 from ..state import dumps_exact, number_text
 from .checked import CheckedFile, property_family
