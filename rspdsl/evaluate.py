@@ -19,6 +19,7 @@ from __future__ import annotations
 import decimal
 import json
 import math
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -452,6 +453,21 @@ def _generate_line(policy: Policy, ns: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------- the evaluator
 
+def _policy_depth(policy: Policy) -> int:
+    """The deepest IR expression of the policy, measured without recursion."""
+    roots = [t.condition for t in policy.thresholds.values()]
+    roots += [t.condition for t in policy.tiers if t.condition is not None]
+    roots += [r.condition for r in policy.rules] + [a.body for a in policy.assertions]
+    roots += [e for r in policy.requirements for e in (r.commitment, r.condition) if e is not None]
+    deepest = 0
+    stack = [(e, 1) for e in roots]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ir.children(node))
+    return deepest
+
+
 class Evaluator:
     """A policy compiled to Python. Build with compile_policy(policy) (cached)."""
 
@@ -459,7 +475,14 @@ class Evaluator:
         self.policy = policy
         ns: dict[str, Any] = {"Fraction": Fraction, "Decimal": Decimal, "_decode": _DECODER.decode,
                               "_C": _EXACT}
-        self.source_code = _generate_full(policy, ns) + "\n" + _generate_line(policy, ns)
+        # The generator recurses over the IR (a few frames per level). Python 3.11+ frames do not
+        # use the C stack, so lifting the limit for deep IR (e.g. built by hand) is safe.
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 4 * _policy_depth(policy) + 1000))
+        try:
+            self.source_code = _generate_full(policy, ns) + "\n" + _generate_line(policy, ns)
+        finally:
+            sys.setrecursionlimit(limit)
         code = compile(self.source_code, f"<rspdsl evaluator for {policy.source.path}>", "exec")
         exec(code, ns)
         self._full = ns["_full"]

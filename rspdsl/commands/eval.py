@@ -172,27 +172,29 @@ def _stream(policy: Policy, lines: Iterable[str], shown: str, out: IO[str],
     buffer: list[str] = []
     bad = 0
     lineno = 0
-    for lineno, line in enumerate(lines, 1):
-        try:
-            result = decide_line(line, shown)
-        except StateError as exc:
-            if not line.strip():
-                continue  # blank lines carry nothing and get no result
-            bad += 1
-            if bad <= _MAX_REPORTED:
-                print(f"{shown}:{lineno}: error: {exc.message}", file=sys.stderr)
-            result = json.dumps({"error": {"line": lineno, "name": exc.name, "message": exc.message}},
-                                separators=(",", ":"))
-        if interactive:
-            out.write(result + "\n")
-            out.flush()
-        else:
-            buffer.append(result)
-            if len(buffer) >= _CHUNK:
-                buffer.append("")
-                out.write("\n".join(buffer))
-                buffer.clear()
-    if buffer:
-        buffer.append("")
-        out.write("\n".join(buffer))
+    try:
+        for lineno, line in enumerate(lines, 1):
+            try:
+                result = decide_line(line, shown)
+            except StateError as exc:
+                if not line.strip():
+                    continue  # blank lines carry nothing and get no result
+                bad += 1
+                if bad <= _MAX_REPORTED:
+                    print(f"{shown}:{lineno}: error: {exc.message}", file=sys.stderr)
+                result = json.dumps({"error": {"line": lineno, "name": exc.name, "message": exc.message}},
+                                    separators=(",", ":"))
+            if interactive:
+                out.write(result + "\n")
+                out.flush()
+            else:
+                buffer.append(result)
+                if len(buffer) >= _CHUNK:
+                    buffer.append("")
+                    out.write("\n".join(buffer))
+                    buffer.clear()
+    finally:  # what was answered is written even when the input turns out not to be UTF-8
+        if buffer:
+            buffer.append("")
+            out.write("\n".join(buffer))
     return bad, lineno

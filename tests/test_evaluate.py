@@ -1,0 +1,425 @@
+"""The concrete evaluator: semantics by example, every IR node, and differential checks of the
+compiled functions against a plain IR interpreter written here from the contract."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rspdsl.evaluate import compile_policy, decision_to_json, evaluate
+from rspdsl.frontend import load_text
+from rspdsl.semantics import ir
+from rspdsl.state import StateError, dumps_exact, read_state, state_to_json
+
+
+def load(text: str):
+    result = load_text(text, "t.rsp")
+    assert result.ok, [d.message for d in result.diagnostics]
+    return result.policy
+
+
+LADDER = """
+policy "Ladder" version "1"
+metric x in [0, 10]
+judgement j
+safeguard s1
+safeguard s2
+safeguard s3
+action deploy
+action train default permit
+action publish default permit
+threshold A when x >= 3
+threshold B when x >= 6 or j
+threshold C when x >= 9
+tier L1 { require s1 for deploy, train }
+tier L2 when A { require s2 for deploy }
+tier L3 when B { require s3 when x >= 7 }
+tier L4 when C { }
+permit deploy when tier <= L2 and s1
+permit deploy when s1 and s2 and s3
+forbid train when tier >= L3 and not s3 "Stop"
+forbid train when x == 10
+permit publish when s1
+"""
+
+
+@pytest.fixture(scope="module")
+def ladder():
+    return load(LADDER)
+
+
+def state(policy, **values):
+    base = {"x": 0, "j": False, "s1": False, "s2": False, "s3": False}
+    base.update(values)
+    return read_state(policy, json.dumps(base))
+
+
+def tier_name(policy, decision):
+    return policy.tiers[decision.tier].name
+
+
+# ---------------------------------------------------------------- semantics by example
+
+def test_first_tier_when_no_tier_holds(ladder):
+    assert tier_name(ladder, evaluate(ladder, state(ladder, x=1))) == "L1"
+
+
+def test_tier_is_the_last_declared_tier_that_holds(ladder):
+    assert tier_name(ladder, evaluate(ladder, state(ladder, x=4))) == "L2"
+    assert tier_name(ladder, evaluate(ladder, state(ladder, x=9))) == "L4"
+    # L3 holds through the judgement while L2 does not: the last holding one wins, not the first
+    d = evaluate(ladder, state(ladder, x=1, j=True))
+    assert tier_name(ladder, d) == "L3"
+    assert d.thresholds == {"A": False, "B": True, "C": False}
+
+
+def test_threshold_boundary_is_inclusive(ladder):
+    assert evaluate(ladder, state(ladder, x=3)).thresholds["A"] is True
+    below = read_state(ladder, '{"x": 2.99999999999999999999, "j": false, "s1": false, "s2": false, "s3": false}')
+    assert evaluate(ladder, below).thresholds["A"] is False
+
+
+def test_default_deny_and_decided_by_none(ladder):
+    d = evaluate(ladder, state(ladder, x=4))
+    assert d.allowed["deploy"] is False and d.decided_by["deploy"] is None
+
+
+def test_first_holding_permit_decides(ladder):
+    d = evaluate(ladder, state(ladder, x=1, s1=True, s2=True, s3=True))
+    assert d.allowed["deploy"] is True
+    assert d.decided_by["deploy"] is ladder.rules[0]
+    d = evaluate(ladder, state(ladder, x=7, s1=True, s2=True, s3=True))
+    assert d.decided_by["deploy"] is ladder.rules[1]
+
+
+def test_default_permit(ladder):
+    d = evaluate(ladder, state(ladder, x=1))
+    assert d.allowed["train"] is True and d.decided_by["train"] is None
+
+
+def test_permit_under_default_permit_is_named(ladder):
+    d = evaluate(ladder, state(ladder, x=1, s1=True))
+    assert d.allowed["publish"] is True and d.decided_by["publish"] is ladder.rules[4]
+
+
+def test_forbid_overrides_permit_and_first_forbid_decides(ladder):
+    d = evaluate(ladder, state(ladder, x=7))
+    assert d.allowed["train"] is False and d.decided_by["train"] is ladder.rules[2]
+    d = evaluate(ladder, state(ladder, x=10))
+    assert d.decided_by["train"] is ladder.rules[2]  # both forbids hold; the first one decides
+    d = evaluate(ladder, state(ladder, x=10, s3=True))
+    assert d.decided_by["train"] is ladder.rules[3]
+    assert d.rules_holding == (False, False, False, True, False)
+
+
+def test_cumulative_requirements(ladder):
+    texts = lambda d, a: [ladder.requirements[k].text for k in d.active[a]]
+    assert texts(evaluate(ladder, state(ladder, x=1)), "deploy") == ["s1"]
+    assert texts(evaluate(ladder, state(ladder, x=4)), "deploy") == ["s1", "s2"]
+    # at L3 the L3 requirement is active only under its own `when`
+    assert texts(evaluate(ladder, state(ladder, x=6)), "deploy") == ["s1", "s2"]
+    assert texts(evaluate(ladder, state(ladder, x=7)), "deploy") == ["s1", "s2", "s3"]
+    assert texts(evaluate(ladder, state(ladder, x=9)), "train") == ["s1", "s3"]
+    assert texts(evaluate(ladder, state(ladder, x=9)), "publish") == ["s3"]  # no `for`: every action
+
+
+def test_met_and_unmet(ladder):
+    d = evaluate(ladder, state(ladder, x=7, s1=True, s3=True))
+    assert d.met == (True, False, True)
+    assert [r.text for r in d.unmet("deploy")] == ["s2"]
+    assert d.unmet("train") == ()
+
+
+def test_decision_json_shape(ladder):
+    d = evaluate(ladder, state(ladder, x=7))
+    out = decision_to_json(ladder, d)
+    assert out["tier"] == "L3"
+    assert out["thresholds"] == {"A": True, "B": True, "C": False}
+    train = out["actions"]["train"]
+    rule = ladder.rules[2]
+    assert train["allowed"] is False
+    assert train["decided_by"]["line"] == rule.span.line and train["decided_by"]["column"] == rule.span.column
+    assert out["actions"]["deploy"]["decided_by"] is None
+    req = ladder.requirements[0]
+    assert out["actions"]["deploy"]["unmet"][0] == {"line": req.span.line, "column": req.span.column, "text": "s1"}
+    assert list(out["actions"]) == ["deploy", "train", "publish"]
+
+
+def test_compiled_once_per_policy(ladder):
+    assert compile_policy(ladder) is compile_policy(ladder)
+    assert compile_policy(load(LADDER)) is not compile_policy(ladder)
+
+
+def test_decide_reports_a_missing_name(ladder):
+    with pytest.raises(StateError):
+        compile_policy(ladder).decide({"x": Fraction(1)})
+
+
+# ---------------------------------------------------------------- every IR node, exactly
+
+NODES = """
+policy "Nodes" version "1"
+scale level { low, medium, high }
+metric a in [0, 1]
+metric b in [0, 1]
+metric c in [-10, 10]
+metric lv : level
+judgement j
+safeguard s
+control k in [0, 100]
+action act
+threshold SUM when a + b == 0.3
+threshold THIRDS when a * 3 == 1
+threshold MM when max(a, b) - min(a, b) >= 0.5
+threshold LIN when 2 * a - b / 3 + -c > 1
+threshold IMP when j implies s
+threshold BEQ when (j == s) and (j != (not s))
+threshold SCALE when lv >= medium and lv != high
+threshold DEP when SUM or (MM and not IMP)
+threshold CHAIN when 0.25 <= a < 0.75
+tier Z { require k <= 10 * a + 5 }
+tier Y when DEP { }
+tier X when SCALE and LIN { }
+permit act when tier >= Y and tier != X
+assert never-x-and-act: not (allowed(act) and tier == X)
+"""
+
+
+@pytest.fixture(scope="module")
+def nodes():
+    return load(NODES)
+
+
+def nstate(policy, **values):
+    base = {"a": 0, "b": 0, "c": 0, "lv": "low", "j": False, "s": False, "k": 0}
+    base.update(values)
+    return read_state(policy, base)
+
+
+def test_exact_arithmetic_where_floats_fail(nodes):
+    d = evaluate(nodes, nstate(nodes, a=Fraction(1, 10), b=Fraction(2, 10)))
+    assert d.thresholds["SUM"] is True  # 0.1 + 0.2 == 0.3 exactly; false in floats
+    assert evaluate(nodes, nstate(nodes, a="1/3")).thresholds["THIRDS"] is True
+    assert evaluate(nodes, nstate(nodes, a=Fraction(333333, 1000000))).thresholds["THIRDS"] is False
+
+
+def test_minmax_mul_neg(nodes):
+    assert evaluate(nodes, nstate(nodes, a=Fraction(9, 10), b=Fraction(4, 10))).thresholds["MM"] is True
+    assert evaluate(nodes, nstate(nodes, a=Fraction(9, 10), b=Fraction(41, 100))).thresholds["MM"] is False
+    # 2a - b/3 - c > 1 at a = 1/2, b = 0, c = 0: 1 > 1 is false; c = -1/1000 makes it true
+    assert evaluate(nodes, nstate(nodes, a=Fraction(1, 2))).thresholds["LIN"] is False
+    assert evaluate(nodes, nstate(nodes, a=Fraction(1, 2), c=Fraction(-1, 1000))).thresholds["LIN"] is True
+
+
+def test_implies_and_boolean_equality(nodes):
+    assert evaluate(nodes, nstate(nodes, j=True, s=False)).thresholds["IMP"] is False
+    assert evaluate(nodes, nstate(nodes, j=False, s=False)).thresholds["IMP"] is True
+    assert evaluate(nodes, nstate(nodes, j=True, s=True)).thresholds["BEQ"] is True
+    assert evaluate(nodes, nstate(nodes, j=True, s=False)).thresholds["BEQ"] is False
+
+
+def test_scales_tiers_chains_and_assertions(nodes):
+    assert evaluate(nodes, nstate(nodes, lv="medium")).thresholds["SCALE"] is True
+    assert evaluate(nodes, nstate(nodes, lv="high")).thresholds["SCALE"] is False
+    assert evaluate(nodes, nstate(nodes, a=Fraction(1, 4))).thresholds["CHAIN"] is True
+    assert evaluate(nodes, nstate(nodes, a=Fraction(3, 4))).thresholds["CHAIN"] is False
+    assert evaluate(nodes, nstate(nodes, j=True, s=False)).thresholds["DEP"] is False  # not IMP, but no MM
+    assert evaluate(nodes, nstate(nodes, j=True, s=False, a=1)).thresholds["DEP"] is True
+    d = evaluate(nodes, nstate(nodes, a=Fraction(1, 10), b=Fraction(2, 10)))
+    assert (nodes.tiers[d.tier].name, d.allowed["act"], d.assertions["never-x-and-act"]) == ("Y", True, True)
+    d = evaluate(nodes, nstate(nodes, a=Fraction(1, 10), b=Fraction(2, 10), lv="medium", c=-10))
+    assert (nodes.tiers[d.tier].name, d.allowed["act"]) == ("X", False)
+
+
+def test_requirement_with_arithmetic(nodes):
+    d = evaluate(nodes, nstate(nodes, a=Fraction(1, 2), k=10))
+    assert d.met == (True,)
+    d = evaluate(nodes, nstate(nodes, a=Fraction(1, 2), k=Fraction(100000001, 10000000)))
+    assert d.met == (False,)
+
+
+# ---------------------------------------------------------------- a reference interpreter
+
+def interpret(policy, s):
+    """The contract, read literally: a tree walk over the IR with Fractions."""
+    env = {"thr": {}, "tier": 0, "allowed": {}}
+
+    def ev(e):
+        if isinstance(e, ir.Const):
+            return Fraction(e.value)
+        if isinstance(e, (ir.BoolConst, ir.IntConst)):
+            return e.value
+        if isinstance(e, ir.Var):
+            return s[e.name]
+        if isinstance(e, ir.ThresholdRef):
+            return env["thr"][e.name]
+        if isinstance(e, ir.TierValue):
+            return env["tier"]
+        if isinstance(e, ir.AllowedRef):
+            return env["allowed"][e.action]
+        if isinstance(e, ir.Not):
+            return not ev(e.arg)
+        if isinstance(e, ir.And):
+            return all([ev(a) for a in e.args])
+        if isinstance(e, ir.Or):
+            return any([ev(a) for a in e.args])
+        if isinstance(e, ir.Implies):
+            return (not ev(e.left)) or ev(e.right)
+        if isinstance(e, ir.Cmp):
+            l, r = ev(e.left), ev(e.right)
+            return {"<": l < r, "<=": l <= r, ">": l > r, ">=": l >= r, "==": l == r, "!=": l != r}[e.op]
+        if isinstance(e, ir.Add):
+            return sum((ev(a) for a in e.args), Fraction(0))
+        if isinstance(e, ir.Neg):
+            return -ev(e.arg)
+        if isinstance(e, ir.Mul):
+            return e.k * ev(e.arg)
+        if isinstance(e, ir.MinMax):
+            return (min if e.func == "min" else max)(ev(a) for a in e.args)
+        raise TypeError(e)
+
+    for name, t in policy.thresholds.items():
+        env["thr"][name] = ev(t.condition)
+    env["tier"] = max([t.index for t in policy.tiers if t.condition is None or ev(t.condition)])
+    holding = [ev(r.condition) for r in policy.rules]
+    allowed, decided = {}, {}
+    for name, action in policy.actions.items():
+        forbids = [r for r, h in zip(policy.rules, holding) if r.action == name and r.effect == "forbid" and h]
+        permits = [r for r, h in zip(policy.rules, holding) if r.action == name and r.effect == "permit" and h]
+        allowed[name] = (action.default_permit or bool(permits)) and not forbids
+        decided[name] = forbids[0] if forbids else (permits[0] if permits else None)
+    env["allowed"] = allowed
+    active = {a: tuple(k for k, r in enumerate(policy.requirements)
+                       if a in r.actions and (r.tier is None or env["tier"] >= r.tier)
+                       and (r.condition is None or ev(r.condition)))
+              for a in policy.actions}
+    met = tuple(bool(ev(r.commitment)) for r in policy.requirements)
+    assertions = {a.name: bool(ev(a.body)) for a in policy.assertions}
+    return env["tier"], env["thr"], allowed, decided, active, met, tuple(holding), assertions
+
+
+def values_for(policy):
+    parts = {}
+    for name, var in policy.variables.items():
+        if var.sort == "bool":
+            parts[name] = st.booleans()
+        elif var.sort == "int":
+            parts[name] = st.integers(int(var.lo), int(var.hi))
+        else:
+            lo, hi = Fraction(var.lo), Fraction(var.hi)
+            # boundaries, the policy's own constants, and arbitrary rationals in between
+            interesting = [lo, hi, Fraction(1, 10), Fraction(2, 10), Fraction(3, 10), Fraction(1, 2),
+                           Fraction(1, 3), Fraction(1, 4), Fraction(3, 4), Fraction(9, 10), Fraction(-1), 3, 6, 7, 9, 10]
+            parts[name] = st.one_of(
+                st.sampled_from([q for q in map(Fraction, interesting) if lo <= q <= hi]),
+                st.fractions(min_value=lo, max_value=hi, max_denominator=1000))
+    return st.fixed_dictionaries(parts)
+
+
+def check_against_reference(policy, s):
+    ev = compile_policy(policy)
+    d = ev.decide(s)
+    tier, thr, allowed, decided, active, met, holding, assertions = interpret(policy, s)
+    assert d.tier == tier and d.thresholds == thr and d.allowed == allowed
+    assert d.decided_by == decided and d.active == active and d.met == met
+    assert d.rules_holding == holding and d.assertions == assertions
+    # the batch path, on the state's exact JSON, prints what the reference path prints
+    line = dumps_exact(state_to_json(policy, s))
+    expected = json.dumps(decision_to_json(policy, d), separators=(",", ":"))
+    assert ev.decide_line(line) == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_ladder_matches_reference(ladder, data):
+    check_against_reference(ladder, data.draw(values_for(ladder)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_nodes_match_reference(nodes, data):
+    check_against_reference(nodes, data.draw(values_for(nodes)))
+
+
+def decimal_spellings(q: Fraction):
+    """Several JSON spellings of one exact value (the batch path must read them all the same)."""
+    text = dumps_exact(q)
+    out = [text]
+    if q.denominator == 1:
+        out += [f"{q.numerator}.0", f"{q.numerator}e0", f"{q.numerator * 10}e-1"]
+    elif '"' not in text:
+        digits = str(int(text.lstrip("-").replace(".", "")))  # JSON forbids leading zeros
+        places = len(text.split(".")[1])
+        out += [f"{'-' if q < 0 else ''}{digits}e-{places}", f"{text}000", f"{text}E+0"]
+    return out
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_batch_path_reads_every_spelling(nodes, data):
+    s = data.draw(values_for(nodes))
+    ev = compile_policy(nodes)
+    expected = json.dumps(decision_to_json(nodes, ev.decide(s)), separators=(",", ":"))
+    as_json = state_to_json(nodes, s)
+    parts = []
+    for name, value in as_json.items():
+        if isinstance(value, Fraction):
+            parts.append(f'"{name}": {data.draw(st.sampled_from(decimal_spellings(value)))}')
+        else:
+            parts.append(f'"{name}": {json.dumps(value)}')
+    assert ev.decide_line("{" + ", ".join(parts) + "}") == expected
+
+
+def test_batch_path_rejects_what_read_state_rejects(nodes):
+    ev = compile_policy(nodes)
+    good = {"a": 0, "b": 0, "c": 0, "lv": "low", "j": False, "s": False, "k": 0}
+    bad_lines = [
+        json.dumps({**good, "a": 2}), json.dumps({**good, "a": True}), json.dumps({**good, "j": 1}),
+        json.dumps({**good, "lv": "lo"}), json.dumps({**good, "lv": 0}), json.dumps({**good, "zz": 1}),
+        json.dumps({k: v for k, v in good.items() if k != "a"}), '{"a": 0, "a": 0' + json.dumps(good)[1:],
+        json.dumps(good).replace('"a": 0', '"a": NaN'), json.dumps(good).replace('"a": 0', '"a": 1e-99999'),
+        "[]", "", "{", json.dumps({**good, "a": "1/0"}),
+    ]
+    for line in bad_lines:
+        with pytest.raises(StateError):
+            ev.decide_line(line)
+
+
+def test_batch_line_for_a_rational_string(nodes):
+    ev = compile_policy(nodes)
+    line = json.dumps({"a": "1/3", "b": 0, "c": 0, "lv": "low", "j": False, "s": False, "k": 0})
+    assert json.loads(ev.decide_line(line))["thresholds"]["THIRDS"] is True
+
+
+# ---------------------------------------------------------------- deep and wide expressions
+
+def test_deep_and_long_expressions_compile(ladder):
+
+    x = ir.Var("x", "real")
+    long_sum = ir.Add(tuple(ir.Mul(Fraction(1, 3), x) for _ in range(600)))   # 200 * x
+    deep = ir.Cmp(">=", long_sum, ir.Const(Fraction(600)))                    # x >= 3
+    for _ in range(300):
+        deep = ir.Not(ir.Not(deep))
+    nested = x
+    for _ in range(300):
+        nested = ir.Neg(ir.Add((nested, ir.Const(Fraction(0)))))
+    deep = ir.And((deep, ir.Cmp("==", nested, x)))                             # 300 negations: x == x
+    thresholds = dict(ladder.thresholds)
+    thresholds["A"] = dataclasses.replace(thresholds["A"], condition=deep)
+    policy = dataclasses.replace(ladder, thresholds=thresholds)
+    ev = compile_policy(policy)
+    for value, expected in [(Fraction(3), True), (Fraction(299, 100), False)]:
+        s = {"x": value, "j": False, "s1": False, "s2": False, "s3": False}
+        assert ev.decide(s).thresholds["A"] is expected
+        assert json.loads(ev.decide_line(dumps_exact(s)))["thresholds"]["A"] is expected
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(10000)  # for the test's own recursive interpreter
+        try:
+            check_against_reference(policy, s)
+        finally:
+            sys.setrecursionlimit(limit)
