@@ -1,0 +1,726 @@
+"""Regulator baselines: a baseline's assertions, proved over another policy's semantics.
+
+A baseline is an ordinary .rsp file whose vocabulary (metrics, judgements, safeguards, controls,
+actions) names what the regulator cares about and whose `assert`s are its requirements. To check
+a policy against it, every baseline name an assertion uses is bound to an expression over the
+policy: by default the policy entity of the same name, otherwise a line of a mapping file
+
+    adversarial_testing = asl3_red_teaming and asl3_deployment_standard   # a comment
+    place_on_market = deploy_external or release_weights                  # actions: any of them
+
+The bound expressions are substituted into the baseline's assertions (baseline thresholds are
+inlined), the translated assertions replace the policy's own, and the prover checks them: its
+witnesses are states of the policy, replayed by the evaluator like any other. docs/baselines.md
+is the user-facing account of these rules.
+
+Ranges: a baseline metric's declared bounds become assumptions of the translated assertions (the
+baseline says nothing about states outside them); when the policy cannot reach part of the
+baseline's range, W0701 says so. Controls carry no assumption: a response outside the baseline's
+range is a choice the policy allows, and the baseline's assertions must judge it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Callable, Iterable
+
+from .diagnostics import Diagnostic, Severity
+from .frontend import LoadResult
+from .logic.results import Location, Report, Result, Witness
+from .semantics import ir
+from .semantics.model import Assertion, Policy, Variable
+from .semantics.types import BoolT, ErrorT, RealT, ScaleT, Type
+from .source import NO_SPAN, SourceFile, Span
+from .syntax import ast
+
+# Codes of this module (E07xx/W07xx); docs/baselines.md describes each.
+BASELINE_CODES: dict[str, str] = {
+    "E0701": "a mapping-file line that is not `baseline_name = expression`",
+    "E0702": "a baseline name mapped twice in one mapping file",
+    "E0703": "a mapping for a name that is not a mappable baseline entity",
+    "E0704": "a mapping whose expression does not fit the baseline entity (sort, unit or scale)",
+    "E0705": "a baseline name an assertion uses, with no counterpart in the policy and no mapping",
+    "E0706": "a policy entity with the baseline's name but a different sort (map it explicitly)",
+    "E0707": "a baseline that uses what a baseline cannot (tier, rules, requirements) or asserts nothing",
+    "W0701": "a baseline metric whose range the policy does not cover",
+}
+
+MAPPABLE_KINDS = ("metric", "judgement", "safeguard", "control", "action")
+_LINE = re.compile(r"^(\s*)([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)\s*=(?!=)\s*(.*?)\s*$")
+_WRAP = "assert m: "   # a mapping expression is parsed as the body of an assertion
+FREE = "free"          # `name = free`: the policy does not model it; the baseline's range, unconstrained
+FREE_PREFIX = "baseline."  # a free name's variable in the checked policy (`.` never occurs in a policy name)
+
+
+def _diag(code: str, severity: Severity, message: str, span: Span, hint: str | None = None) -> Diagnostic:
+    # built directly: these codes live in BASELINE_CODES until the registry in diagnostics.py has them
+    return Diagnostic(code, severity, message, span, hint)
+
+
+def _error(code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
+    return _diag(code, Severity.ERROR, message, span, hint)
+
+
+def big_number(q: Fraction | int) -> str:
+    """`1e25` for large round numbers, else the exact spelling (`0.5`, `1/3`)."""
+    from .state import number_text
+
+    q = Fraction(q)
+    if q.denominator == 1 and abs(q.numerator) >= 10 ** 6:
+        digits = str(abs(q.numerator))
+        stripped = digits.rstrip("0")
+        zeros = len(digits) - len(stripped)
+        if zeros >= 3:
+            mantissa = stripped[0] + ("." + stripped[1:] if len(stripped) > 1 else "")
+            return f"{'-' if q < 0 else ''}{mantissa}e{len(digits) - 1}"
+    return number_text(q)
+
+
+# ======================================================================== mapping files
+
+@dataclass(frozen=True)
+class MapEntry:
+    name: str
+    expr: ast.Expr | None   # spans point into the mapping file; None for `free`
+    name_span: Span
+    text: str               # the expression as written
+    expr_span: Span = NO_SPAN
+
+    @property
+    def free(self) -> bool:
+        return self.expr is None
+
+
+@dataclass(frozen=True)
+class Mapping:
+    source: SourceFile
+    entries: dict[str, MapEntry]
+    broken: frozenset[str] = frozenset()   # names whose line has an error (reported already)
+
+
+def _shift_span(span: Span, line: int, column_delta: int, pos_delta: int) -> Span:
+    return Span(line, span.column + column_delta, line, span.end_column + column_delta,
+                span.start_pos + pos_delta, span.end_pos + pos_delta)
+
+
+def _shift(node: Any, move: Callable[[Span], Span]) -> Any:
+    """A copy of an AST expression with every span moved (the wrapper text -> the mapping file)."""
+    if isinstance(node, Span):
+        return move(node)
+    if isinstance(node, tuple):
+        return tuple(_shift(n, move) for n in node)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        changes = {f.name: _shift(getattr(node, f.name), move) for f in dataclasses.fields(node)}
+        return dataclasses.replace(node, **changes)
+    return node
+
+
+def parse_expression(source: SourceFile, line: int, column: int, text: str, pos: int
+                     ) -> tuple[ast.Expr | None, list[Diagnostic]]:
+    """Parse `text`, which sits at (line, column) and character offset `pos` of `source`.
+
+    The existing parser reads it as the body of `assert m: ...`; spans are then moved back to
+    where the text is in `source`, so diagnostics point at the mapping file.
+    """
+    from .syntax.lower import lower
+    from .syntax.parser import parse_tree
+
+    wrapped = SourceFile(source.path, _WRAP + text)
+    delta_col = column - 1 - len(_WRAP)
+    delta_pos = pos - len(_WRAP)
+
+    def move(span: Span) -> Span:
+        return _shift_span(span, line, delta_col, delta_pos)
+
+    tree, diags = parse_tree(wrapped)
+    if tree is None:
+        end = len(text)
+        last = Span(line, column + end - 1, line, column + end, pos + end - 1, pos + end)
+        return None, [dataclasses.replace(d, span=last, message="the expression ends too early")
+                      if d.code == "E0013" else dataclasses.replace(d, span=move(d.span)) for d in diags]
+    module, diags = lower(wrapped, tree)
+    moved = [dataclasses.replace(d, span=move(d.span)) for d in diags]
+    decls = module.declarations
+    if len(decls) != 1 or not isinstance(decls[0], ast.AssertDecl) or any(d.is_error for d in moved):
+        span = Span(line, column, line, column + max(len(text), 1), pos, pos + len(text))
+        return None, moved or [_error("E0011", "this is not one expression", span)]
+    return _shift(decls[0].body, move), moved
+
+
+def parse_mapping(source: SourceFile) -> tuple[Mapping, list[Diagnostic]]:
+    """Read `name = expression` lines (`#` comments, blank lines ignored); every problem reported."""
+    entries: dict[str, MapEntry] = {}
+    broken: set[str] = set()
+    diags: list[Diagnostic] = []
+    offset = 0
+    for number, raw in enumerate(source.text.split("\n"), start=1):
+        line_start = offset
+        offset += len(raw) + 1
+        content = raw.split("#", 1)[0]   # expressions hold no strings, so `#` always starts a comment
+        if not content.strip():
+            continue
+        m = _LINE.match(content)
+        if m is None:
+            col = len(content) - len(content.lstrip()) + 1
+            width = len(content.strip())
+            diags.append(_error("E0701", "expected `baseline_name = expression`",
+                                Span(number, col, number, col + width, line_start + col - 1,
+                                     line_start + col - 1 + width),
+                                hint="one mapping per line, e.g. `adversarial_testing = asl3_red_teaming`"))
+            continue
+        name, expr_text = m.group(2), m.group(3)
+        name_col = len(m.group(1)) + 1
+        name_span = Span(number, name_col, number, name_col + len(name), line_start + name_col - 1,
+                         line_start + name_col - 1 + len(name))
+        expr_col = m.start(3) + 1
+        if not expr_text:
+            diags.append(_error("E0701", f"`{name} =` needs an expression", name_span,
+                                hint="write what the name means in the policy, e.g. `deploy = deploy_external`"))
+            broken.add(name)
+            continue
+        start = line_start + expr_col - 1
+        expr_span = Span(number, expr_col, number, expr_col + len(expr_text), start, start + len(expr_text))
+        if expr_text == FREE:
+            expr, more = None, []
+        else:
+            expr, more = parse_expression(source, number, expr_col, expr_text, start)
+            if expr is None:
+                broken.add(name)
+        diags += more
+        if name in entries:
+            first = entries[name].name_span
+            diags.append(_error("E0702", f"`{name}` is mapped twice (first on line {first.line})", name_span,
+                                hint="keep one line per baseline name"))
+            continue
+        if name not in broken:
+            entries[name] = MapEntry(name, expr, name_span, expr_text, expr_span)
+    return Mapping(source, entries, frozenset(broken)), diags
+
+
+def load_mapping(path: str) -> tuple[Mapping | None, list[Diagnostic]]:
+    from .frontend import read_source
+
+    text, problem = read_source(path)
+    if problem is not None:
+        return None, [problem]
+    return parse_mapping(SourceFile(path, text))
+
+
+# ======================================================================== the baseline itself
+
+def baseline_problems(baseline: Policy, module: ast.Module) -> list[Diagnostic]:
+    """What makes a well-formed policy unusable as a baseline (E0707)."""
+    out: list[Diagnostic] = []
+    for decl in module.declarations:
+        if isinstance(decl, ast.RuleDecl):
+            out.append(_error("E0707", f"a baseline has no `{decl.effect}` rules: the submitted policy decides "
+                              "what is allowed", decl.span,
+                              hint="state the requirement as an assertion, e.g. "
+                              "`assert x: allowed(deploy) implies adversarial_testing`"))
+        elif isinstance(decl, ast.RequireDecl):
+            out.append(_error("E0707", "a baseline has no `require`: its requirements are assertions", decl.span,
+                              hint="write `assert x: allowed(ACTION) and CONDITION implies COMMITMENT`"))
+        elif isinstance(decl, ast.TierDecl) and decl.requirements:
+            out.append(_error("E0707", "a baseline has no `require`: its requirements are assertions",
+                              decl.requirements[0].span,
+                              hint="keep one empty tier, e.g. `tier baseline { }`"))
+    for a in baseline.assertions:
+        if any(isinstance(n, ir.TierValue) for n in _walk_inlined(baseline, a.body)):
+            out.append(_error("E0707", f"assertion `{a.name}` uses `tier`: tier ladders differ between policies",
+                              a.span, hint="name the capability condition instead (a threshold of the baseline)"))
+    if not baseline.assertions and not out:
+        out.append(_error("E0707", "the baseline asserts nothing", NO_SPAN,
+                          hint="a baseline's requirements are its `assert` declarations"))
+    return out
+
+
+def _walk_inlined(baseline: Policy, e: ir.IExpr) -> Iterable[ir.IExpr]:
+    """Every node of `e` with the baseline's thresholds expanded (each at most once)."""
+    seen: set[str] = set()
+    stack = [e]
+    while stack:
+        for node in ir.walk(stack.pop()):
+            yield node
+            if isinstance(node, ir.ThresholdRef) and node.name not in seen and node.name in baseline.thresholds:
+                seen.add(node.name)
+                stack.append(baseline.thresholds[node.name].condition)
+
+
+def used_names(baseline: Policy, assertion: Assertion) -> list[str]:
+    """The baseline variables and actions an assertion depends on, in first-use order."""
+    out: dict[str, None] = {}
+    for node in _walk_inlined(baseline, assertion.body):
+        if isinstance(node, ir.Var):
+            out.setdefault(node.name)
+        elif isinstance(node, ir.AllowedRef):
+            out.setdefault(node.action)
+    return list(out)
+
+
+# ======================================================================== binding names
+
+@dataclass(frozen=True)
+class Binding:
+    """What one baseline name means in the policy."""
+    name: str
+    kind: str                 # the baseline entity's kind: metric | judgement | safeguard | control | action
+    expr: ir.IExpr            # over the policy's names (an action binds to a boolean: allowed(...))
+    origin: str               # "same name" | "mapping" | "free"
+    text: str                 # the policy side as written
+    span: Span | None = None  # the mapping line's name, when mapped
+
+
+def _entity_kind(baseline: Policy, name: str) -> str | None:
+    if name in baseline.variables:
+        return baseline.variables[name].kind
+    if name in baseline.actions:
+        return "action"
+    if name in baseline.thresholds:
+        return "threshold"
+    if any(t.name == name for t in baseline.tiers):
+        return "tier"
+    if name in baseline.scales or any(name in s.values for s in baseline.scales.values()):
+        return "scale"
+    if any(a.name == name for a in baseline.assertions):
+        return "assertion"
+    return None
+
+
+def _expected_text(baseline: Policy, name: str) -> str:
+    if name in baseline.actions:
+        return "an action (bind it to policy actions: `allowed` of any of them)"
+    var = baseline.variables[name]
+    if var.sort == "bool":
+        return f"a {var.kind} (true or false)"
+    if var.sort == "int":
+        values = ", ".join(baseline.scales[var.scale].values) if var.scale in baseline.scales else ""
+        return f"a {var.kind} on scale `{var.scale}` {{{values}}}"
+    return f"a {var.kind}, a number" + (f" in {var.unit}" if var.unit else " (no unit)")
+
+
+def _fits(baseline: Policy, policy: Policy, name: str, t: Type, allow_literal: bool) -> bool:
+    """Does a policy expression of static type `t` fit baseline entity `name`?"""
+    if name in baseline.actions:
+        return isinstance(t, BoolT)
+    var = baseline.variables[name]
+    if var.sort == "bool":
+        return isinstance(t, BoolT)
+    if var.sort == "int":
+        if not isinstance(t, ScaleT) or t.scale not in policy.scales or var.scale not in baseline.scales:
+            return False
+        return policy.scales[t.scale].values == baseline.scales[var.scale].values
+    return isinstance(t, RealT) and ((allow_literal and t.literal) or t.unit == var.unit)
+
+
+def _policy_type(policy: Policy, name: str) -> tuple[Type | str, ir.IExpr] | None:
+    """The static type and IR of a policy entity named `name`, when it has a value."""
+    if name in policy.variables:
+        var = policy.variables[name]
+        if var.sort == "bool":
+            return BoolT(), ir.Var(name, "bool")
+        if var.sort == "int":
+            return ScaleT(var.scale or ""), ir.Var(name, "int")
+        return RealT(var.unit), ir.Var(name, "real")
+    if name in policy.thresholds:
+        return BoolT(), ir.ThresholdRef(name)
+    if name in policy.actions:
+        return "action", ir.AllowedRef(name)
+    return None
+
+
+def _as_allowed(e: ast.Expr, actions: dict) -> ast.Expr:
+    """In an action's mapping, a policy action's name stands for `allowed(that action)`."""
+    if isinstance(e, ast.Name) and e.name in actions:
+        return ast.Allowed(ast.Ident(e.name, e.span), e.span)
+    if isinstance(e, ast.Unary):
+        return dataclasses.replace(e, operand=_as_allowed(e.operand, actions))
+    if isinstance(e, ast.Binary):
+        return dataclasses.replace(e, left=_as_allowed(e.left, actions), right=_as_allowed(e.right, actions))
+    if isinstance(e, ast.Compare):
+        return dataclasses.replace(e, operands=tuple(_as_allowed(o, actions) for o in e.operands))
+    if isinstance(e, ast.Call):
+        return dataclasses.replace(e, args=tuple(_as_allowed(a, actions) for a in e.args))
+    return e
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A diagnostic and the file it points into (baseline, mapping or policy)."""
+    source: SourceFile
+    diagnostic: Diagnostic
+
+
+def _bind_mapped(baseline: Policy, loaded: LoadResult, mapping: Mapping) -> tuple[dict[str, Binding], list[Problem]]:
+    from .semantics.resolve import Context, Resolver
+
+    policy = loaded.policy
+    assert policy is not None and loaded.module is not None
+    resolver = Resolver(loaded.source, loaded.module)
+    resolver.collect(loaded.module.declarations)
+    resolver.diagnostics = []
+    bindings: dict[str, Binding] = {}
+    problems: list[Problem] = []
+    for name, entry in mapping.entries.items():
+        kind = _entity_kind(baseline, name)
+        if kind not in MAPPABLE_KINDS:
+            if kind is None:
+                from .diagnostics import did_you_mean
+                candidates = list(baseline.variables) + list(baseline.actions)
+                hint = did_you_mean(name, candidates) or "the left side names a baseline entity"
+                message = f"`{name}` is not declared in the baseline"
+            else:
+                hint = ("a baseline threshold is the regulator's own definition; map the names it uses instead"
+                        if kind == "threshold" else "map metrics, judgements, safeguards, controls and actions")
+                message = f"`{name}` is a {kind} of the baseline and cannot be mapped"
+            problems.append(Problem(mapping.source, _error("E0703", message, entry.name_span, hint)))
+            continue
+        if entry.free:
+            if kind == "action":
+                problems.append(Problem(mapping.source, _error(
+                    "E0704", f"action `{name}` cannot be `free`", entry.expr_span,
+                    hint=f"write `{name} = false` if the policy never takes it, or name the policy's actions")))
+            else:
+                var = baseline.variables[name]
+                bindings[name] = Binding(name, kind, ir.Var(FREE_PREFIX + name, var.sort), "free", FREE,
+                                         entry.name_span)
+            continue
+        assert entry.expr is not None
+        expr = _as_allowed(entry.expr, policy.actions) if kind == "action" else entry.expr
+        resolver.diagnostics = []
+        t, node = resolver.expr(expr, Context("assert"))
+        problems += [Problem(mapping.source, d) for d in resolver.diagnostics]
+        if isinstance(t, ErrorT) or any(d.is_error for d in resolver.diagnostics):
+            continue
+        if not _fits(baseline, policy, name, t, allow_literal=True):
+            problems.append(Problem(mapping.source, _error(
+                "E0704", f"`{name}` is {_expected_text(baseline, name)} in the baseline, but this is "
+                f"{t.describe()}", entry.expr.span,
+                hint=_fit_hint(baseline, policy, name, t))))
+            continue
+        bindings[name] = Binding(name, kind, node, "mapping", " ".join(entry.text.split()), entry.name_span)
+    return bindings, problems
+
+
+def _fit_hint(baseline: Policy, policy: Policy, name: str, t: Type) -> str | None:
+    var = baseline.variables.get(name)
+    if var is not None and var.sort == "real" and isinstance(t, RealT):
+        return (f"units must match: the baseline measures `{name}` in {var.unit or 'no unit'}; "
+                "declare the policy's quantity with that unit")
+    if var is not None and var.sort == "int":
+        return "a scale metric maps to a metric on a scale with the same values; or declare a judgement " \
+               "in the baseline and map it to a comparison (`bio_risk >= high`)"
+    if var is not None and var.sort == "bool" and not isinstance(t, BoolT):
+        return f"compare it to get true or false, e.g. `{name} = SOMETHING >= 0.5`"
+    return None
+
+
+def _bind_default(baseline: Policy, loaded: LoadResult, name: str, map_hint: str) -> tuple[Binding | None, Problem | None]:
+    policy = loaded.policy
+    assert policy is not None
+    found = _policy_type(policy, name)
+    kind = _entity_kind(baseline, name) or "entity"
+    if found is None:
+        header = _header_span(loaded)
+        return None, Problem(loaded.source, _error(
+            "E0705", f"baseline {kind} `{name}` has no counterpart in this policy, and no mapping binds it",
+            header, hint=f"add `{name} = <expression over this policy's names>` to {map_hint}"))
+    t, node = found
+    fits = (t == "action") if kind == "action" else (t != "action" and _fits(baseline, policy, name, t, False))
+    if not fits:
+        what = "an action" if t == "action" else t.describe()
+        span = _decl_span(policy, name)
+        return None, Problem(loaded.source, _error(
+            "E0706", f"`{name}` is {what} in this policy, but {_expected_text(baseline, name)} in the baseline",
+            span, hint=f"bind it explicitly with a line `{name} = ...` in {map_hint}"))
+    return Binding(name, kind, node, "same name", name), None
+
+
+def _header_span(loaded: LoadResult) -> Span:
+    if loaded.module is not None:
+        for decl in loaded.module.declarations:
+            if isinstance(decl, ast.PolicyDecl):
+                return decl.span
+    return NO_SPAN
+
+
+def _decl_span(policy: Policy, name: str) -> Span:
+    if name in policy.variables:
+        return policy.variables[name].span
+    if name in policy.actions:
+        return policy.actions[name].span
+    if name in policy.thresholds:
+        return policy.thresholds[name].span
+    return NO_SPAN
+
+
+# ======================================================================== ranges
+
+def interval(policy: Policy, e: ir.IExpr) -> tuple[Fraction, Fraction] | None:
+    """Bounds of a real expression over the policy's declared ranges (None when unknown)."""
+    if isinstance(e, ir.Const):
+        return e.value, e.value
+    if isinstance(e, ir.Var) and e.sort == "real":
+        var = policy.variables.get(e.name)
+        if var is None or var.lo is None or var.hi is None:
+            return None
+        return Fraction(var.lo), Fraction(var.hi)
+    if isinstance(e, ir.Neg):
+        inner = interval(policy, e.arg)
+        return None if inner is None else (-inner[1], -inner[0])
+    if isinstance(e, ir.Mul):
+        inner = interval(policy, e.arg)
+        if inner is None:
+            return None
+        a, b = e.k * inner[0], e.k * inner[1]
+        return min(a, b), max(a, b)
+    if isinstance(e, (ir.Add, ir.MinMax)):
+        parts = [interval(policy, a) for a in e.args]
+        if any(p is None for p in parts):
+            return None
+        if isinstance(e, ir.Add):
+            return sum((p[0] for p in parts), Fraction(0)), sum((p[1] for p in parts), Fraction(0))
+        pick = min if e.func == "min" else max
+        return pick(p[0] for p in parts), pick(p[1] for p in parts)
+    return None
+
+
+def _range_text(lo: Fraction, hi: Fraction) -> str:
+    return f"[{big_number(lo)}, {big_number(hi)}]"
+
+
+# ======================================================================== translation
+
+@dataclass(frozen=True)
+class Translation:
+    """The policy with the baseline's assertions (translated) in place of its own."""
+    baseline: Policy
+    policy: Policy                    # the submitted policy, unchanged
+    checked: Policy                   # the policy whose assertions are the translated baseline ones
+    bindings: dict[str, Binding]      # every baseline name the assertions use
+    uses: dict[str, tuple[str, ...]]  # assertion -> the baseline names it uses
+
+
+def _substitute(baseline: Policy, e: ir.IExpr, bindings: dict[str, Binding]) -> ir.IExpr:
+    if isinstance(e, ir.Var):
+        return bindings[e.name].expr
+    if isinstance(e, ir.AllowedRef):
+        return bindings[e.action].expr
+    if isinstance(e, ir.ThresholdRef):
+        return _substitute(baseline, baseline.thresholds[e.name].condition, bindings)
+    if isinstance(e, (ir.Not, ir.Neg)):
+        return dataclasses.replace(e, arg=_substitute(baseline, e.arg, bindings))
+    if isinstance(e, ir.Mul):
+        return ir.Mul(e.k, _substitute(baseline, e.arg, bindings))
+    if isinstance(e, (ir.And, ir.Or, ir.Add, ir.MinMax)):
+        return dataclasses.replace(e, args=tuple(_substitute(baseline, a, bindings) for a in e.args))
+    if isinstance(e, (ir.Implies, ir.Cmp)):
+        return dataclasses.replace(e, left=_substitute(baseline, e.left, bindings),
+                                   right=_substitute(baseline, e.right, bindings))
+    return e
+
+
+def _assumptions(baseline: Policy, policy: Policy, names: Iterable[str], bindings: dict[str, Binding]) -> list[ir.IExpr]:
+    """A baseline metric's bounds, over its binding, wherever the policy's range exceeds them."""
+    out: list[ir.IExpr] = []
+    for name in names:
+        var = baseline.variables.get(name)
+        if var is None or var.kind != "metric" or var.sort != "real" or var.lo is None or var.hi is None:
+            continue
+        expr = bindings[name].expr
+        have = interval(policy, expr)
+        if have is None or have[0] < var.lo:
+            out.append(ir.Cmp(">=", expr, ir.Const(Fraction(var.lo))))
+        if have is None or have[1] > var.hi:
+            out.append(ir.Cmp("<=", expr, ir.Const(Fraction(var.hi))))
+    return out
+
+
+def _coverage(baseline: Policy, loaded: LoadResult, mapping: Mapping | None, binding: Binding) -> Problem | None:
+    """W0701 when the policy cannot reach part of a baseline metric's range."""
+    var = baseline.variables.get(binding.name)
+    policy = loaded.policy
+    assert policy is not None
+    if var is None or var.kind != "metric" or var.sort != "real" or var.lo is None or var.hi is None:
+        return None
+    if isinstance(binding.expr, ir.Const) or binding.origin == "free":
+        return None  # a constant fixes the value on purpose; a free name ranges over the baseline's range
+    have = interval(policy, binding.expr)
+    if have is None or (have[0] <= var.lo and have[1] >= var.hi):
+        return None
+    message = (f"baseline metric `{var.name}` ranges over {_range_text(Fraction(var.lo), Fraction(var.hi))}, "
+               f"but `{binding.text}` only covers {_range_text(*have)} in this policy: baseline states outside "
+               "that range are not checked")
+    hint = "widen the policy's range, or map the metric to an expression that covers the baseline's"
+    if binding.origin == "mapping" and mapping is not None and binding.span is not None:
+        return Problem(mapping.source, _diag("W0701", Severity.WARNING, message, binding.span, hint))
+    return Problem(loaded.source, _diag("W0701", Severity.WARNING, message, _decl_span(policy, binding.name), hint))
+
+
+def _free_variables(baseline: Policy, policy: Policy, bindings: dict[str, Binding]) -> dict[str, Any]:
+    """The checked policy's variables and scales, plus one variable per `free` baseline name."""
+    free = [b.name for b in bindings.values() if b.origin == "free"]
+    if not free:
+        return {}
+    variables, scales = dict(policy.variables), dict(policy.scales)
+    for name in free:
+        var = baseline.variables[name]
+        scale = None
+        if var.sort == "int" and var.scale in baseline.scales:
+            scale = FREE_PREFIX + var.scale
+            scales[scale] = dataclasses.replace(baseline.scales[var.scale], name=scale)
+        variables[FREE_PREFIX + name] = dataclasses.replace(var, name=FREE_PREFIX + name, scale=scale)
+    return {"variables": variables, "scales": scales}
+
+
+def translate(baseline: Policy, loaded: LoadResult, mapping: Mapping | None = None,
+              map_hint: str = "a mapping file passed with --map") -> tuple[Translation | None, list[Problem]]:
+    """Bind every baseline name the assertions use, then substitute. Problems name their file."""
+    policy = loaded.policy
+    assert policy is not None, "translate needs a policy that loaded"
+    bindings: dict[str, Binding] = {}
+    problems: list[Problem] = []
+    if mapping is not None:
+        bindings, problems = _bind_mapped(baseline, loaded, mapping)
+        map_hint = f"`{mapping.source.path}`"
+    mapped_names = set(mapping.entries) | mapping.broken if mapping is not None else set()
+    uses = {a.name: tuple(used_names(baseline, a)) for a in baseline.assertions}
+    for name in dict.fromkeys(n for names in uses.values() for n in names):
+        if name in bindings or name in mapped_names:
+            continue  # bound, or its mapping line already has an error reported
+        binding, problem = _bind_default(baseline, loaded, name, map_hint)
+        if problem is not None:
+            problems.append(problem)
+        else:
+            assert binding is not None
+            bindings[name] = binding
+    for name in dict.fromkeys(n for names in uses.values() for n in names):
+        if name in bindings:
+            warn = _coverage(baseline, loaded, mapping, bindings[name])
+            if warn is not None:
+                problems.append(warn)
+    if any(p.diagnostic.is_error for p in problems):
+        return None, problems
+    assertions = []
+    for a in baseline.assertions:
+        body = _substitute(baseline, a.body, bindings)
+        assumed = _assumptions(baseline, policy, uses[a.name], bindings)
+        if assumed:
+            body = ir.Implies(assumed[0] if len(assumed) == 1 else ir.And(tuple(assumed)), body)
+        assertions.append(Assertion(a.name, body, a.description, a.span))
+    checked = dataclasses.replace(policy, assertions=tuple(assertions), **_free_variables(baseline, policy, bindings))
+    return Translation(baseline, policy, checked, bindings, uses), problems
+
+
+# ======================================================================== values in baseline terms
+
+def _value(e: ir.IExpr, state: dict[str, Any], decision: Any) -> Any:
+    """A bound expression's value in a state (the evaluator's decision supplies the rest)."""
+    if isinstance(e, (ir.Const, ir.BoolConst, ir.IntConst)):
+        return e.value
+    if isinstance(e, ir.Var):
+        return state[e.name]
+    if isinstance(e, ir.ThresholdRef):
+        return decision.thresholds[e.name]
+    if isinstance(e, ir.AllowedRef):
+        return decision.allowed[e.action]
+    if isinstance(e, ir.TierValue):
+        return decision.tier
+    if isinstance(e, ir.Not):
+        return not _value(e.arg, state, decision)
+    if isinstance(e, ir.And):
+        return all(_value(a, state, decision) for a in e.args)
+    if isinstance(e, ir.Or):
+        return any(_value(a, state, decision) for a in e.args)
+    if isinstance(e, ir.Implies):
+        return (not _value(e.left, state, decision)) or bool(_value(e.right, state, decision))
+    if isinstance(e, ir.Neg):
+        return -_value(e.arg, state, decision)
+    if isinstance(e, ir.Mul):
+        return e.k * _value(e.arg, state, decision)
+    if isinstance(e, ir.Add):
+        return sum((_value(a, state, decision) for a in e.args), Fraction(0))
+    if isinstance(e, ir.MinMax):
+        values = [_value(a, state, decision) for a in e.args]
+        return min(values) if e.func == "min" else max(values)
+    if isinstance(e, ir.Cmp):
+        left, right = _value(e.left, state, decision), _value(e.right, state, decision)
+        return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right,
+                "==": left == right, "!=": left != right}[e.op]
+    raise TypeError(f"unknown IR node {type(e).__name__}")
+
+
+def baseline_values(translation: Translation, state_json: dict, names: Iterable[str]) -> dict[str, Any]:
+    """What the baseline's names mean in a witness state of the policy (STATE.json in, values out)."""
+    from .evaluate import evaluate
+    from .state import read_state
+
+    policy = translation.checked   # holds the `free` names' variables too
+    state = read_state(policy, state_json, origin="witness")
+    decision = evaluate(policy, state)
+    out: dict[str, Any] = {}
+    for name in names:
+        value = _value(translation.bindings[name].expr, state, decision)
+        var = translation.baseline.variables.get(name)
+        if var is not None and var.sort == "int" and var.scale in translation.baseline.scales:
+            value = translation.baseline.scales[var.scale].values[int(value)]
+        elif isinstance(value, (int, Fraction)) and not isinstance(value, bool):
+            value = Fraction(value)
+        out[name] = value
+    return out
+
+
+# ======================================================================== checking
+
+def _locations(translation: Translation, assertion: str) -> tuple[Location, ...]:
+    """The policy declarations an assertion was translated onto (actions first)."""
+    policy = translation.policy
+    found: dict[str, str] = {}
+    names = translation.uses.get(assertion, ())
+    ordered = [n for n in names if translation.bindings[n].kind == "action"] + \
+              [n for n in names if translation.bindings[n].kind != "action"]
+    for name in ordered:
+        for node in ir.walk(translation.bindings[name].expr):
+            target = node.action if isinstance(node, ir.AllowedRef) else \
+                node.name if isinstance(node, (ir.Var, ir.ThresholdRef)) else None
+            if target is not None and target not in found:
+                found[target] = f"`{target}`, bound to the baseline's `{name}`" if target != name \
+                    else f"`{target}`, the baseline's `{name}`"
+    out = tuple(Location(_decl_span(policy, t), msg) for t, msg in found.items() if _decl_span(policy, t) != NO_SPAN)
+    return out or (Location(NO_SPAN, "the policy"),)
+
+
+def relabel(translation: Translation, result: Result, baseline_path: str) -> Result:
+    """A prover result about a translated assertion, told in the baseline's and the policy's terms."""
+    name = result.subject
+    source = next((a for a in translation.baseline.assertions if a.name == name), None)
+    desc = f" ({source.description})" if source is not None and source.description else ""
+    where = f"{baseline_path}:{source.span.line}:{source.span.column}" if source is not None else baseline_path
+    if result.status == "proved":
+        message = f"Baseline requirement `{name}`{desc} holds for this policy in every state."
+    elif result.status == "violated":
+        message = f"Baseline requirement `{name}`{desc} fails for this policy in some state."
+    else:
+        message = f"Could not decide whether baseline requirement `{name}`{desc} holds for this policy."
+    details: dict[str, Any] = {"baseline requirement": where}
+    names = translation.uses.get(name, ())
+    details["bound"] = {n: translation.bindings[n].text for n in names}
+    witness = result.witness
+    if witness is not None and witness.state is not None:
+        details["in baseline terms"] = baseline_values(translation, witness.state, names)
+        # the policy's own state: what `rspdsl eval POLICY` replays (free names are not the policy's)
+        witness = Witness(state={k: v for k, v in witness.state.items() if k in translation.policy.variables})
+    details.update(result.details)
+    return dataclasses.replace(result, message=message, details=details, witness=witness,
+                               locations=_locations(translation, name))
+
+
+def check_translation(translation: Translation, baseline_path: str, *, timeout_ms: int = 10_000,
+                      seed: int = 0, verify: Callable[..., Report] | None = None) -> Report:
+    """Prove every translated baseline assertion over the policy; results relabelled."""
+    if verify is None:
+        from .logic.prover import verify
+    properties = {f"assert:{a.name}" for a in translation.checked.assertions}
+    report = verify(translation.checked, timeout_ms=timeout_ms, seed=seed, properties=properties)
+    return Report(tuple(relabel(translation, r, baseline_path) for r in report.results))
