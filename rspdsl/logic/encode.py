@@ -80,15 +80,16 @@ class StateEncoding:
     req_active: tuple[Any, ...]          # per requirement: tier >= r.tier and r.condition
     met: tuple[Any, ...]                 # per requirement: its commitment
     assertions: dict[str, Any]           # name -> BoolRef (the body)
+    ctx: Any = None                      # the Z3 context every term lives in
     _tier_ge: tuple[Any, ...] = field(default=(), repr=False)
 
     def tier_ge(self, k: int):
         """tier >= k, as a disjunction of tier conditions (cheaper for solvers than the ite term)."""
         import z3
         if k <= 0:
-            return z3.BoolVal(True)
+            return z3.BoolVal(True, self.ctx)
         if k >= len(self._tier_ge):
-            return z3.BoolVal(False)
+            return z3.BoolVal(False, self.ctx)
         return self._tier_ge[k]
 
     def tier_eq(self, k: int):
@@ -99,7 +100,7 @@ class StateEncoding:
         """Requirement `index` is active for `action` (false when it does not bind that action)."""
         import z3
         req = self.policy.requirements[index]
-        return self.req_active[index] if action in req.actions else z3.BoolVal(False)
+        return self.req_active[index] if action in req.actions else z3.BoolVal(False, self.ctx)
 
     def bounds_of(self, names) -> list:
         """The bound constraints of the named variables only."""
@@ -125,25 +126,25 @@ def fraction_of(value) -> Fraction:
     raise EncodingError(f"not a rational numeral: {value}")
 
 
-def z3_value(variable: Variable, value):
+def z3_value(variable: Variable, value, ctx=None):
     """A Python state value as a Z3 numeral or boolean of the variable's sort."""
     import z3
     if variable.sort == "bool":
-        return z3.BoolVal(bool(value))
+        return z3.BoolVal(bool(value), ctx)
     if variable.sort == "int":
-        return z3.IntVal(int(value))
+        return z3.IntVal(int(value), ctx)
     value = Fraction(value)
-    return z3.RealVal(f"{value.numerator}/{value.denominator}")
+    return z3.RealVal(f"{value.numerator}/{value.denominator}", ctx)
 
 
-def _declare(variable: Variable, smt_name: str):
+def _declare(variable: Variable, smt_name: str, ctx=None):
     import z3
     if variable.sort == "real":
-        return z3.Real(smt_name)
+        return z3.Real(smt_name, ctx)
     if variable.sort == "bool":
-        return z3.Bool(smt_name)
+        return z3.Bool(smt_name, ctx)
     if variable.sort == "int":
-        return z3.Int(smt_name)
+        return z3.Int(smt_name, ctx)
     raise EncodingError(f"unknown sort {variable.sort!r} for {variable.name}")
 
 
@@ -151,18 +152,18 @@ def _bounds(variable: Variable, const) -> list:
     out = []
     if variable.sort in ("real", "int"):
         if variable.lo is not None:
-            out.append(const >= _num(variable.lo, variable.sort))
+            out.append(const >= _num(variable.lo, variable.sort, const.ctx))
         if variable.hi is not None:
-            out.append(const <= _num(variable.hi, variable.sort))
+            out.append(const <= _num(variable.hi, variable.sort, const.ctx))
     return out
 
 
-def _num(value, sort: str):
+def _num(value, sort: str, ctx=None):
     import z3
     value = Fraction(value)
     if sort == "int" and value.denominator == 1:
-        return z3.IntVal(value.numerator)
-    return z3.RealVal(f"{value.numerator}/{value.denominator}")
+        return z3.IntVal(value.numerator, ctx)
+    return z3.RealVal(f"{value.numerator}/{value.denominator}", ctx)
 
 
 def _in_bounds(variable: Variable, value) -> bool:
@@ -234,12 +235,13 @@ class _Translator:
     def _node(self, node: ir.IExpr, args: list):
         import z3
         enc = self.enc
+        ctx = enc.ctx
         if isinstance(node, ir.Const):
-            return _num(node.value, "real")
+            return _num(node.value, "real", ctx)
         if isinstance(node, ir.IntConst):
-            return z3.IntVal(node.value)
+            return z3.IntVal(node.value, ctx)
         if isinstance(node, ir.BoolConst):
-            return z3.BoolVal(node.value)
+            return z3.BoolVal(node.value, ctx)
         if isinstance(node, ir.Var):
             try:
                 return enc.vars[node.name]
@@ -259,9 +261,9 @@ class _Translator:
         if isinstance(node, ir.Not):
             return z3.Not(args[0])
         if isinstance(node, ir.And):
-            return z3.And(*args) if args else z3.BoolVal(True)
+            return z3.And(*args) if args else z3.BoolVal(True, ctx)
         if isinstance(node, ir.Or):
-            return z3.Or(*args) if args else z3.BoolVal(False)
+            return z3.Or(*args) if args else z3.BoolVal(False, ctx)
         if isinstance(node, ir.Implies):
             return z3.Implies(args[0], args[1])
         if isinstance(node, ir.Cmp):
@@ -279,7 +281,7 @@ class _Translator:
             arg = args[0]
             if z3.is_int(arg) and k.denominator != 1:
                 arg = z3.ToReal(arg)
-            return _num(k, "int" if z3.is_int(arg) else "real") * arg
+            return _num(k, "int" if z3.is_int(arg) else "real", ctx) * arg
         if isinstance(node, ir.MinMax):
             terms = _unify_all(args)
             out = terms[0]
@@ -349,8 +351,9 @@ def _compare(op: str, a, b):
 class _Builder:
     """Mutable scaffolding while a StateEncoding is being built (terms refer to earlier terms)."""
 
-    def __init__(self, vars: dict[str, Any]) -> None:
+    def __init__(self, vars: dict[str, Any], ctx) -> None:
         self.vars = vars
+        self.ctx = ctx
         self.thresholds: dict[str, Any] = {}
         self.allowed: dict[str, Any] | None = None
         self._ge: tuple[Any, ...] = ()
@@ -359,56 +362,61 @@ class _Builder:
     def tier_ge(self, k: int):
         import z3
         if k <= 0:
-            return z3.BoolVal(True)
+            return z3.BoolVal(True, self.ctx)
         if k >= len(self._ge):
-            return z3.BoolVal(False)
+            return z3.BoolVal(False, self.ctx)
         return self._ge[k]
 
 
 def encode_state(policy: Policy, prefix: str = "", *, shared: Mapping[str, Any] | None = None,
-                 symbols: SymbolTable | None = None) -> StateEncoding:
+                 symbols: SymbolTable | None = None, ctx=None) -> StateEncoding:
     """Encode one copy of the state of `policy`; its Z3 constants are named prefix + variable name.
 
     `shared` maps variable names to existing Z3 constants to reuse (same sort required): two
     encodings sharing a constant talk about the same value. Two encodings with the same prefix share
     constants anyway, since Z3 identifies constants by name and sort. `symbols` collects the
-    constants' provenance.
+    constants' provenance. `ctx` is the Z3 context (default: that of a shared constant, else Z3's
+    main context); the prover uses a fresh one per run, so that results do not depend on what
+    else the process built before (Z3's term ids, and with them its choices, would).
     """
     import z3
 
     shared = shared or {}
+    if ctx is None:
+        ctx = next(iter(shared.values())).ctx if shared else z3.main_ctx()
     consts: dict[str, Any] = {}
     bounds: list = []
     for name, variable in policy.variables.items():
         if name in shared:
             const = shared[name]
-            expected = _declare(variable, "_").sort()
+            expected = _declare(variable, "_", ctx).sort()
             if const.sort() != expected:
                 raise EncodingError(f"cannot share {name}: sort {const.sort()} is not {expected}")
         else:
-            const = _declare(variable, prefix + name)
+            const = _declare(variable, prefix + name, ctx)
         consts[name] = const
         bounds.extend(_bounds(variable, const))
         if symbols is not None:
             symbols.add(Symbol(str(const), name, prefix if name not in shared else "", variable))
 
-    b = _Builder(consts)
+    b = _Builder(consts, ctx)
     tr = _Translator(b)
     for name, th in policy.thresholds.items():
         b.thresholds[name] = tr(th.condition)
 
-    tier_conditions = [z3.BoolVal(True)]
+    true, false = z3.BoolVal(True, ctx), z3.BoolVal(False, ctx)
+    tier_conditions = [true]
     for t in policy.tiers[1:]:
-        tier_conditions.append(tr(t.condition) if t.condition is not None else z3.BoolVal(False))
+        tier_conditions.append(tr(t.condition) if t.condition is not None else false)
     n = len(policy.tiers)
     # tier >= k  <=>  some tier at or above k holds (the tier is the last one that holds)
-    ge: list = [z3.BoolVal(True)] * max(n, 1)
+    ge: list = [true] * max(n, 1)
     for k in range(n - 1, 0, -1):
         ge[k] = tier_conditions[k] if k == n - 1 else z3.Or(tier_conditions[k], ge[k + 1])
-    b._ge = tuple(ge) if n else (z3.BoolVal(True),)
-    tier = z3.IntVal(0)
+    b._ge = tuple(ge) if n else (true,)
+    tier = z3.IntVal(0, ctx)
     for k in range(1, n):
-        tier = z3.If(tier_conditions[k], z3.IntVal(k), tier)
+        tier = z3.If(tier_conditions[k], z3.IntVal(k, ctx), tier)
     b.tier = tier
 
     rule_holds = tuple(tr(r.condition) for r in policy.rules)
@@ -418,8 +426,11 @@ def encode_state(policy: Policy, prefix: str = "", *, shared: Mapping[str, Any] 
                    if r.action == name and r.effect == "permit"]
         forbids = [rule_holds[i] for i, r in enumerate(policy.rules)
                    if r.action == name and r.effect == "forbid"]
-        permitted = z3.BoolVal(True) if action.default_permit else _or(permits)
-        allowed[name] = z3.And(permitted, z3.Not(_or(forbids))) if forbids else permitted
+        blocked = z3.Not(_or(forbids, ctx))
+        if action.default_permit:
+            allowed[name] = blocked if forbids else true
+        else:
+            allowed[name] = z3.And(_or(permits, ctx), blocked) if forbids else _or(permits, ctx)
 
     req_active = []
     met = []
@@ -429,7 +440,7 @@ def encode_state(policy: Policy, prefix: str = "", *, shared: Mapping[str, Any] 
             parts.append(b.tier_ge(r.tier))
         if r.condition is not None:
             parts.append(tr(r.condition))
-        req_active.append(_and(parts))
+        req_active.append(_and(parts, ctx))
         met.append(tr(r.commitment))
 
     b.allowed = allowed
@@ -437,20 +448,20 @@ def encode_state(policy: Policy, prefix: str = "", *, shared: Mapping[str, Any] 
     return StateEncoding(
         policy=policy, prefix=prefix, vars=consts, bounds=tuple(bounds), thresholds=dict(b.thresholds),
         tier_conditions=tuple(tier_conditions), tier=tier, rule_holds=rule_holds, allowed=allowed,
-        req_active=tuple(req_active), met=tuple(met), assertions=assertions, _tier_ge=b._ge)
+        req_active=tuple(req_active), met=tuple(met), assertions=assertions, ctx=ctx, _tier_ge=b._ge)
 
 
-def _or(terms: list):
+def _or(terms: list, ctx):
     import z3
     if not terms:
-        return z3.BoolVal(False)
+        return z3.BoolVal(False, ctx)
     return terms[0] if len(terms) == 1 else z3.Or(*terms)
 
 
-def _and(terms: list):
+def _and(terms: list, ctx):
     import z3
     if not terms:
-        return z3.BoolVal(True)
+        return z3.BoolVal(True, ctx)
     return terms[0] if len(terms) == 1 else z3.And(*terms)
 
 
@@ -472,11 +483,13 @@ def order_constraints(policy: Policy, lower: StateEncoding, higher: StateEncodin
 
 
 def encode_pair(policy: Policy, symbols: SymbolTable | None = None,
-                prefixes: tuple[str, str] = ("lower.", "higher.")) -> tuple[StateEncoding, StateEncoding]:
+                prefixes: tuple[str, str] = ("lower.", "higher."), ctx=None) -> tuple[StateEncoding, StateEncoding]:
     """Two copies of the state with the same responses: inputs are prefixed, responses shared
     (and unprefixed, so an exported formula reads `lower.x <= higher.x` over one `asl3_security`)."""
     # the responses are one set of constants, unprefixed, that both copies use
-    responses = {v.name: _declare(v, v.name) for v in policy.responses}
-    lower = encode_state(policy, prefixes[0], shared=responses, symbols=symbols)
-    higher = encode_state(policy, prefixes[1], shared=responses, symbols=symbols)
+    import z3
+    ctx = ctx or z3.main_ctx()
+    responses = {v.name: _declare(v, v.name, ctx) for v in policy.responses}
+    lower = encode_state(policy, prefixes[0], shared=responses, symbols=symbols, ctx=ctx)
+    higher = encode_state(policy, prefixes[1], shared=responses, symbols=symbols, ctx=ctx)
     return lower, higher

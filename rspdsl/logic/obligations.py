@@ -65,17 +65,18 @@ class Obligation:
         """One formula, satisfiable iff the obligation is VIOLATED."""
         import z3
         ctx = list(self.context)
+        z3ctx = self.copies[0].ctx
         if self.kind == "find":
             return z3.And(*ctx, self.formula)
         if self.kind == "exists_forall":
-            body = z3.Implies(z3.And(*self.universal_context), self.formula)
+            body = z3.Implies(z3.And(*self.universal_context, z3ctx), self.formula)
             inner = z3.ForAll(list(self.universals), body) if self.universals else body
             return z3.And(*ctx, inner)
         if self.kind == "reach":
             consts = [c for copy in self.copies for c in copy.vars.values()]
             misses = []
             for t in self.targets:
-                body = z3.Implies(z3.And(*ctx), z3.Not(t.formula))
+                body = z3.Implies(z3.And(*ctx, z3ctx), z3.Not(t.formula))
                 misses.append(z3.ForAll(consts, body) if consts else body)
             return z3.Or(*misses)
         raise ValueError(f"unknown obligation kind {self.kind!r}")
@@ -99,9 +100,11 @@ def selected(prop: str, properties: set[str] | None) -> bool:
 
 def build_obligations(policy: Policy, properties: set[str] | None = None) -> ObligationSet:
     """Every obligation of the built-in properties (or those selected), in report order."""
+    import z3
     symbols = SymbolTable()
-    state = encode_state(policy, "", symbols=symbols)
-    pair = encode_pair(policy, symbols=symbols) if selected("monotonic", properties) else None
+    ctx = z3.Context()  # fresh: the same policy gets the same terms, hence the same solver choices
+    state = encode_state(policy, "", symbols=symbols, ctx=ctx)
+    pair = encode_pair(policy, symbols=symbols, ctx=ctx) if selected("monotonic", properties) else None
     out: list[Obligation] = []
     if selected("mitigations", properties):
         out.extend(_mitigations(policy, state))
@@ -205,7 +208,7 @@ def _consistency(policy: Policy, s: StateEncoding) -> list[Obligation]:
         a = action.name
         reqs = policy.requirements_for(a)
         clauses = tuple((r, z3.Implies(s.active(a, r.index), s.met[r.index])) for r in reqs)
-        all_hold = z3.And(*[c for _, c in clauses]) if clauses else z3.BoolVal(True)
+        all_hold = z3.And(*[c for _, c in clauses], s.ctx)
 
         def message(status: str, details: dict, a=a) -> str:
             if status == "proved":
@@ -251,7 +254,7 @@ def _monotonic(policy: Policy, lo: StateEncoding, hi: StateEncoding) -> list[Obl
         context=context, message=tier_message, locations=tier_locs,
         # tier(lower) > tier(higher): some k with tier(lower) >= k > tier(higher)
         formula=z3.Or(*[z3.And(lo.tier_ge(k), z3.Not(hi.tier_ge(k))) for k in range(1, len(policy.tiers))])
-        if len(policy.tiers) > 1 else z3.BoolVal(False),
+        if len(policy.tiers) > 1 else z3.BoolVal(False, lo.ctx),
         confirm=lambda ds: ds[0].tier > ds[1].tier,
         explain=lambda ds: {"lower_tier": policy.tiers[ds[0].tier].name,
                             "higher_tier": policy.tiers[ds[1].tier].name},
@@ -305,7 +308,7 @@ def _monotonic(policy: Policy, lo: StateEncoding, hi: StateEncoding) -> list[Obl
     out.append(Obligation(
         property="monotonic", subject="requirements", severity="error", kind="find", copies=(lo, hi),
         context=context, message=req_message, locations=req_locs,
-        formula=z3.Or(*drops) if drops else z3.BoolVal(False),
+        formula=z3.Or(*drops, lo.ctx),
         confirm=req_confirm, explain=dropped, group="monotonic"))
     return out
 
@@ -378,7 +381,7 @@ def _reachability(policy: Policy, s: StateEncoding) -> list[Obligation]:
 
     for r in policy.requirements:
         k = r.index
-        active = s.req_active[k] if r.actions else z3.BoolVal(False)
+        active = s.req_active[k] if r.actions else z3.BoolVal(False, s.ctx)
 
         def message(status: str, details: dict, r=r, k=k) -> str:
             if status == "proved":

@@ -43,7 +43,7 @@ def verify(policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0,
            properties: set[str] | None = None) -> Report:
     """Prove the built-in properties (or those in `properties`; "assert" selects all assertions)."""
     obligations = build_obligations(policy, properties)
-    prover = Prover(policy, timeout_ms=timeout_ms, seed=seed)
+    prover = Prover(policy, timeout_ms=timeout_ms, seed=seed, ctx=obligations.state.ctx)
     return Report(tuple(prover.discharge(ob) for ob in prover.prefilter(obligations.obligations)))
 
 
@@ -59,7 +59,7 @@ class _Outcome:
 class Prover:
     """One seeded solver, shared across obligations with push/pop."""
 
-    def __init__(self, policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0) -> None:
+    def __init__(self, policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0, ctx=None) -> None:
         import z3
         from ..evaluate import compile_policy
 
@@ -67,7 +67,8 @@ class Prover:
         self.timeout_ms = max(1, int(timeout_ms))
         self.seed = int(seed)
         self.evaluator = compile_policy(policy)
-        self.solver = z3.Solver()
+        self.ctx = ctx or z3.main_ctx()
+        self.solver = z3.Solver(ctx=self.ctx)
         self._configure(self.solver)
         self._asserted: set[int] = set()
         self._models: list[Any] = []           # models seen so far: cheap witnesses for reachability
@@ -204,7 +205,7 @@ class Prover:
                 if is_finite_decimal(q):
                     continue
                 for candidate in _decimal_candidates(q, var.lo, var.hi):
-                    pin = const == z3_value(var, candidate)
+                    pin = const == z3_value(var, candidate, self.ctx)
                     self.solver.push()
                     try:
                         self.solver.add(*pins, pin)
@@ -272,7 +273,7 @@ class Prover:
 
     def _exists_forall(self, ob: Obligation) -> _Outcome:
         import z3
-        qsat = z3.Tactic("qsat").solver()
+        qsat = z3.Tactic("qsat", self.ctx).solver()
         self._configure(qsat)
         try:
             qsat.add(ob.smt_formula())
@@ -287,14 +288,14 @@ class Prover:
         inputs = [v for v in self.policy.inputs]
         qmodel = qsat.model()
         x = copy.read(qmodel)
-        pins = [copy.vars[v.name] == z3_value(v, x[v.name]) for v in inputs]
+        pins = [copy.vars[v.name] == z3_value(v, x[v.name], self.ctx) for v in inputs]
 
         base = self.solver
         self._assert_context(copy.bounds)
         base.push()
         try:
             base.add(*ob.universal_context)
-            tracks = [z3.Bool(f"rspdsl!clause{i}") for i in range(len(ob.clauses))]
+            tracks = [z3.Bool(f"rspdsl!clause{i}", self.ctx) for i in range(len(ob.clauses))]
             for lit, (_, clause) in zip(tracks, ob.clauses):
                 base.add(z3.Implies(lit, clause))
 
@@ -323,7 +324,7 @@ class Prover:
                     continue
                 for candidate in _decimal_candidates(Fraction(x[v.name]), v.lo, v.hi):
                     trial = list(pinned_inputs)
-                    trial[v_index] = copy.vars[v.name] == z3_value(v, candidate)
+                    trial[v_index] = copy.vars[v.name] == z3_value(v, candidate, self.ctx)
                     better = clash(trial)
                     if better is not None:
                         pinned_inputs, model = trial, better

@@ -70,7 +70,7 @@ def obligation_smt2(ob: Obligation, policy: Policy, number: int = 1) -> str:
     import z3
     path = policy.source.path
     formula = ob.smt_formula()
-    solver = z3.Solver()
+    solver = z3.Solver(ctx=formula.ctx)
     solver.add(formula)
     body = solver.to_smt2()
     # z3 starts with a banner and `(set-info :status unknown)`: replace them with our header
