@@ -1,0 +1,462 @@
+"""`rspdsl diff`: crafted revision pairs, renames, the JSON shape, exit codes."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from rspdsl.diff import DiffError, WitnessReplayError, diff_policies, parse_renames
+from rspdsl.evaluate import compile_policy
+from rspdsl.frontend import load_text
+from rspdsl.render.diff_out import render_json, render_markdown, render_text, report_to_json
+from rspdsl.state import read_state
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+
+BASE = """\
+policy "Test" version "1"
+scale level { low, medium, high, critical }
+metric uplift in [0, 1] "Share of tasks"
+metric bio : level
+judgement panel
+safeguard sec2
+safeguard sec3
+safeguard dep3
+control interval in [0, 24] unit months
+action train default permit
+action deploy
+threshold CBRN-3 when uplift >= 0.5 or panel
+tier ASL-2 { require sec2 for train, deploy }
+tier ASL-3 when CBRN-3 or bio >= high {
+  require sec3 for train, deploy
+  require dep3 for deploy
+  require interval <= 6
+}
+permit deploy when tier <= ASL-2 and sec2
+forbid train when tier >= ASL-3 and not sec3 "Stop condition"
+"""
+
+
+def policy(text: str, path: str = "p.rsp"):
+    result = load_text(text, path)
+    assert result.ok, result.diagnostics
+    return result.policy
+
+
+def diff(old: str, new: str, **kw):
+    return diff_policies(policy(old, "old.rsp"), policy(new, "new.rsp"), **kw)
+
+
+def edit(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new)
+
+
+def kinds(report) -> set[tuple[str, str, str | None]]:
+    return {(c.kind, c.aspect, c.action) for c in report.changes}
+
+
+def assert_replays(report, old_text: str, new_text: str) -> None:
+    """Each witness, replayed independently of rspdsl.diff, shows the difference it claims."""
+    old, new = policy(old_text), policy(new_text)
+    for c in report.changes:
+        d_old = compile_policy(old).decide(read_state(old, c.old.state))
+        d_new = compile_policy(new).decide(read_state(new, c.new.state))
+        if c.aspect == "permission":
+            expect = (False, True) if c.kind == "weakening" else (True, False)
+            assert (d_old.allowed[c.action], d_new.allowed[c.action]) == expect
+        elif c.aspect == "tier":
+            tier = c.subject.split()[1]
+            i, j = old.tier_index(tier), new.tier_index(tier)
+            if c.kind == "weakening":
+                assert d_old.tier >= i and d_new.tier < j
+            else:
+                assert d_new.tier >= j and d_old.tier < i
+        else:
+            texts_old = {old.requirements[k].text for k in d_old.active[c.action]}
+            texts_new = {new.requirements[k].text for k in d_new.active[c.action]}
+            has, other = (texts_old, texts_new) if c.kind == "weakening" else (texts_new, texts_old)
+            assert c.detail in has and c.detail not in other
+
+
+# ----------------------------------------------------------------------------- crafted pairs
+
+def test_identical_policy_is_equivalent():
+    report = diff(BASE, BASE)
+    assert report.verdict == "equivalent"
+    assert report.changes == () and report.declarations == ()
+    assert report.exit_code() == 0
+
+
+def test_threshold_raised_is_a_weakening_of_the_tier():
+    new = edit(BASE, "uplift >= 0.5", "uplift >= 0.7")
+    report = diff(BASE, new)
+    assert report.verdict == "weaker" and report.exit_code() == 1
+    tier = [c for c in report.changes if c.aspect == "tier"]
+    assert [(c.kind, c.subject) for c in tier] == [("weakening", "tier ASL-3")]
+    assert Fraction(0.5) <= tier[0].state["uplift"] < Fraction(7, 10)
+    assert tier[0].old.tier == "ASL-3" and tier[0].new.tier == "ASL-2"
+    assert ("changed", "threshold", "CBRN-3", "now holds in fewer states") in {
+        (d.change, d.entity, d.name, d.detail) for d in report.declarations}
+    assert_replays(report, BASE, new)
+
+
+def test_threshold_lowered_is_a_strengthening():
+    new = edit(BASE, "uplift >= 0.5", "uplift >= 0.25")
+    report = diff(BASE, new)
+    assert report.verdict == "stronger" and report.exit_code() == 0
+    assert {c.kind for c in report.changes} == {"strengthening"}
+    assert ("strengthening", "tier", None) in kinds(report)
+    assert_replays(report, BASE, new)
+
+
+def test_requirement_dropped_is_a_weakening_for_its_action_only():
+    new = edit(BASE, "  require dep3 for deploy\n", "")
+    report = diff(BASE, new)
+    assert report.verdict == "weaker"
+    assert kinds(report) == {("weakening", "requirement", "deploy")}
+    (change,) = report.changes
+    assert change.detail == "dep3" and "no longer demands" in change.message
+    # the witness isolates the dropped requirement: both place the state at ASL-3
+    assert change.old.tier == change.new.tier == "ASL-3"
+    assert_replays(report, BASE, new)
+
+
+def test_requirement_added_is_a_strengthening():
+    new = edit(BASE, "  require dep3 for deploy\n", "  require dep3 for deploy, train\n")
+    report = diff(BASE, new)
+    assert report.verdict == "stronger" and report.exit_code() == 0
+    assert kinds(report) == {("strengthening", "requirement", "train")}
+    assert_replays(report, BASE, new)
+
+
+def test_forbid_removed_is_a_permission_weakening():
+    new = edit(BASE, 'forbid train when tier >= ASL-3 and not sec3 "Stop condition"\n', "")
+    report = diff(BASE, new)
+    assert kinds(report) == {("weakening", "permission", "train")}
+    (change,) = report.changes
+    assert change.message == "NEW allows train where OLD forbids it"
+    assert change.state["sec3"] is False and change.old.tier == "ASL-3"
+    assert "forbid at old.rsp:20:1" in change.old.outcome
+    assert_replays(report, BASE, new)
+
+
+def test_default_changed_is_reported_and_weakens_permission():
+    new = edit(BASE, "action deploy\n", "action deploy default permit\n")
+    report = diff(BASE, new)
+    assert ("weakening", "permission", "deploy") in kinds(report)
+    assert ("changed", "action", "deploy", "default deny → default permit") in {
+        (d.change, d.entity, d.name, d.detail) for d in report.declarations}
+    assert_replays(report, BASE, new)
+
+
+def test_tier_inserted_between_common_tiers_keeps_their_order():
+    old = edit(BASE, "tier <= ASL-2", "tier < ASL-3")
+    new = edit(old, "tier ASL-3 when", "tier ASL-2-5 when uplift >= 0.25 { }\ntier ASL-3 when")
+    report = diff(old, new)
+    assert report.verdict == "equivalent", [c.message for c in report.changes]
+    decls = {(d.change, d.entity, d.name) for d in report.declarations}
+    assert ("added", "tier", "ASL-2-5") in decls
+    assert any(d.detail == "inserted between ASL-2 and ASL-3 in the ladder" for d in report.declarations)
+    # a rule that names the tier exactly (`tier <= ASL-2`) does see the new rung
+    report = diff(BASE, edit(BASE, "tier ASL-3 when", "tier ASL-2-5 when uplift >= 0.25 { }\ntier ASL-3 when"))
+    assert kinds(report) == {("strengthening", "permission", "deploy")}
+    assert report.changes[0].new.tier == "ASL-2-5"
+
+
+def test_tier_inserted_with_requirements_strengthens_through_them():
+    base = edit(BASE, "tier <= ASL-2", "tier < ASL-3")
+    new = edit(base, "tier ASL-3 when", "tier ASL-2-5 when uplift >= 0.25 { require sec3 for deploy }\n"
+                                         "tier ASL-3 when")
+    report = diff(base, new)
+    assert kinds(report) == {("strengthening", "requirement", "deploy")}
+    assert report.changes[0].new.tier == "ASL-2-5"
+    assert_replays(report, base, new)
+
+
+def test_tier_removed_only_compares_common_tiers():
+    new = edit(BASE, "tier <= ASL-2", "tier < ASL-3")
+    old = edit(new, "tier ASL-3 when", "tier ASL-2-5 when uplift >= 0.25 { }\ntier ASL-3 when")
+    report = diff(old, new)
+    assert report.verdict == "equivalent"
+    assert ("removed", "tier", "ASL-2-5") in {(d.change, d.entity, d.name) for d in report.declarations}
+
+
+def test_reformatted_reordered_recommented_is_equivalent():
+    new = """# a comment at the top
+policy "Test" version "1"
+action deploy   # default deny
+forbid train when not sec3 and tier >= ASL-3   "Stop condition"
+safeguard dep3
+safeguard sec3
+safeguard sec2
+threshold CBRN-3
+  when panel or 0.5 <= uplift
+judgement panel
+permit deploy when sec2 and tier <= ASL-2
+metric bio : level
+scale level { low, medium, high, critical }
+control interval in [0, 24] unit months
+action train default permit
+metric uplift in [0, 1]
+tier ASL-2 {
+  require sec2 for deploy, train   # reordered actions
+}
+tier ASL-3 when bio >= high or CBRN-3 {
+  require 6 >= interval
+  require dep3 for deploy
+  require sec3 for deploy, train
+}
+"""
+    report = diff(BASE, new)
+    assert report.verdict == "equivalent", [c.message for c in report.changes]
+    assert report.changes == ()
+
+
+def test_commitments_split_merged_or_restated_are_no_change():
+    old = edit(BASE, "  require sec3 for train, deploy\n  require dep3 for deploy\n",
+               "  require sec3 for train, deploy\n  require dep3 for deploy\n")
+    new = edit(BASE, "  require sec3 for train, deploy\n  require dep3 for deploy\n",
+               "  require sec3 and dep3 for deploy\n  require sec3 for train\n")
+    assert diff(old, new).verdict == "equivalent"
+    assert diff(new, old).verdict == "equivalent"
+
+
+def test_commitment_implied_by_a_stronger_one_is_not_a_weakening():
+    new = edit(BASE, "require interval <= 6", "require interval <= 3")
+    report = diff(BASE, new)
+    assert report.verdict == "stronger"
+    assert {c.detail for c in report.changes} == {"interval <= 3"}
+    back = diff(new, BASE)
+    assert back.verdict == "weaker"
+    assert {c.detail for c in back.changes} == {"interval <= 3"}
+
+
+def test_commitment_split_out_of_a_conjunction_is_named():
+    old = edit(BASE, "require dep3 for deploy", "require dep3 and interval <= 3 for deploy")
+    report = diff(old, BASE)
+    assert {(c.kind, c.detail) for c in report.changes} == {("weakening", "interval <= 3")}
+
+
+# ----------------------------------------------------------------------------- declarations
+
+def test_declarations_added_removed_and_bounds_changed():
+    new = edit(BASE, "metric uplift in [0, 1]", "metric uplift in [0, 2]")
+    new = edit(new, "judgement panel\n", "judgement panel\nsafeguard extra\n")
+    new = edit(new, "action deploy\n", "action deploy\naction release default permit\n")
+    report = diff(BASE, new)
+    decls = {(d.change, d.entity, d.name): d.detail for d in report.declarations}
+    assert decls[("changed", "metric", "uplift")] == "bounds [0, 1] → [0, 2]"
+    assert ("added", "safeguard", "extra") in decls
+    assert decls[("added", "action", "release")] == "default permit"
+    removed = diff(new, BASE)
+    assert ("removed", "action", "release") in {(d.change, d.entity, d.name) for d in removed.declarations}
+    # variables added on one side only are free in the witness state (and never make a change)
+    assert report.verdict == "equivalent"
+
+
+def test_sort_change_is_reported_and_treated_as_unrelated():
+    old = edit(BASE, "judgement panel\n", "judgement panel\nmetric extra in [0, 1]\n")
+    old = edit(old, "forbid train", "forbid deploy when extra >= 0.5\nforbid train")
+    new = edit(BASE, "judgement panel\n", "judgement panel\njudgement extra\n")
+    new = edit(new, "forbid train", "forbid deploy when extra\nforbid train")
+    report = diff(old, new)
+    assert any(d.name == "extra" and "unrelated" in d.detail for d in report.declarations)
+    weak = [c for c in report.changes if c.aspect == "permission"]
+    assert weak and all("extra" in c.state and "extra@old" in c.state for c in weak)
+    assert_replays(report, old, new)
+
+
+def test_scale_with_an_inserted_value_maps_values_by_name():
+    old = edit(BASE, "{ low, medium, high, critical }", "{ low, high, critical }")
+    report = diff(old, BASE)
+    assert report.verdict == "equivalent", [c.message for c in report.changes]
+    assert any(d.entity == "scale" and d.change == "changed" for d in report.declarations)
+    # the same scale change, but NEW moved the tier to `medium`: a state at `medium` is not in OLD's
+    # state space, so the difference is invisible ... while `critical`-only policies still compare
+    new = edit(BASE, "bio >= high", "bio >= critical")
+    report = diff(old, new)
+    (change,) = [c for c in report.changes if c.aspect == "tier"]
+    assert change.kind == "weakening" and change.state["bio"] == "high"
+    assert change.old.state["bio"] == "high" and change.new.state["bio"] == "high"
+
+
+# ----------------------------------------------------------------------------- renames
+
+def test_rename_matches_renamed_entities():
+    new = BASE.replace("deploy", "ship").replace("sec3", "security3").replace("ASL-3", "L3")
+    plain = diff(BASE, new)
+    decls = {(d.change, d.entity, d.name) for d in plain.declarations}
+    assert {("removed", "action", "deploy"), ("added", "action", "ship"), ("added", "tier", "L3")} <= decls
+    renamed = diff(BASE, new, renames={"deploy": "ship", "sec3": "security3", "ASL-3": "L3"})
+    assert renamed.verdict == "equivalent", [c.message for c in renamed.changes]
+    assert {(d.change, d.name, d.detail) for d in renamed.declarations} >= {
+        ("renamed", "ship", "was `deploy`"), ("renamed", "security3", "was `sec3`")}
+
+
+def test_rename_reports_changes_under_the_new_name():
+    new = BASE.replace("deploy", "ship").replace("require dep3 for ship\n", "")
+    report = diff(BASE, new, renames={"deploy": "ship"})
+    assert kinds(report) == {("weakening", "requirement", "ship")}
+    assert "ship (OLD: deploy)" in report.changes[0].message
+
+
+@pytest.mark.parametrize("renames, words", [
+    ({"nope": "deploy"}, ["OLD", "`nope`"]),
+    ({"deploy": "nope"}, ["NEW", "`nope`"]),
+    ({"deploy": "sec3"}, ["action", "variable"]),
+])
+def test_unknown_or_mismatched_rename_is_an_error(renames, words):
+    with pytest.raises(DiffError) as info:
+        diff(BASE, BASE, renames=renames)
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_parse_renames():
+    assert parse_renames(["a=b", " c = d "]) == {"a": "b", "c": "d"}
+    for bad in (["ab"], ["=b"], ["a="], ["a=b", "a=c"], ["a=c", "b=c"]):
+        with pytest.raises(DiffError):
+            parse_renames(bad)
+
+
+# ----------------------------------------------------------------------------- robustness
+
+def test_a_witness_the_evaluator_disagrees_with_raises(monkeypatch):
+    import rspdsl.diff as diff_module
+    real = diff_module._Analysis.states
+
+    def lying(self, model):
+        old_state, new_state, union, d_old, d_new = real(self, model)
+        return old_state, new_state, union, d_old, d_old  # NEW "decides" like OLD: no difference
+    monkeypatch.setattr(diff_module._Analysis, "states", lying)
+    new = edit(BASE, 'forbid train when tier >= ASL-3 and not sec3 "Stop condition"\n', "")
+    with pytest.raises(WitnessReplayError):
+        diff(BASE, new)
+
+
+def test_unknown_answers_give_verdict_unknown_and_exit_3(monkeypatch):
+    import rspdsl.diff as diff_module
+    real = diff_module._Analysis.ask
+    calls = {"n": 0}
+
+    def flaky(self, *constraints):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            self.queries += 1
+            return "unknown", "timeout"
+        return real(self, *constraints)
+    monkeypatch.setattr(diff_module._Analysis, "ask", flaky)
+    report = diff(BASE, BASE)
+    assert report.unknowns and report.verdict == "unknown" and report.exit_code() == 3
+    assert "Unknown" in render_text(report)
+
+
+def test_renderers():
+    new = edit(BASE, "  require dep3 for deploy\n", "")
+    new = edit(new, "uplift >= 0.5", "uplift >= 0.25")
+    report = diff(BASE, new)
+    assert report.verdict == "incomparable"
+    text = render_text(report)
+    assert "~ deploy: weaker — OLD requires `dep3` for deploy here (old.rsp:16:11); NEW no longer demands it" in text
+    assert "~ tier ASL-3: stronger — " in text
+    assert "Plan: 1 weakening, " in text and "Verdict: incomparable." in text
+    md = render_markdown(report)
+    assert "**Verdict: ❌ incomparable**" in md and "| 🔻 weakening | requirement | `deploy` |" in md
+    data = json.loads(render_json(report))
+    assert data["verdict"] == report_to_json(report)["verdict"] == "incomparable"
+    assert data["summary"] == {"weakenings": 1, "strengthenings": len(report.strengthenings), "unknown": 0}
+
+
+def test_json_shape_is_the_contract():
+    new = edit(BASE, "uplift >= 0.5", "uplift >= 0.75")
+    data = json.loads(render_json(diff(BASE, new)))
+    assert set(data) >= {"verdict", "changes"}
+    assert data["verdict"] in ("equivalent", "stronger", "weaker", "incomparable")
+    assert data["changes"]
+    for change in data["changes"]:
+        assert set(change) >= {"kind", "aspect", "action", "message", "witness"}
+        assert change["kind"] in ("weakening", "strengthening")
+        assert change["aspect"] in ("permission", "tier", "requirement")
+        assert change["action"] is None if change["aspect"] == "tier" else isinstance(change["action"], str)
+        assert isinstance(change["message"], str) and change["message"]
+        state = change["witness"]["state"]
+        assert set(state) == {"uplift", "bio", "panel", "sec2", "sec3", "dep3", "interval"}
+        assert state["bio"] in ("low", "medium", "high", "critical")
+        assert isinstance(state["panel"], bool)
+
+
+# ----------------------------------------------------------------------------- the command
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([PYTHON, "-m", "rspdsl", "diff", *args], capture_output=True, text=True,
+                          cwd=cwd or ROOT, timeout=120)
+
+
+@pytest.fixture
+def files(tmp_path):
+    def write(name: str, text: str) -> str:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+    return write
+
+
+def test_cli_exit_codes(files):
+    old = files("old.rsp", BASE)
+    weaker = files("weaker.rsp", edit(BASE, "  require dep3 for deploy\n", ""))
+    stronger = files("stronger.rsp", edit(BASE, "uplift >= 0.5", "uplift >= 0.25"))
+    broken = files("broken.rsp", BASE + "permit nothing\n")
+    assert run_cli(old, old).returncode == 0
+    r = run_cli(old, weaker)
+    assert r.returncode == 1 and "Plan: 1 weakening, 0 strengthenings." in r.stdout
+    assert run_cli(old, stronger).returncode == 0
+    r = run_cli(old, broken)
+    assert r.returncode == 2 and "broken.rsp:21:8" in r.stderr and "Traceback" not in r.stderr
+    r = run_cli(old, str(Path(old).parent / "missing.rsp"))
+    assert r.returncode == 2 and "E0001" in r.stderr
+    r = run_cli(old)
+    assert r.returncode == 2 and "two files" in r.stderr
+    r = run_cli(old, old, "--rename", "nope=deploy")
+    assert r.returncode == 2 and "`nope`" in r.stderr and "Traceback" not in r.stderr
+    r = run_cli(old, old, "--rename", "garbage")
+    assert r.returncode == 2 and "OLD=NEW" in r.stderr
+    assert run_cli(old, old, "--format", "yaml").returncode == 2
+
+
+def test_cli_json_witness_replays_with_eval(files, tmp_path):
+    old = files("old.rsp", BASE)
+    new = files("new.rsp", edit(BASE, 'forbid train when tier >= ASL-3 and not sec3 "Stop condition"\n', ""))
+    r = run_cli(old, new, "--format", "json")
+    assert r.returncode == 1, r.stderr
+    data = json.loads(r.stdout)
+    assert data["verdict"] == "weaker"
+    (change,) = data["changes"]
+    assert (change["kind"], change["aspect"], change["action"]) == ("weakening", "permission", "train")
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps(change["witness"]["state"]), encoding="utf-8")
+    outcomes = []
+    for path in (old, new):
+        e = subprocess.run([PYTHON, "-m", "rspdsl", "eval", path, "--state", str(state), "--format", "json"],
+                           capture_output=True, text=True, cwd=ROOT, timeout=60)
+        assert e.returncode == 0, e.stderr
+        outcomes.append(json.loads(e.stdout)["actions"]["train"]["allowed"])
+    assert outcomes == [False, True]
+
+
+def test_cli_markdown_and_rename(files):
+    old = files("old.rsp", BASE)
+    new = files("new.rsp", BASE.replace("deploy", "ship"))
+    r = run_cli(old, new, "--rename", "deploy=ship", "--format", "markdown")
+    assert r.returncode == 0, r.stderr
+    assert "**Verdict: ✅ equivalent**" in r.stdout and "renamed" in r.stdout
+
+
+def test_help_documents_exit_codes():
+    r = subprocess.run([PYTHON, "-m", "rspdsl", "diff", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0 and "--rename" in r.stdout and "3  some question stayed unknown" in r.stdout
