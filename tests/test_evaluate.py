@@ -8,7 +8,7 @@ import sys
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from rspdsl.evaluate import compile_policy, decision_to_json, evaluate
@@ -423,3 +423,55 @@ def test_deep_and_long_expressions_compile(ladder):
             check_against_reference(policy, s)
         finally:
             sys.setrecursionlimit(limit)
+
+
+NUMBER_TEXTS = ["0", "-0", "1", "10", "0.5", "1e-1", "3E0", "-0.25", "1.0000000000000000000001", "1e25",
+                "99999999999999999999999", "2.5e-3", "7", "100", "-11", "1e-5000", "1e5000", "NaN", "-Infinity"]
+
+UNIT_TEXTS = ["0", "-0", "1", "0.5", "1e-1", "2.5e-3", "0.30000000000000000001", "0.1", "0.2", "0.3", "1.0",
+              "0.75", "0.25", "0.7499999999999999999999", '"1/3"', '"2/3"', "1e-4000"]
+
+
+@st.composite
+def messy_lines(draw, policy):
+    """Lines near a valid state: some values retyped, some names dropped, added or repeated."""
+    names = list(policy.variables)
+    pairs = []
+    for name in names:
+        if draw(st.integers(0, 30)) == 0:
+            continue  # missing
+        var = policy.variables[name]
+        proper = {"bool": "bool", "int": "scale"}.get(var.sort, "unit")
+        kinds = [proper] * 12 + ["num", "bool", "str", "null", "ratio", "scale", "array"]
+        kind = draw(st.sampled_from(kinds))
+        value = {
+            "num": draw(st.sampled_from(NUMBER_TEXTS)),
+            "unit": draw(st.sampled_from(UNIT_TEXTS)),
+            "bool": draw(st.sampled_from(["true", "false"])),
+            "str": json.dumps(draw(st.text(max_size=3))),
+            "null": "null",
+            "ratio": json.dumps(f"{draw(st.integers(-20, 20))}/{draw(st.integers(0, 7))}"),
+            "scale": json.dumps(draw(st.sampled_from(["low", "medium", "high", "high", "hihg"]))),
+            "array": "[1]",
+        }[kind]
+        pairs.append(f"{json.dumps(name)}: {value}")
+    if draw(st.integers(0, 20)) == 0:
+        pairs.append(f"{json.dumps(draw(st.sampled_from(names + ['zz', 'SUM'])))}: 0")
+    return "{" + ", ".join(draw(st.permutations(pairs))) + "}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_batch_and_reference_paths_agree_on_messy_lines(nodes, data):
+    line = data.draw(messy_lines(nodes))
+    ev = compile_policy(nodes)
+    try:
+        s = read_state(nodes, line)
+    except StateError as exc:
+        with pytest.raises(StateError) as info:
+            ev.decide_line(line)
+        assert info.value.message == exc.message
+        event("rejected")
+        return
+    event("accepted")
+    assert ev.decide_line(line) == json.dumps(decision_to_json(nodes, ev.decide(s)), separators=(",", ":"))
