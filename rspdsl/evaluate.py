@@ -371,17 +371,23 @@ def _validation(policy: Policy, ns: dict[str, Any]) -> list[str]:
             out += [f"    {v} = {name}.get({v}) if {v}.__class__ is str else None",
                     f"    if {v} is None:", "        return None"]
         else:
-            bounds = []
+            bounds = []  # the value on the left: Decimal's own comparison runs, not a reflected one
             if var.lo is not None:
-                bounds.append(f"{_bound_const(ns, var.lo)} <= {v}")
+                bounds.append(f"{v} >= {_bound_const(ns, var.lo)}")
             if var.hi is not None:
                 bounds.append(f"{v} <= {_bound_const(ns, var.hi)}")
             in_bounds = " and ".join(bounds) or "True"
+            # read_state refuses exponents beyond ±MAX_EXPONENT; the bounds already exclude the
+            # huge ones when they are finite and of sane size, leaving only the tiny ones to test.
+            huge_excluded = (var.lo is not None and var.hi is not None
+                             and max(abs(Fraction(var.lo)), abs(Fraction(var.hi))) < 10 ** MAX_EXPONENT)
+            extreme = (f"{v}.adjusted() < {-MAX_EXPONENT}" if huge_excluded
+                       else f"not ({-MAX_EXPONENT} <= {v}.adjusted() <= {MAX_EXPONENT})")
             out += [f"    c = {v}.__class__",
                     "    if c is int:",
                     f"        if not ({in_bounds}):", "            return None",
                     "    elif c is Decimal:",
-                    f"        if not ({in_bounds}) or ({v} and not ({-MAX_EXPONENT} <= {v}.adjusted() <= {MAX_EXPONENT})):",
+                    f"        if not ({in_bounds}) or ({v} and {extreme}):",
                     "            return None",
                     "    else:", "        return None"]
     return out
