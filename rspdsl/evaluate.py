@@ -118,6 +118,8 @@ class _Gen:
         if isinstance(e, ir.Var):
             i = self.var_index[e.name]
             if arith and e.sort == "real" and self.fast:
+                # Fraction arithmetic on a Decimal: converted once per line. Only reached if
+                # arithmetic ever appears outside a comparison (which goes the scaled way).
                 self.needs_q.add(i)
                 return f"q{i}", 1
             return f"v{i}", 1
@@ -288,7 +290,7 @@ def _active_code(req: Requirement, gen: _Gen) -> str:
     return "(" + " and ".join(parts) + ")" if parts else "True"
 
 
-def _action_chain(policy: Policy, j: int, action: str, holds: Callable[[int, Rule], str],
+def _action_chain(policy: Policy, action: str, holds: Callable[[int, Rule], str],
                   on_rule: Callable[[bool, int], str], default: str) -> list[str]:
     """allowed = no forbid holds and (default permit or some permit holds); decided_by as documented."""
     rules = [(k, r) for k, r in enumerate(policy.rules) if r.action == action]
@@ -318,7 +320,7 @@ def _generate_full(policy: Policy, ns: dict[str, Any]) -> str:
         _emit(lines, gen, f"r{k} = {gen.expr(rule.condition)}")
     for j, action in enumerate(policy.actions.values()):
         default = f"a{j} = {action.default_permit}; d{j} = -1"
-        _emit(lines, gen, _action_chain(policy, j, action.name, lambda k, r: f"r{k}",
+        _emit(lines, gen, _action_chain(policy, action.name, lambda k, r: f"r{k}",
                                         lambda permit, k, j=j: f"a{j} = {permit}; d{j} = {k}", default))
     for k, req in enumerate(policy.requirements):
         _emit(lines, gen, f"c{k} = {_active_code(req, gen)}")
@@ -432,7 +434,7 @@ def _generate_line(policy: Policy, ns: dict[str, Any]) -> str:
 
         none_text = head + ("true" if action.default_permit else "false") + ',"decided_by":null,"unmet":['
         default = f"a{j} = {action.default_permit}; p{j} = {frag(none_text)}"
-        _emit(body, gen, _action_chain(policy, j, action.name, lambda k, r: gen.expr(r.condition),
+        _emit(body, gen, _action_chain(policy, action.name, lambda k, r: gen.expr(r.condition),
                                        decided, default))
         pieces.append(f"p{j}")
         ks = listed[action.name]
