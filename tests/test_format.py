@@ -187,7 +187,7 @@ tier T {  # on the brace line
   # after the brace
 }
 action x
-  # a comment inside nothing
+# a comment inside nothing
 # the end
 """
     assert fmt(source) == expected
@@ -280,7 +280,7 @@ def test_fmt_diff_prints_a_unified_diff(tmp_path, capsys):
     ugly = write(tmp_path, "u.rsp", UGLY)
     assert main(["fmt", "--check", "--diff", str(ugly)]) == 1
     out = capsys.readouterr().out
-    assert "-action  a\n+action a\n" in out and out.startswith("---")
+    assert "\n-action  a\n" in out and "\n+action a\n" in out and out.startswith("---")
     assert ugly.read_text() == UGLY
 
 
@@ -289,7 +289,7 @@ def test_fmt_bad_file_gives_diagnostics_exit_2_and_still_formats_the_others(tmp_
     ugly = write(tmp_path, "u.rsp", UGLY)
     assert main(["fmt", str(bad), str(ugly)]) == 2
     err = capsys.readouterr().err
-    assert f"{bad}:2:" in err and "E001" in err
+    assert f"{bad}:" in err and "E0013" in err
     assert ugly.read_text() == PRETTY
     assert bad.read_text() == 'policy "P"\naction\n'
 
