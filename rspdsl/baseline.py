@@ -500,13 +500,46 @@ class Translation:
     checked: Policy                   # the policy whose assertions are the translated baseline ones
     bindings: dict[str, Binding]      # every baseline name the assertions use
     uses: dict[str, tuple[str, ...]]  # assertion -> the baseline names it uses
+    meanings: dict[str, ir.IExpr]     # name -> its binding with `allowed(A)` read as "A may be taken"
 
 
-def _substitute(baseline: Policy, e: ir.IExpr, bindings: dict[str, Binding]) -> ir.IExpr:
-    if isinstance(e, ir.Var):
-        return bindings[e.name].expr
+def may_take(policy: Policy, action: str) -> ir.IExpr:
+    """`action` may be taken under the policy: its rules allow it and every requirement active for
+    it holds. (When the policy's `mitigations` property is proved, this is just allowed(action).)"""
+    parts: list[ir.IExpr] = [ir.AllowedRef(action)]
+    for r in policy.requirements_for(action):
+        active: list[ir.IExpr] = []
+        if r.tier:
+            active.append(ir.Cmp(">=", ir.TierValue(), ir.IntConst(r.tier)))
+        if r.condition is not None:
+            active.append(r.condition)
+        if not active:
+            parts.append(r.commitment)
+        else:
+            parts.append(ir.Implies(active[0] if len(active) == 1 else ir.And(tuple(active)), r.commitment))
+    return parts[0] if len(parts) == 1 else ir.And(tuple(parts))
+
+
+def _expand_allowed(policy: Policy, e: ir.IExpr) -> ir.IExpr:
+    """Every allowed(A) in a binding, read as may_take(A)."""
     if isinstance(e, ir.AllowedRef):
-        return bindings[e.action].expr
+        return may_take(policy, e.action)
+    if isinstance(e, (ir.Not, ir.Neg)):
+        return dataclasses.replace(e, arg=_expand_allowed(policy, e.arg))
+    if isinstance(e, (ir.And, ir.Or, ir.Add, ir.MinMax)):
+        return dataclasses.replace(e, args=tuple(_expand_allowed(policy, a) for a in e.args))
+    if isinstance(e, (ir.Implies, ir.Cmp)):
+        return dataclasses.replace(e, left=_expand_allowed(policy, e.left), right=_expand_allowed(policy, e.right))
+    if isinstance(e, ir.Mul):
+        return ir.Mul(e.k, _expand_allowed(policy, e.arg))
+    return e
+
+
+def _substitute(baseline: Policy, e: ir.IExpr, bindings: dict[str, ir.IExpr]) -> ir.IExpr:
+    if isinstance(e, ir.Var):
+        return bindings[e.name]
+    if isinstance(e, ir.AllowedRef):
+        return bindings[e.action]
     if isinstance(e, ir.ThresholdRef):
         return _substitute(baseline, baseline.thresholds[e.name].condition, bindings)
     if isinstance(e, (ir.Not, ir.Neg)):
@@ -521,14 +554,14 @@ def _substitute(baseline: Policy, e: ir.IExpr, bindings: dict[str, Binding]) -> 
     return e
 
 
-def _assumptions(baseline: Policy, policy: Policy, names: Iterable[str], bindings: dict[str, Binding]) -> list[ir.IExpr]:
+def _assumptions(baseline: Policy, policy: Policy, names: Iterable[str], bindings: dict[str, ir.IExpr]) -> list[ir.IExpr]:
     """A baseline metric's bounds, over its binding, wherever the policy's range exceeds them."""
     out: list[ir.IExpr] = []
     for name in names:
         var = baseline.variables.get(name)
         if var is None or var.kind != "metric" or var.sort != "real" or var.lo is None or var.hi is None:
             continue
-        expr = bindings[name].expr
+        expr = bindings[name]
         have = interval(policy, expr)
         if have is None or have[0] < var.lo:
             out.append(ir.Cmp(">=", expr, ir.Const(Fraction(var.lo))))
@@ -602,15 +635,16 @@ def translate(baseline: Policy, loaded: LoadResult, mapping: Mapping | None = No
                 problems.append(warn)
     if any(p.diagnostic.is_error for p in problems):
         return None, problems
+    meanings = {name: _expand_allowed(policy, b.expr) for name, b in bindings.items()}
     assertions = []
     for a in baseline.assertions:
-        body = _substitute(baseline, a.body, bindings)
-        assumed = _assumptions(baseline, policy, uses[a.name], bindings)
+        body = _substitute(baseline, a.body, meanings)
+        assumed = _assumptions(baseline, policy, uses[a.name], meanings)
         if assumed:
             body = ir.Implies(assumed[0] if len(assumed) == 1 else ir.And(tuple(assumed)), body)
         assertions.append(Assertion(a.name, body, a.description, a.span))
     checked = dataclasses.replace(policy, assertions=tuple(assertions), **_free_variables(baseline, policy, bindings))
-    return Translation(baseline, policy, checked, bindings, uses), problems
+    return Translation(baseline, policy, checked, bindings, uses, meanings), problems
 
 
 # ======================================================================== values in baseline terms
@@ -661,7 +695,7 @@ def baseline_values(translation: Translation, state_json: dict, names: Iterable[
     decision = evaluate(policy, state)
     out: dict[str, Any] = {}
     for name in names:
-        value = _value(translation.bindings[name].expr, state, decision)
+        value = _value(translation.meanings[name], state, decision)
         var = translation.baseline.variables.get(name)
         if var is not None and var.sort == "int" and var.scale in translation.baseline.scales:
             value = translation.baseline.scales[var.scale].values[int(value)]

@@ -12,7 +12,10 @@ else 1 if a baseline requirement is violated for some policy; else 3 if one is u
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
+import shlex
 import sys
 import time
 import traceback
@@ -155,6 +158,25 @@ def collect(args: argparse.Namespace, verify=None) -> list[CheckedFile]:
     return files
 
 
+_CHECK_REPLAY = re.compile(r"rspdsl check (?P<file>\S+) --format json \| jq '\.files\[0\]\.results\[\]")
+
+
+def retarget_replay(text: str, baseline: str, maps: dict[str, str | None]) -> str:
+    """The text renderer's long replay hint selects a witness from `rspdsl check`'s JSON; here the
+    witness comes from `rspdsl baseline`, so point the hint at this command (one policy, its map)."""
+    by_arg = {shlex.quote(p): p for p in maps}
+
+    def swap(m: re.Match) -> str:
+        path = by_arg.get(m.group("file"))
+        if path is None:
+            return m.group(0)
+        command = ["rspdsl", "baseline", baseline, path] + (["--map", maps[path]] if maps[path] else [])
+        select = f".files[] | select(.file == {json.dumps(path)}) | .results[]"
+        return f"{shlex.join(command)} --format json | jq '{select}"
+
+    return _CHECK_REPLAY.sub(swap, text)
+
+
 def run(args: argparse.Namespace, verify=None) -> int:
     try:
         files = collect(args, verify=verify)
@@ -166,6 +188,9 @@ def run(args: argparse.Namespace, verify=None) -> int:
         from ..render.results_text import use_color
         color = use_color(sys.stdout)
     out = render(files, args.format, verbose=args.verbose, color=color)
+    if args.format == "text":
+        out = retarget_replay(out, args.baseline, dict(zip(args.policies, pair_maps(args.policies, args.maps,
+                                                                                   args.map_dir))))
     if args.format == "markdown":
         out = out.replace("## rspdsl check", f"## rspdsl baseline `{args.baseline}`", 1)
     sys.stdout.write(out)
