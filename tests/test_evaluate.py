@@ -6,6 +6,7 @@ import dataclasses
 import json
 import sys
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from hypothesis import event, given, settings
@@ -303,18 +304,28 @@ def interpret(policy, s):
     return env["tier"], env["thr"], allowed, decided, active, met, tuple(holding), assertions
 
 
+def policy_constants(policy):
+    roots = [t.condition for t in policy.thresholds.values()] + [t.condition for t in policy.tiers]
+    roots += [r.condition for r in policy.rules] + [a.body for a in policy.assertions]
+    roots += [e for r in policy.requirements for e in (r.commitment, r.condition)]
+    return {n.value for e in roots if e is not None for n in ir.walk(e) if isinstance(n, ir.Const)}
+
+
 def values_for(policy):
     parts = {}
+    constants = policy_constants(policy)
     for name, var in policy.variables.items():
         if var.sort == "bool":
             parts[name] = st.booleans()
         elif var.sort == "int":
             parts[name] = st.integers(int(var.lo), int(var.hi))
         else:
-            lo, hi = Fraction(var.lo), Fraction(var.hi)
+            lo = Fraction(-1000) if var.lo is None else Fraction(var.lo)
+            hi = Fraction(1000) if var.hi is None else Fraction(var.hi)
             # boundaries, the policy's own constants, and arbitrary rationals in between
             interesting = [lo, hi, Fraction(1, 10), Fraction(2, 10), Fraction(3, 10), Fraction(1, 2),
-                           Fraction(1, 3), Fraction(1, 4), Fraction(3, 4), Fraction(9, 10), Fraction(-1), 3, 6, 7, 9, 10]
+                           Fraction(1, 3), Fraction(1, 4), Fraction(3, 4), Fraction(9, 10), Fraction(-1), 3, 6, 7, 9, 10,
+                           *constants]
             parts[name] = st.one_of(
                 st.sampled_from([q for q in map(Fraction, interesting) if lo <= q <= hi]),
                 st.fractions(min_value=lo, max_value=hi, max_denominator=1000))
@@ -475,3 +486,22 @@ def test_batch_and_reference_paths_agree_on_messy_lines(nodes, data):
         return
     event("accepted")
     assert ev.decide_line(line) == json.dumps(decision_to_json(nodes, ev.decide(s)), separators=(",", ":"))
+
+
+POLICY_FILES = sorted((Path(__file__).resolve().parent.parent / "policies").glob("*.rsp"))
+
+
+@pytest.mark.parametrize("path", POLICY_FILES, ids=[p.name for p in POLICY_FILES])
+def test_shipped_policies_match_reference(path):
+    from rspdsl.frontend import load_file
+
+    result = load_file(str(path))
+    assert result.ok, [d.message for d in result.diagnostics]
+    policy = result.policy
+
+    @settings(max_examples=40, deadline=None)
+    @given(data=st.data())
+    def run(data):
+        check_against_reference(policy, data.draw(values_for(policy)))
+
+    run()
