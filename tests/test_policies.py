@@ -1,0 +1,273 @@
+"""The shipped framework encodings (policies/*.rsp): they load cleanly, are fmt-clean, and the
+verifier's verdicts on them are pinned, so a change in the verifier or in an encoding that flips a
+verdict fails here. docs/findings.md explains each violation; update both together.
+
+Every witness the verifier reports is also replayed with `rspdsl eval` and must show what the
+result claims (the action allowed with the requirement unmet, the assertion false, the pair
+ordered with the permission gained).
+"""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from rspdsl.frontend import load_file
+
+ROOT = Path(__file__).resolve().parents[1]
+POLICIES = ROOT / "policies"
+
+# property kind ("assert" for every assertion) x status -> count, and every result not proved as
+# (property, subject) with the "(line N)" suffix that disambiguates duplicate subjects removed.
+EXPECTED: dict[str, dict] = {
+    "anthropic-rsp-v2.2.rsp": {
+        "counts": {("assert", "proved"): 4, ("assert", "violated"): 1, ("consistency", "proved"): 4,
+                   ("mitigations", "proved"): 12, ("mitigations", "violated"): 12,
+                   ("monotonic", "proved"): 6, ("reachability", "proved"): 24},
+        "not_proved": {
+            ("assert:no-training-without-required-security", "no-training-without-required-security"),
+            ("mitigations", "deploy: months_since_safeguards_approval <= 12"),
+            ("mitigations", "deploy_internal: affirmative_case"),
+            ("mitigations", "deploy_internal: asl2_deployment or asl3_deployment or interim_deployment_measures"),
+            ("mitigations", "deploy_internal: asl2_security or asl3_security or asl4_security or interim_security_measures"),
+            ("mitigations", "deploy_internal: asl4_security"),
+            ("mitigations", "deploy_internal: cbrn4_safeguards_specified"),
+            ("mitigations", "deploy_internal: months_since_safeguards_approval <= 12"),
+            ("mitigations", "train: affirmative_case"),
+            ("mitigations", "train: asl2_security or asl3_security or asl4_security or interim_security_measures"),
+            ("mitigations", "train: asl4_security"),
+            ("mitigations", "train: cbrn4_safeguards_specified"),
+            ("mitigations", "train: months_since_safeguards_approval <= 12"),
+        },
+    },
+    "openai-preparedness-v2.rsp": {
+        "counts": {("assert", "proved"): 2, ("assert", "violated"): 3, ("consistency", "proved"): 4,
+                   ("mitigations", "proved"): 4, ("mitigations", "violated"): 17,
+                   ("monotonic", "proved"): 4, ("monotonic", "violated"): 2, ("reachability", "proved"): 23},
+        "not_proved": {
+            ("assert:development-halts-at-critical", "development-halts-at-critical"),
+            ("assert:high-security-during-development", "high-security-during-development"),
+            ("assert:no-high-deployment-without-safeguards", "no-high-deployment-without-safeguards"),
+            ("mitigations", "deploy: critical_safeguards"),
+            ("mitigations", "deploy: high_misuse_safeguards or marginal-risk-case and adjustment_public"
+                            " and more_protective_than_rival"),
+            ("mitigations", "deploy: high_security"),
+            ("mitigations", "deploy: months_since_framework_review <= 12"),
+            ("mitigations", "deploy_internal: critical_safeguards"),
+            ("mitigations", "deploy_internal: high_misalignment_safeguards"),
+            ("mitigations", "deploy_internal: high_security"),
+            ("mitigations", "deploy_internal: months_since_framework_review <= 12"),
+            ("mitigations", "release_weights: critical_safeguards"),
+            ("mitigations", "release_weights: high_misuse_safeguards or marginal-risk-case and adjustment_public"
+                            " and more_protective_than_rival"),
+            ("mitigations", "release_weights: high_security"),
+            ("mitigations", "release_weights: months_since_framework_review <= 12"),
+            ("mitigations", "train: critical_safeguards"),
+            ("mitigations", "train: high_security"),
+            ("mitigations", "train: months_since_framework_review <= 12"),
+            ("monotonic", "deploy"),
+            ("monotonic", "release_weights"),
+        },
+    },
+    "gdm-fsf-v3.rsp": {
+        "counts": {("assert", "proved"): 2, ("assert", "violated"): 1, ("consistency", "proved"): 4,
+                   ("mitigations", "proved"): 7, ("mitigations", "violated"): 23,
+                   ("monotonic", "proved"): 6, ("reachability", "proved"): 27},
+        "not_proved": {
+            ("assert:development-only-with-recommended-security", "development-only-with-recommended-security"),
+            ("mitigations", "deploy: further_risk_assessment"),
+            ("mitigations", "deploy: months_since_framework_update <= 12"),
+            ("mitigations", "deploy: response_plan"),
+            ("mitigations", "deploy: security_level >= sl2 or security_judged_adequate"),
+            ("mitigations", "deploy: security_level >= sl3 or security_judged_adequate"),
+            ("mitigations", "deploy: security_level >= sl4 or security_judged_adequate"),
+            ("mitigations", "deploy_internal: cot_monitoring"),
+            ("mitigations", "deploy_internal: months_since_framework_update <= 12"),
+            ("mitigations", "deploy_internal: response_plan"),
+            ("mitigations", "deploy_internal: security_level >= sl2 or security_judged_adequate"),
+            ("mitigations", "deploy_internal: security_level >= sl3 or security_judged_adequate"),
+            ("mitigations", "deploy_internal: security_level >= sl4 or security_judged_adequate"),
+            ("mitigations", "release_weights: further_risk_assessment"),
+            ("mitigations", "release_weights: months_since_framework_update <= 12"),
+            ("mitigations", "release_weights: response_plan"),
+            ("mitigations", "release_weights: security_level >= sl2 or security_judged_adequate"),
+            ("mitigations", "release_weights: security_level >= sl3 or security_judged_adequate"),
+            ("mitigations", "release_weights: security_level >= sl4 or security_judged_adequate"),
+            ("mitigations", "train: months_since_framework_update <= 12"),
+            ("mitigations", "train: response_plan"),
+            ("mitigations", "train: security_level >= sl2 or security_judged_adequate"),
+            ("mitigations", "train: security_level >= sl3 or security_judged_adequate"),
+            ("mitigations", "train: security_level >= sl4 or security_judged_adequate"),
+        },
+    },
+    "eu-ai-act-gpai.rsp": {
+        "counts": {("assert", "proved"): 2, ("assert", "violated"): 2, ("consistency", "proved"): 3,
+                   ("mitigations", "violated"): 35, ("monotonic", "proved"): 5, ("reachability", "proved"): 27},
+        "not_proved": {
+            ("assert:no-open-source-exemption-for-systemic", "no-open-source-exemption-for-systemic"),
+            ("assert:systemic-obligations-before-market", "systemic-obligations-before-market"),
+            *{("mitigations", f"{action}: {commitment}")
+              for action in ("deploy", "release_weights")
+              for commitment in ("adversarial_evaluation", "copyright_policy", "cybersecurity_protection",
+                                 "days_to_notify_commission <= 14", "days_to_report_cybersecurity <= 5",
+                                 "days_to_report_death <= 10", "days_to_report_infrastructure <= 2",
+                                 "days_to_report_other_harm <= 15", "downstream_information",
+                                 "incident_tracking", "model_report", "months_since_framework_assessment <= 12",
+                                 "safety_security_framework", "systemic_risk_assessment",
+                                 "systemic_risk_mitigation", "technical_documentation",
+                                 "training_content_summary")},
+            ("mitigations", "train: days_to_notify_commission <= 14"),
+        },
+    },
+}
+
+NAMES = sorted(EXPECTED)
+
+
+def _rspdsl(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rspdsl", *args], cwd=ROOT, input=stdin,
+                          capture_output=True, text=True, timeout=600)
+
+
+def _subject(subject: str) -> str:
+    return re.sub(r" \(line \d+\)$", "", subject)
+
+
+@pytest.fixture(scope="module")
+def checked() -> dict[str, dict]:
+    """One `rspdsl check --format json` run over every policy: file name -> its JSON entry."""
+    run = _rspdsl("check", "--format", "json", *(f"policies/{n}" for n in NAMES))
+    assert run.returncode == 1, run.stdout + run.stderr   # violations, and nothing unusable
+    return {Path(f["file"]).name: f for f in json.loads(run.stdout)["files"]}
+
+
+def test_every_shipped_policy_is_pinned():
+    shipped = {p.name for p in POLICIES.glob("*.rsp")}
+    assert shipped == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_policy_loads_without_any_diagnostic(name):
+    loaded = load_file(str(POLICIES / name))
+    assert loaded.ok
+    assert [f"{d.code} {d.message}" for d in loaded.diagnostics] == []
+
+
+def test_policies_are_in_canonical_format():
+    run = _rspdsl("fmt", "--check", *(f"policies/{n}" for n in NAMES))
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_verdicts_are_pinned(checked, name):
+    results = checked[name]["results"]
+    counts = Counter((r["property"].split(":")[0], r["status"]) for r in results)
+    not_proved = {(r["property"], _subject(r["subject"])) for r in results if r["status"] != "proved"}
+    assert not_proved == EXPECTED[name]["not_proved"]
+    assert dict(counts) == EXPECTED[name]["counts"]
+    assert checked[name]["diagnostics"] == []
+
+
+def _evaluate(name: str, states: list[dict]) -> list[dict]:
+    run = _rspdsl("eval", f"policies/{name}", "--states", "-",
+                  stdin="".join(json.dumps(s) + "\n" for s in states))
+    assert run.returncode == 0, run.stdout + run.stderr
+    return [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_witness_replays(checked, name):
+    violated = [r for r in checked[name]["results"] if r["status"] == "violated"]
+    states, claims = [], []
+    for r in violated:
+        witness = r["witness"]
+        if "state" in witness:
+            states.append(witness["state"])
+            claims.append((r, None))
+        else:
+            states.extend([witness["lower"], witness["higher"]])
+            claims.extend([(r, "lower"), (r, "higher")])
+    decisions = _evaluate(name, states)
+    assert len(decisions) == len(states)
+    for (result, role), decision in zip(claims, decisions):
+        prop = result["property"]
+        if prop == "mitigations":
+            action, commitment = _subject(result["subject"]).split(": ", 1)
+            verdict = decision["actions"][action]
+            assert verdict["allowed"] is True, result["subject"]
+            assert commitment in {u["text"] for u in verdict["unmet"]}, result["subject"]
+        elif prop.startswith("assert:"):
+            assert decision["assertions"][prop.split(":", 1)[1]] is False
+        elif prop == "monotonic":  # our violations are all of the "newly allowed" kind
+            assert decision["actions"][result["subject"]]["allowed"] is (role == "higher"), result["message"]
+        else:
+            pytest.fail(f"unexpected violated property {prop}")
+
+
+# ---------------------------------------------------------------- the numbers in docs/findings.md
+
+@functools.lru_cache(maxsize=1)
+def _policy_stats():
+    """tools/policy_stats.py as a module (tools/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("policy_stats", ROOT / "tools" / "policy_stats.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module   # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+EXPECTED_STATS = {  # tier -> what its trigger is sensitive to; the tier when nothing is determined
+    "anthropic-rsp-v2.2.rsp": ({"ASL-3": "judgement-only", "ASL-4": "both"}, "ASL-4"),
+    "openai-preparedness-v2.rsp": ({"High": "judgement-only", "Critical": "both"}, "Below-High"),
+    "gdm-fsf-v3.rsp": ({"Alert": "judgement-only", "SL2": "judgement-only", "SL3": "judgement-only",
+                        "SL4": "judgement-only"}, "No-CCL"),
+    "eu-ai-act-gpai.rsp": ({"Systemic-Risk": "both", "Unacceptable-Risk": "both"}, "GPAI"),
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_trigger_statistics(name):
+    stats = _policy_stats().policy_stats(str(POLICIES / name), verify=False)
+    triggers, default_tier = EXPECTED_STATS[name]
+    assert stats.tier_triggers == triggers
+    assert stats.default_tier == default_tier
+    assert stats.tiers >= 3
+    assert stats.untagged_judgements == 0     # every judgement says who judges
+    assert stats.self_assessed_judgements + stats.external_judgements == stats.judgements
+
+
+def test_stats_tool_counts_a_small_policy(tmp_path):
+    text = """policy "p"
+metric compute in [0, 100] unit FLOP
+judgement finding "a panel finds it [self-assessed: CEO]"
+judgement cleared reassuring "cleared [external: regulator]"
+safeguard s
+control days in [0, 30] unit days
+action train default permit
+action deploy
+threshold Q when compute >= 10
+threshold J when finding or not cleared
+tier Low { require s for deploy }
+tier Mid when J { require days <= 5 for train }
+tier High when Q and J { }
+permit deploy when s
+forbid train when tier >= High
+"""
+    path = tmp_path / "p.rsp"
+    path.write_text(text)
+    stats = _policy_stats().policy_stats(str(path), verify=False)
+    assert stats.tier_triggers == {"Mid": "judgement-only", "High": "both"}
+    assert stats.thresholds == {"Q": "metric-only", "J": "judgement-only"}
+    assert stats.default_tier == "Mid"          # `cleared` not determined: J holds, Q does not
+    assert (stats.self_assessed_judgements, stats.external_judgements) == (1, 1)
+    assert stats.burden_of_proof_judgements == 1
+    assert (stats.attested_requirements, stats.quantitative_requirements) == (1, 1)
+    assert stats.default_permit_without_stop == []
+    assert (stats.permit_rules, stats.forbid_rules) == (1, 1)
