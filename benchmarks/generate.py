@@ -1,0 +1,222 @@
+"""The synthetic ladder: an N-tier policy of realistic shape, and random states for it.
+
+    python benchmarks/generate.py 40 > ladder-40.rsp
+    python benchmarks/generate.py 40 --states 1000 --seed 1 > states.jsonl
+
+The shape follows published scaling policies. A few capability metrics (one on a scale) and,
+per tier above the base, an expert-panel judgement and two safeguards. Per tier k >= 1:
+
+    threshold CBRN-k  when cbrn_uplift >= a_k
+    threshold CYBER-k when cyber_ctf + 0.5 * autonomy_score >= b_k        (linear arithmetic)
+    threshold CAP-k   when CBRN-k or CYBER-k or panel_k [or bio_post >= high, k = 1]
+    tier L-k when CAP-k { require security_k for train, deploy
+                          require deployment_k for deploy
+                          require reassessment_interval <= c_k for train, deploy }
+    forbid train / deploy when tier >= L-k and not (...what that tier requires...)
+    assert deploy-secure-k: allowed(deploy) and tier >= L-k implies security_k
+
+plus a base tier, a default-deny `deploy` with one permit, a compute-growth requirement with
+its own `when`, and a `release_weights` action forbidden from the middle of the ladder up.
+Every generated policy is meant to check clean (exit 0): the forbids cover every requirement,
+the thresholds rise with k, so the ladder is monotonic and every tier is reachable.
+
+`LadderSpec` holds the numbers, so the hand-written baseline (baseline.py) decides from the
+same spec without reading rspdsl at all.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from dataclasses import dataclass
+from fractions import Fraction
+
+SCALE = ("low", "medium", "high", "critical")
+ACTIONS = ("train", "deploy", "release_weights")
+GRID = 10_000  # state values are multiples of 1/GRID: exact in every engine's number format
+
+
+def _dec(q: Fraction) -> str:
+    """A finite-decimal Fraction as policy / JSON text (`0.5`, `3`)."""
+    if q.denominator == 1:
+        return str(q.numerator)
+    text = f"{float(q):.6f}".rstrip("0")
+    assert Fraction(text) == q, (q, text)
+    return text
+
+
+def _on_grid(q: Fraction) -> Fraction:
+    return Fraction(round(q * GRID), GRID)
+
+
+@dataclass(frozen=True)
+class LadderSpec:
+    tiers: int                      # N >= 1: the base tier L-0 and N - 1 tiers above it
+    cbrn: tuple[Fraction, ...]      # a_k for k = 1..N-1 (index k-1)
+    cyber: tuple[Fraction, ...]     # b_k
+    interval: tuple[Fraction, ...]  # c_k: the longest reassessment interval allowed at tier k
+    weights_tier: int               # release_weights is forbidden from tier L-h up
+    bio_tier: int                   # CAP-bio_tier also fires on bio_post >= high (0: none)
+    growth_limit: Fraction = Fraction(4)
+
+    @property
+    def levels(self) -> range:
+        return range(1, self.tiers)
+
+
+def ladder_spec(tiers: int) -> LadderSpec:
+    if tiers < 1:
+        raise ValueError("a ladder needs at least one tier")
+    n = tiers
+    cbrn = tuple(_on_grid(Fraction(k, n)) for k in range(1, n))
+    cyber = tuple(_on_grid(Fraction(3 * k, 2 * n)) for k in range(1, n))
+    interval = tuple(Fraction(round((Fraction(12 * (n - k), n) + 1) * 100), 100) for k in range(1, n))
+    return LadderSpec(tiers=n, cbrn=cbrn, cyber=cyber, interval=interval,
+                      weights_tier=max(1, n // 2) if n > 1 else 0, bio_tier=1 if n > 1 else 0)
+
+
+def generate(tiers: int) -> str:
+    """The policy text of an N-tier ladder."""
+    spec = ladder_spec(tiers)
+    out: list[str] = [
+        f'policy "Synthetic ladder, {tiers} tiers" version "1"',
+        "",
+        'scale level { low, medium, high, critical }',
+        "",
+        'metric cbrn_uplift in [0, 1] "Share of uplift-trial tasks the model completes"',
+        'metric cyber_ctf in [0, 1] "Share of capture-the-flag challenges solved"',
+        'metric autonomy_score in [0, 1] "Share of autonomous R&D tasks completed"',
+        'metric bio_post : level "Post-mitigation biology risk"',
+        'metric effective_compute_growth in [0, 1000] unit x "Growth in effective compute since the last assessment"',
+        'safeguard basic_security "Baseline security controls"',
+        'safeguard deploy_review "Pre-deployment review signed off"',
+        'safeguard comprehensive_assessment "Full capability assessment done"',
+        'control reassessment_interval in [0, 24] unit months "Months between capability assessments"',
+    ]
+    for k in spec.levels:
+        out += [f'judgement panel_{k} "Expert panel finds level-{k} capabilities"',
+                f"safeguard security_{k}", f"safeguard deployment_{k}"]
+    out += ["",
+            "action train default permit",
+            'action deploy "External deployment"',
+            "action release_weights default permit",
+            ""]
+    for k in spec.levels:
+        a, b = spec.cbrn[k - 1], spec.cyber[k - 1]
+        cap = f"CBRN-{k} or CYBER-{k} or panel_{k}"
+        if k == spec.bio_tier:
+            cap += " or bio_post >= high"
+        out += [f"threshold CBRN-{k} when cbrn_uplift >= {_dec(a)}",
+                f"threshold CYBER-{k} when cyber_ctf + 0.5 * autonomy_score >= {_dec(b)}",
+                f'threshold CAP-{k} "Level-{k} capabilities" when {cap}']
+    out += ["",
+            'tier L-0 "Baseline" {',
+            "  require basic_security for train, deploy",
+            "  require deploy_review for deploy",
+            "}"]
+    for k in spec.levels:
+        c = _dec(spec.interval[k - 1])
+        out += [f'tier L-{k} "Level {k}" when CAP-{k} {{',
+                f"  require security_{k} for train, deploy",
+                f"  require deployment_{k} for deploy",
+                f"  require reassessment_interval <= {c} for train, deploy",
+                "}"]
+    out += ["",
+            "permit deploy when basic_security and deploy_review",
+            'forbid train when not basic_security "No training without baseline security"',
+            f"require comprehensive_assessment for train when effective_compute_growth >= {_dec(spec.growth_limit)}",
+            f"forbid train when effective_compute_growth >= {_dec(spec.growth_limit)} and not comprehensive_assessment"]
+    for k in spec.levels:
+        c = _dec(spec.interval[k - 1])
+        out += [f'forbid train when tier >= L-{k} and not (security_{k} and reassessment_interval <= {c}) '
+                f'"Pause scaling at level {k}"',
+                f"forbid deploy when tier >= L-{k} and not (security_{k} and deployment_{k} "
+                f"and reassessment_interval <= {c})"]
+    if spec.weights_tier:
+        out.append(f"forbid release_weights when tier >= L-{spec.weights_tier}")
+    out.append("")
+    if spec.weights_tier:
+        out.append(f'assert weights-stay-home "Weights never leave from L-{spec.weights_tier} up": '
+                   f"not (allowed(release_weights) and tier >= L-{spec.weights_tier})")
+    out.append("assert deploy-reviewed: allowed(deploy) implies deploy_review")
+    for k in spec.levels:
+        out.append(f"assert deploy-secure-{k}: allowed(deploy) and tier >= L-{k} implies security_{k}")
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- states
+
+def variables(spec: LadderSpec) -> list[tuple[str, str]]:
+    """(name, kind) for every input and response, in declaration order."""
+    names = [("cbrn_uplift", "unit"), ("cyber_ctf", "unit"), ("autonomy_score", "unit"),
+             ("bio_post", "scale"), ("effective_compute_growth", "growth"), ("basic_security", "bool"),
+             ("deploy_review", "bool"), ("comprehensive_assessment", "bool"),
+             ("reassessment_interval", "interval")]
+    for k in spec.levels:
+        names += [(f"panel_{k}", "judgement"), (f"security_{k}", "bool"), (f"deployment_{k}", "bool")]
+    return names
+
+
+def random_state(spec: LadderSpec, rng: random.Random) -> dict:
+    """A state on the 1/GRID grid; boundary values (exactly a threshold) turn up on purpose."""
+    s: dict = {}
+    for name, kind in variables(spec):
+        if kind == "unit":
+            pool = spec.cbrn if name == "cbrn_uplift" else spec.cyber
+            if pool and rng.random() < 0.1 and name != "autonomy_score":
+                q = min(rng.choice(pool), Fraction(1))
+            else:
+                q = Fraction(rng.randrange(GRID + 1), GRID)
+            s[name] = q
+        elif kind == "scale":
+            s[name] = rng.choice(SCALE)
+        elif kind == "growth":
+            s[name] = spec.growth_limit if rng.random() < 0.1 else Fraction(rng.randrange(8 * GRID), GRID)
+        elif kind == "interval":
+            s[name] = rng.choice(spec.interval) if spec.interval and rng.random() < 0.2 \
+                else Fraction(rng.randrange(24 * 100 + 1), 100)
+        elif kind == "judgement":
+            s[name] = rng.random() < 0.02
+        else:  # safeguards are mostly in place, so that deploy is sometimes allowed high up
+            s[name] = rng.random() < 0.985
+    return s
+
+
+def state_json(state: dict) -> str:
+    """One STATE.json line: exact decimals as JSON numbers."""
+    parts = []
+    for name, value in state.items():
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, Fraction):
+            text = _dec(value)
+        else:
+            text = json.dumps(value)
+        parts.append(f'"{name}":{text}')
+    return "{" + ",".join(parts) + "}"
+
+
+def generate_states(tiers: int, count: int, seed: int = 0) -> list[str]:
+    spec = ladder_spec(tiers)
+    rng = random.Random(seed)
+    return [state_json(random_state(spec, rng)) for _ in range(count)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("tiers", type=int, help="number of tiers (>= 1)")
+    p.add_argument("--states", type=int, metavar="COUNT", help="print COUNT random states (JSONL) instead")
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    if args.tiers < 1:
+        p.error("a ladder needs at least one tier")
+    if args.states is not None:
+        sys.stdout.write("\n".join(generate_states(args.tiers, args.states, args.seed)) + "\n")
+    else:
+        sys.stdout.write(generate(args.tiers))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,462 @@
+"""rspdsl's benchmarks, side by side in one run: `python benchmarks/run.py [--quick]`.
+
+1. latency     `rspdsl check` on each shipped policy (and a 10-tier ladder) against the floor
+               `python -c "import z3, lark"`; warm (Lark's parser cache present) and cold.
+2. scaling     `rspdsl check` on generated ladders of N tiers; the curve, 40 vs 10 tiers, and the
+               peak RSS of the largest.
+3. throughput  `rspdsl eval --states` (whole process) against Cedar (cedarpy, is_authorized_batch),
+               OPA/Rego (regopy) and a hand-written Python baseline, all deciding `deploy` over
+               the same states. Every engine's decisions must agree, or the run fails (exit 1).
+
+Every figure is the median of several runs with the min-max shown; every process is timed from
+spawn to exit (os.wait4 gives its own peak RSS). Nothing here asserts a time: it prints ratios.
+`--json FILE` saves the figures, `--plot FILE` draws the scaling curve (needs matplotlib).
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+import generate  # noqa: E402
+
+FLOOR = [sys.executable, "-c", "import z3, lark"]
+
+
+# ---------------------------------------------------------------- timing processes
+
+@dataclass
+class Stats:
+    label: str
+    seconds: list[float] = field(default_factory=list)
+    rss_kb: list[int] = field(default_factory=list)
+    codes: list[int] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def spread(self) -> str:
+        return f"{min(self.seconds):.3f}–{max(self.seconds):.3f}"
+
+    @property
+    def peak_rss_mb(self) -> float:
+        return max(self.rss_kb) / 1024
+
+
+def _env(cache_dir: str | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    # measure this working tree, whatever is installed
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("RSPDSL_DEBUG", None)
+    if cache_dir is not None:
+        env["XDG_CACHE_HOME"] = cache_dir
+    return env
+
+
+def run_once(cmd: list[str], *, stdout=subprocess.DEVNULL, env=None) -> tuple[float, int, int]:
+    """(wall seconds from spawn to exit, peak RSS in KiB, exit code) of one process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, env=env or _env())
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    if proc.returncode not in (0, 1, 3):
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {err[-2000:]}")
+    return seconds, usage.ru_maxrss, proc.returncode
+
+
+def measure(label: str, cmd: list[str], runs: int, *, env=None, out_path: str | None = None,
+            before=None) -> Stats:
+    stats = Stats(label)
+    for _ in range(runs):
+        if before is not None:
+            before()
+        if out_path is not None:
+            with open(out_path, "wb") as handle:
+                seconds, rss, code = run_once(cmd, stdout=handle, env=env)
+        else:
+            seconds, rss, code = run_once(cmd, env=env)
+        stats.seconds.append(seconds)
+        stats.rss_kb.append(rss)
+        stats.codes.append(code)
+    return stats
+
+
+def rspdsl_command() -> list[str]:
+    return [sys.executable, "-m", "rspdsl"]
+
+
+# ---------------------------------------------------------------- machine
+
+def machine() -> dict[str, str]:
+    import lark
+    import z3
+
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = {"cpu": cpu, "nproc": str(os.cpu_count()), "python": platform.python_version(),
+            "z3": z3.get_version_string(), "lark": lark.__version__, "platform": platform.platform()}
+    for name in ("cedarpy", "regopy"):
+        try:
+            from importlib.metadata import version
+            info[name] = version(name)
+        except Exception:  # noqa: BLE001 - an optional engine that is not installed
+            info[name] = "not installed"
+    return info
+
+
+# ---------------------------------------------------------------- 1. latency
+
+def shipped_policies() -> list[str]:
+    return sorted(glob.glob(str(ROOT / "policies" / "*.rsp")))
+
+
+def write_ladder(workdir: Path, tiers: int) -> str:
+    path = workdir / f"ladder-{tiers}.rsp"
+    if not path.exists():
+        path.write_text(generate.generate(tiers), encoding="utf-8")
+    return str(path)
+
+
+def latency(workdir: Path, runs: int, policies: list[str]) -> dict:
+    floor = measure("floor: python -c 'import z3, lark'", FLOOR, runs)
+    cache = workdir / "cache-warm"
+    cache.mkdir(exist_ok=True)
+    warm_env = _env(str(cache))
+    run_once(rspdsl_command() + ["check", policies[0]], env=warm_env)  # fill Lark's cache once
+    rows = []
+    for path in policies:
+        warm = measure(os.path.relpath(path, ROOT), rspdsl_command() + ["check", path], runs, env=warm_env)
+        cold_dir = workdir / "cache-cold"
+
+        def fresh_cache() -> None:
+            shutil.rmtree(cold_dir, ignore_errors=True)
+            cold_dir.mkdir()
+
+        cold = measure(os.path.relpath(path, ROOT), rspdsl_command() + ["check", path], max(1, runs // 2),
+                       env=_env(str(cold_dir)), before=fresh_cache)
+        rows.append({"policy": os.path.relpath(path, ROOT) if path.startswith(str(ROOT)) else Path(path).name,
+                     "warm": warm, "cold": cold, "exit": warm.codes[-1]})
+    return {"floor": floor, "rows": rows}
+
+
+# ---------------------------------------------------------------- 2. scaling
+
+def scaling(workdir: Path, tiers: list[int], runs: int, big_runs: int = 1) -> list[dict]:
+    rows = []
+    for n in tiers:
+        path = write_ladder(workdir, n)
+        stats = measure(f"ladder-{n}", rspdsl_command() + ["check", path], runs if n <= 80 else big_runs)
+        if any(code != 0 for code in stats.codes):
+            raise RuntimeError(f"the generated {n}-tier ladder does not check clean (exit {stats.codes})")
+        rows.append({"tiers": n, "stats": stats})
+    return rows
+
+
+# ---------------------------------------------------------------- 3. throughput
+
+@dataclass
+class Inputs:
+    policy_path: str
+    states_path: str
+    count: int
+    cedar_path: str | None = None
+    rego_path: str | None = None
+    contexts_path: str | None = None
+
+
+def prepare_throughput(workdir: Path, tiers: int, count: int, seed: int = 1) -> Inputs:
+    """The policy, the states, and each engine's encoding of them (done ahead, untimed)."""
+    from rspdsl.frontend import load_file
+    from rspdsl.state import parse_json
+
+    import translate
+
+    policy_path = write_ladder(workdir, tiers)
+    states_path = workdir / f"states-{tiers}-{count}.jsonl"
+    lines = generate.generate_states(tiers, count, seed)
+    states_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    inputs = Inputs(policy_path, str(states_path), count)
+    loaded = load_file(policy_path)
+    if not loaded.ok:
+        raise RuntimeError(f"{policy_path} does not load: {loaded.diagnostics}")
+    policy = loaded.policy
+    contexts = workdir / f"contexts-{tiers}-{count}.jsonl"
+    with open(contexts, "w", encoding="utf-8") as handle:
+        for line in lines:
+            handle.write(json.dumps(translate.convert_state(policy, parse_json(line)), separators=(",", ":")) + "\n")
+    inputs.contexts_path = str(contexts)
+    cedar = workdir / f"ladder-{tiers}.cedar"
+    cedar.write_text(translate.cedar_policies(policy, "deploy"), encoding="utf-8")
+    rego = workdir / f"ladder-{tiers}.rego"
+    rego.write_text(translate.rego_module(policy, "deploy"), encoding="utf-8")
+    inputs.cedar_path, inputs.rego_path = str(cedar), str(rego)
+    return inputs
+
+
+def available(module: str) -> bool:
+    from importlib.util import find_spec
+
+    return find_spec(module) is not None
+
+
+def engine_commands(inputs: Inputs, tiers: int) -> dict[str, list[str]]:
+    cmds = {
+        "rspdsl eval --states": rspdsl_command() + ["eval", inputs.policy_path, "--states", inputs.states_path],
+        "hand-written Python": [sys.executable, str(HERE / "baseline.py"), str(tiers), inputs.states_path],
+    }
+    if available("cedarpy"):
+        cmds["Cedar (cedarpy)"] = [sys.executable, str(HERE / "engines.py"), "cedar", inputs.cedar_path,
+                                   inputs.contexts_path, "deploy"]
+    if available("regopy"):
+        cmds["OPA/Rego (regopy)"] = [sys.executable, str(HERE / "engines.py"), "rego", inputs.rego_path,
+                                     inputs.contexts_path]
+    return cmds
+
+
+def read_decisions(label: str, path: str) -> list[dict]:
+    """Each engine's output as [{"deploy": bool, ...}] (rspdsl and the baseline also give the
+    tier and every action, which are compared too)."""
+    out = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            line = line.strip()
+            if not line:
+                continue
+            if line in ("true", "false"):
+                out.append({"deploy": line == "true"})
+                continue
+            obj = json.loads(line)
+            if "actions" in obj:  # rspdsl
+                out.append({"tier": obj["tier"], **{a: v["allowed"] for a, v in obj["actions"].items()}})
+            else:  # the baseline
+                out.append({"tier": obj["tier"], **obj["allowed"]})
+    return out
+
+
+def compare(decisions: dict[str, list[dict]], count: int) -> list[str]:
+    """Disagreements between engines (empty when all agree on every state they share)."""
+    problems = []
+    reference_label = "rspdsl eval --states"
+    reference = decisions[reference_label]
+    for label, got in decisions.items():
+        if len(got) != count:
+            problems.append(f"{label}: {len(got)} decisions for {count} states")
+            continue
+        for i, (want, have) in enumerate(zip(reference, got)):
+            keys = [k for k in have if k in want]
+            if any(want[k] != have[k] for k in keys):
+                problems.append(f"{label} disagrees with rspdsl on state {i + 1}: {have} vs {want}")
+                break
+    return problems
+
+
+def throughput(workdir: Path, tiers: int, count: int, runs: int, slow_runs: int) -> dict:
+    inputs = prepare_throughput(workdir, tiers, count)
+    results, decisions = {}, {}
+    for label, cmd in engine_commands(inputs, tiers).items():
+        out_path = str(workdir / f"out-{abs(hash(label))}.txt")
+        n = slow_runs if "Rego" in label else runs
+        results[label] = measure(label, cmd, n, out_path=out_path)
+        decisions[label] = read_decisions(label, out_path)
+    allowed = sum(d["deploy"] for d in decisions["rspdsl eval --states"])
+    return {"tiers": tiers, "count": count, "stats": results, "agreement": compare(decisions, count),
+            "deploy_allowed": allowed}
+
+
+# ---------------------------------------------------------------- report
+
+def _ratio(a: Stats, b: Stats) -> str:
+    return f"{a.median / b.median:.2f}x"
+
+
+def report(info: dict, lat: dict | None, scale: list[dict] | None, thr: dict | None) -> str:
+    out = []
+    if info:
+        out += ["## machine", ""] + [f"- {k}: {v}" for k, v in info.items()]
+    if lat is not None:
+        floor = lat["floor"]
+        out += ["", "## 1. latency: `rspdsl check FILE` vs the floor `python -c \"import z3, lark\"`", "",
+                f"floor: median {floor.median:.3f} s (min–max {floor.spread})", "",
+                "| policy | exit | warm median s (min–max) | warm / floor | cold median s | cold / floor |",
+                "|---|---|---|---|---|---|"]
+        for row in lat["rows"]:
+            w, c = row["warm"], row["cold"]
+            out.append(f"| {row['policy']} | {row['exit']} | {w.median:.3f} ({w.spread}) | {_ratio(w, floor)} "
+                       f"| {c.median:.3f} | {_ratio(c, floor)} |")
+    if scale:
+        out += ["", "## 2. scaling: `rspdsl check` on generated N-tier ladders", "",
+                "| tiers | median s (min–max) | runs | peak RSS MiB |", "|---|---|---|---|"]
+        for row in scale:
+            s = row["stats"]
+            out.append(f"| {row['tiers']} | {s.median:.3f} ({s.spread}) | {len(s.seconds)} | {s.peak_rss_mb:.0f} |")
+        by = {row["tiers"]: row["stats"] for row in scale}
+        if 10 in by and 40 in by:
+            out += ["", f"40 tiers / 10 tiers: {_ratio(by[40], by[10])} (goal: at most 5x)"]
+        top = max(by)
+        out.append(f"{top} tiers: {by[top].median:.2f} s, peak RSS {by[top].peak_rss_mb:.0f} MiB")
+    if thr is not None:
+        stats = thr["stats"]
+        ours = stats["rspdsl eval --states"]
+        out += ["", f"## 3. throughput: deciding `deploy` for {thr['count']} states of the "
+                f"{thr['tiers']}-tier ladder (whole process)", "",
+                "| engine | median s (min–max) | runs | states/s | rspdsl speed-up |", "|---|---|---|---|---|"]
+        for label, s in stats.items():
+            out.append(f"| {label} | {s.median:.3f} ({s.spread}) | {len(s.seconds)} | "
+                       f"{thr['count'] / s.median:,.0f} | {s.median / ours.median:.2f}x |")
+        out.append("")
+        out.append(f"deploy allowed in {thr['deploy_allowed']} of {thr['count']} states; "
+                   + ("every engine agrees on every state" if not thr["agreement"]
+                      else "DISAGREEMENT: " + "; ".join(thr["agreement"])))
+    return "\n".join(out) + "\n"
+
+
+def summary(lat: dict | None, scale: list[dict] | None, thr: dict | None) -> str:
+    """The issue's goals against what was measured: one row each."""
+    rows = []
+    if lat is not None and lat["rows"]:
+        floor = lat["floor"]
+        worst = max(lat["rows"], key=lambda r: r["warm"].median)
+        rows.append(("check latency / floor, worst policy (warm)", _ratio(worst["warm"], floor),
+                     "at most 1.3x", worst["policy"]))
+        worst_cold = max(lat["rows"], key=lambda r: r["cold"].median)
+        rows.append(("check latency / floor, worst policy (cold cache)", _ratio(worst_cold["cold"], floor),
+                     "reported", worst_cold["policy"]))
+    if scale:
+        by = {row["tiers"]: row["stats"] for row in scale}
+        if 10 in by and 40 in by:
+            rows.append(("check time, 40 tiers / 10 tiers", _ratio(by[40], by[10]), "at most 5x", ""))
+        top = max(by)
+        rows.append((f"check time, {top} tiers", f"{by[top].median:.1f} s", "well under 60 s", ""))
+        rows.append((f"peak RSS, check of {top} tiers", f"{by[top].peak_rss_mb:.0f} MiB", "reported", ""))
+    if thr is not None:
+        stats = thr["stats"]
+        ours = stats["rspdsl eval --states"]
+        goals = {"Cedar (cedarpy)": "at least 10x", "OPA/Rego (regopy)": "at least 10x",
+                 "hand-written Python": "at least 0.5x"}
+        for label, goal in goals.items():
+            if label in stats:
+                rows.append((f"eval throughput, rspdsl / {label}", _ratio(stats[label], ours), goal,
+                             f"{thr['count']} states"))
+        rows.append(("decisions agree across engines", "yes" if not thr["agreement"] else "NO", "yes", ""))
+    out = ["## summary: the issue's goals", "", "| goal | measured | target | note |", "|---|---|---|---|"]
+    out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join(out) + "\n"
+
+
+def plot(scale: list[dict], path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    xs = [row["tiers"] for row in scale]
+    med = [row["stats"].median for row in scale]
+    lo = [min(row["stats"].seconds) for row in scale]
+    hi = [max(row["stats"].seconds) for row in scale]
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    ax.plot(xs, med, "o-", label="rspdsl check (median)")
+    ax.fill_between(xs, lo, hi, alpha=0.25, label="min–max")
+    if xs:
+        per_tier = med[0] / xs[0]
+        ax.plot(xs, [per_tier * x for x in xs], "--", color="grey", label="linear from the smallest")
+    ax.set_xlabel("tiers in the generated ladder")
+    ax.set_ylabel("seconds (whole process)")
+    ax.set_title("rspdsl check: time against ladder size")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def to_json(info, lat, scale, thr) -> dict:
+    def stats(s: Stats) -> dict:
+        return {**asdict(s), "median": s.median}
+
+    data: dict = {"machine": info}
+    if lat is not None:
+        data["latency"] = {"floor": stats(lat["floor"]),
+                           "rows": [{"policy": r["policy"], "exit": r["exit"], "warm": stats(r["warm"]),
+                                     "cold": stats(r["cold"])} for r in lat["rows"]]}
+    if scale:
+        data["scaling"] = [{"tiers": r["tiers"], **stats(r["stats"])} for r in scale]
+    if thr is not None:
+        data["throughput"] = {"tiers": thr["tiers"], "count": thr["count"], "agreement": thr["agreement"],
+                              "engines": {k: stats(v) for k, v in thr["stats"].items()}}
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="rspdsl benchmarks (see the module docstring)")
+    p.add_argument("--quick", action="store_true", help="fewer runs, smaller inputs (a minute or two)")
+    p.add_argument("--only", choices=("latency", "scaling", "throughput"), action="append",
+                   help="run only these parts (repeatable)")
+    p.add_argument("--runs", type=int, help="runs per measurement (default 5, quick 3)")
+    p.add_argument("--tiers", type=int, nargs="+", help="ladder sizes for the scaling curve")
+    p.add_argument("--states", type=int, help="states for the throughput test (default 50000, quick 5000)")
+    p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    p.add_argument("--plot", metavar="FILE", help="draw the scaling curve (PNG; needs matplotlib)")
+    p.add_argument("--workdir", metavar="DIR", help="keep generated inputs here (default: a temp dir)")
+    args = p.parse_args(argv)
+    parts = set(args.only or ("latency", "scaling", "throughput"))
+    runs = args.runs or (3 if args.quick else 5)
+    tiers = args.tiers or ([5, 10, 20, 40] if args.quick else [5, 10, 20, 40, 80, 120, 200])
+    count = args.states or (5_000 if args.quick else 50_000)
+
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="rspdsl-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    lat = scale = thr = None
+    try:
+        if "latency" in parts:
+            policies = shipped_policies() + [write_ladder(workdir, 10)]
+            lat = latency(workdir, runs, policies)
+            print(report(info, lat, None, None), flush=True)
+        if "scaling" in parts:
+            scale = scaling(workdir, tiers, runs)
+            print(report({}, None, scale, None), flush=True)
+        if "throughput" in parts:
+            thr = throughput(workdir, 10, count, runs, 1 if args.quick else min(runs, 3))
+            print(report({}, None, None, thr), flush=True)
+    finally:
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(summary(lat, scale, thr), flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(to_json(info, lat, scale, thr), indent=2) + "\n", encoding="utf-8")
+    if args.plot and scale:
+        plot(scale, args.plot)
+    if thr is not None and thr["agreement"]:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
