@@ -54,7 +54,7 @@ def decider(spec: LadderSpec):
             secure = s[f"security_{k}"] and months <= interval[k - 1]
             train = train and secure
             deploy = deploy and secure and s[f"deployment_{k}"]
-        release = not (weights_tier and tier >= weights_tier)
+        release = tier < weights_tier
         return tier, bool(train), bool(deploy), release
 
     return decide

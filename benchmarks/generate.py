@@ -52,7 +52,7 @@ def _on_grid(q: Fraction) -> Fraction:
 
 @dataclass(frozen=True)
 class LadderSpec:
-    tiers: int                      # N >= 1: the base tier L-0 and N - 1 tiers above it
+    tiers: int                      # N >= 2: the base tier L-0 and N - 1 tiers above it
     cbrn: tuple[Fraction, ...]      # a_k for k = 1..N-1 (index k-1)
     cyber: tuple[Fraction, ...]     # b_k
     interval: tuple[Fraction, ...]  # c_k: the longest reassessment interval allowed at tier k
@@ -66,14 +66,13 @@ class LadderSpec:
 
 
 def ladder_spec(tiers: int) -> LadderSpec:
-    if tiers < 1:
-        raise ValueError("a ladder needs at least one tier")
+    if tiers < 2:
+        raise ValueError("a ladder needs at least two tiers")
     n = tiers
     cbrn = tuple(_on_grid(Fraction(k, n)) for k in range(1, n))
     cyber = tuple(_on_grid(Fraction(3 * k, 2 * n)) for k in range(1, n))
     interval = tuple(Fraction(round((Fraction(12 * (n - k), n) + 1) * 100), 100) for k in range(1, n))
-    return LadderSpec(tiers=n, cbrn=cbrn, cyber=cyber, interval=interval,
-                      weights_tier=max(1, n // 2) if n > 1 else 0, bio_tier=1 if n > 1 else 0)
+    return LadderSpec(tiers=n, cbrn=cbrn, cyber=cyber, interval=interval, weights_tier=max(1, n // 2), bio_tier=1)
 
 
 def generate(tiers: int) -> str:
@@ -133,12 +132,10 @@ def generate(tiers: int) -> str:
                 f'"Pause scaling at level {k}"',
                 f"forbid deploy when tier >= L-{k} and not (security_{k} and deployment_{k} "
                 f"and reassessment_interval <= {c})"]
-    if spec.weights_tier:
-        out.append(f"forbid release_weights when tier >= L-{spec.weights_tier}")
+    out.append(f"forbid release_weights when tier >= L-{spec.weights_tier}")
     out.append("")
-    if spec.weights_tier:
-        out.append(f'assert weights-stay-home "Weights never leave from L-{spec.weights_tier} up": '
-                   f"not (allowed(release_weights) and tier >= L-{spec.weights_tier})")
+    out.append(f'assert weights-stay-home "Weights never leave from L-{spec.weights_tier} up": '
+               f"not (allowed(release_weights) and tier >= L-{spec.weights_tier})")
     out.append("assert deploy-reviewed: allowed(deploy) implies deploy_review")
     for k in spec.levels:
         out.append(f"assert deploy-secure-{k}: allowed(deploy) and tier >= L-{k} implies security_{k}")
@@ -205,12 +202,12 @@ def generate_states(tiers: int, count: int, seed: int = 0) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("tiers", type=int, help="number of tiers (>= 1)")
+    p.add_argument("tiers", type=int, help="number of tiers (>= 2)")
     p.add_argument("--states", type=int, metavar="COUNT", help="print COUNT random states (JSONL) instead")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
-    if args.tiers < 1:
-        p.error("a ladder needs at least one tier")
+    if args.tiers < 2:
+        p.error("a ladder needs at least two tiers")
     if args.states is not None:
         sys.stdout.write("\n".join(generate_states(args.tiers, args.states, args.seed)) + "\n")
     else:

@@ -1,0 +1,105 @@
+"""Smoke test of benchmarks/: the generator makes policies that check clean, and every engine
+(rspdsl, the hand-written baseline, Cedar and Rego when installed) decides the same states the
+same way. No timing is asserted."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+import baseline  # noqa: E402
+import generate  # noqa: E402
+import run  # noqa: E402
+import translate  # noqa: E402
+
+from rspdsl.evaluate import compile_policy  # noqa: E402
+from rspdsl.frontend import load_text  # noqa: E402
+from rspdsl.state import parse_json  # noqa: E402
+
+
+def _policy(tiers: int):
+    loaded = load_text(generate.generate(tiers), f"ladder-{tiers}.rsp")
+    assert loaded.ok, [d.message for d in loaded.diagnostics]
+    assert not loaded.diagnostics
+    return loaded.policy
+
+
+@pytest.mark.parametrize("tiers", [2, 5])
+def test_generated_ladder_has_the_requested_shape(tiers):
+    policy = _policy(tiers)
+    assert [t.name for t in policy.tiers] == [f"L-{k}" for k in range(tiers)]
+    assert len(policy.thresholds) == 3 * (tiers - 1)
+    assert len(policy.assertions) == tiers + 1
+
+
+@pytest.mark.parametrize("tiers", [2, 4])
+def test_generated_ladder_checks_clean(tiers):
+    from rspdsl.logic.prover import verify
+
+    report = verify(_policy(tiers), timeout_ms=20_000)
+    bad = [(r.property, r.subject, r.status) for r in report.results if r.status != "proved"]
+    assert bad == []
+
+
+def test_states_are_valid_and_exercise_both_decisions():
+    policy = _policy(4)
+    evaluator = compile_policy(policy)
+    lines = generate.generate_states(4, 300, seed=3)
+    decisions = [json.loads(evaluator.decide_line(line)) for line in lines]
+    allowed = [d["actions"]["deploy"]["allowed"] for d in decisions]
+    assert 0 < sum(allowed) < len(allowed)
+    with pytest.raises(ValueError):
+        generate.ladder_spec(1)
+    assert len({d["tier"] for d in decisions}) == 4  # every tier turns up
+
+
+def test_every_engine_agrees_with_rspdsl_in_process():
+    tiers = 4
+    policy = _policy(tiers)
+    evaluator = compile_policy(policy)
+    lines = generate.generate_states(tiers, 400, seed=5)
+    want = [json.loads(evaluator.decide_line(line)) for line in lines]
+
+    written: list[str] = []
+    baseline.run(generate.ladder_spec(tiers), lines, written.append)
+    mine = [json.loads(x) for x in "".join(written).splitlines()]
+    assert [m["tier"] for m in mine] == [w["tier"] for w in want]
+    for action in ("train", "deploy", "release_weights"):
+        assert [m["allowed"][action] for m in mine] == [w["actions"][action]["allowed"] for w in want]
+
+    contexts = [translate.convert_state(policy, parse_json(line)) for line in lines]
+    deploy = [w["actions"]["deploy"]["allowed"] for w in want]
+    if run.available("cedarpy"):
+        import cedarpy
+
+        results = cedarpy.is_authorized_batch([translate.cedar_request(c, "deploy") for c in contexts],
+                                              translate.cedar_policies(policy, "deploy"), [])
+        assert [r.decision == cedarpy.Decision.Allow for r in results] == deploy
+    if run.available("regopy"):
+        import regopy
+
+        rego = regopy.Interpreter()
+        rego.add_module("rsp.rego", translate.rego_module(policy, "deploy"))
+        rego.set_input({"states": contexts})
+        assert json.loads(str(rego.query("data.rsp.decisions")))["expressions"][0] == deploy
+
+
+def test_fixed_point_refuses_values_off_the_grid():
+    assert translate.fixed_point(parse_json("0.25")) == 2500
+    with pytest.raises(ValueError):
+        translate.fixed_point(parse_json("0.00001"))
+
+
+def test_the_harness_runs_end_to_end_in_a_tiny_mode(tmp_path, capsys):
+    code = run.main(["--runs", "1", "--tiers", "2", "--states", "60", "--only", "scaling",
+                     "--only", "throughput", "--workdir", str(tmp_path), "--json", str(tmp_path / "r.json")])
+    assert code == 0
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["throughput"]["agreement"] == []
+    assert data["scaling"][0]["tiers"] == 2
+    assert "rspdsl eval --states" in capsys.readouterr().out
