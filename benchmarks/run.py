@@ -46,6 +46,11 @@ class Stats:
     seconds: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
     codes: list[int] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)   # user + system seconds of the process
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
 
     @property
     def median(self) -> float:
@@ -65,13 +70,15 @@ def _env(cache_dir: str | None = None) -> dict[str, str]:
     # measure this working tree, whatever is installed
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.pop("RSPDSL_DEBUG", None)
+    # as installed: pip writes .pyc files; a session that forbids them would time the compiler
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if cache_dir is not None:
         env["XDG_CACHE_HOME"] = cache_dir
     return env
 
 
-def run_once(cmd: list[str], *, stdout=subprocess.DEVNULL, env=None) -> tuple[float, int, int]:
-    """(wall seconds from spawn to exit, peak RSS in KiB, exit code) of one process."""
+def run_once(cmd: list[str], *, stdout=subprocess.DEVNULL, env=None) -> tuple[float, int, int, float]:
+    """(wall seconds from spawn to exit, peak RSS in KiB, exit code, CPU seconds) of one process."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, env=env or _env())
     _, status, usage = os.wait4(proc.pid, 0)
@@ -82,7 +89,7 @@ def run_once(cmd: list[str], *, stdout=subprocess.DEVNULL, env=None) -> tuple[fl
         proc.stderr.close()
     if proc.returncode not in (0, 1, 3):
         raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {err[-2000:]}")
-    return seconds, usage.ru_maxrss, proc.returncode
+    return seconds, usage.ru_maxrss, proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 def measure(label: str, cmd: list[str], runs: int, *, env=None, out_path: str | None = None,
@@ -93,9 +100,10 @@ def measure(label: str, cmd: list[str], runs: int, *, env=None, out_path: str | 
             before()
         if out_path is not None:
             with open(out_path, "wb") as handle:
-                seconds, rss, code = run_once(cmd, stdout=handle, env=env)
+                seconds, rss, code, cpu = run_once(cmd, stdout=handle, env=env)
         else:
-            seconds, rss, code = run_once(cmd, env=env)
+            seconds, rss, code, cpu = run_once(cmd, env=env)
+        stats.cpu.append(cpu)
         stats.seconds.append(seconds)
         stats.rss_kb.append(rss)
         stats.codes.append(code)
@@ -303,19 +311,20 @@ def report(info: dict, lat: dict | None, scale: list[dict] | None, thr: dict | N
     if lat is not None:
         floor = lat["floor"]
         out += ["", "## 1. latency: `rspdsl check FILE` vs the floor `python -c \"import z3, lark\"`", "",
-                f"floor: median {floor.median:.3f} s (min–max {floor.spread})", "",
-                "| policy | exit | warm median s (min–max) | warm / floor | cold median s | cold / floor |",
-                "|---|---|---|---|---|---|"]
+                f"floor: median {floor.median:.3f} s (min–max {floor.spread}), CPU {floor.cpu_median:.3f} s", "",
+                "| policy | exit | warm median s (min–max) | warm / floor | CPU / floor CPU | cold median s | cold / floor |",
+                "|---|---|---|---|---|---|---|"]
         for row in lat["rows"]:
             w, c = row["warm"], row["cold"]
             out.append(f"| {row['policy']} | {row['exit']} | {w.median:.3f} ({w.spread}) | {_ratio(w, floor)} "
-                       f"| {c.median:.3f} | {_ratio(c, floor)} |")
+                       f"| {w.cpu_median / floor.cpu_median:.2f}x | {c.median:.3f} | {_ratio(c, floor)} |")
     if scale:
         out += ["", "## 2. scaling: `rspdsl check` on generated N-tier ladders", "",
-                "| tiers | median s (min–max) | runs | peak RSS MiB |", "|---|---|---|---|"]
+                "| tiers | median s (min–max) | CPU s | runs | peak RSS MiB |", "|---|---|---|---|---|"]
         for row in scale:
             s = row["stats"]
-            out.append(f"| {row['tiers']} | {s.median:.3f} ({s.spread}) | {len(s.seconds)} | {s.peak_rss_mb:.0f} |")
+            out.append(f"| {row['tiers']} | {s.median:.3f} ({s.spread}) | {s.cpu_median:.3f} | {len(s.seconds)} "
+                       f"| {s.peak_rss_mb:.0f} |")
         by = {row["tiers"]: row["stats"] for row in scale}
         if 10 in by and 40 in by:
             out += ["", f"40 tiers / 10 tiers: {_ratio(by[40], by[10])} (goal: at most 5x)"]
@@ -326,9 +335,10 @@ def report(info: dict, lat: dict | None, scale: list[dict] | None, thr: dict | N
         ours = stats["rspdsl eval --states"]
         out += ["", f"## 3. throughput: deciding `deploy` for {thr['count']} states of the "
                 f"{thr['tiers']}-tier ladder (whole process)", "",
-                "| engine | median s (min–max) | runs | states/s | rspdsl speed-up |", "|---|---|---|---|---|"]
+                "| engine | median s (min–max) | CPU s | runs | states/s | rspdsl speed-up |",
+                "|---|---|---|---|---|---|"]
         for label, s in stats.items():
-            out.append(f"| {label} | {s.median:.3f} ({s.spread}) | {len(s.seconds)} | "
+            out.append(f"| {label} | {s.median:.3f} ({s.spread}) | {s.cpu_median:.3f} | {len(s.seconds)} | "
                        f"{thr['count'] / s.median:,.0f} | {s.median / ours.median:.2f}x |")
         out.append("")
         out.append(f"deploy allowed in {thr['deploy_allowed']} of {thr['count']} states; "
