@@ -554,3 +554,24 @@ def test_eu_encoding_needs_no_mapping():
 def test_every_shipped_map_has_a_framework():
     stems = {p.stem for p in MAPS.glob("*.map")}
     assert stems == set(FRAMEWORKS)
+
+
+# ---------------------------------------------------------------- robustness
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from(["a", "red_team", "=", "==", " ", "(", ")", "and", "#", "1e25", "free", "allowed(",
+                           "tier", "policy", "assert x:", "-", "\t", "\r", "\"", "permit deploy_api", "ü", "\n"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_PIECES, max_size=25).map("".join))
+def test_any_mapping_text_gives_diagnostics_never_a_traceback(text):
+    m, diags = bl.parse_mapping(SourceFile("fuzz.map", text))
+    lines = text.split("\n")
+    for d in diags:  # every diagnostic points inside the mapping file
+        assert 1 <= d.span.line <= len(lines)
+        assert 1 <= d.span.column <= len(lines[d.span.line - 1]) + 1
+    b, p = loaded(REGULATOR, "base.rsp"), loaded(LAB, "lab.rsp")
+    translation, problems = bl.translate(b.policy, p, m)
+    assert (translation is None) == any(pr.diagnostic.is_error for pr in problems)
