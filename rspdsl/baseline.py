@@ -30,7 +30,7 @@ from .diagnostics import Diagnostic, Severity
 from .frontend import LoadResult
 from .logic.results import Location, Report, Result, Witness
 from .semantics import ir
-from .semantics.model import Assertion, Policy, Variable
+from .semantics.model import Assertion, Policy
 from .semantics.types import BoolT, ErrorT, RealT, ScaleT, Type
 from .source import NO_SPAN, SourceFile, Span
 from .syntax import ast

@@ -9,6 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from rspdsl import baseline as bl
 from rspdsl.commands import baseline as command
@@ -225,8 +226,6 @@ tier systemic when big {
     assert result.status == "proved"
     # without the requirement the same policy fails the baseline
     weaker = policy.replace("  require adversarial_testing, incident_reporting for deploy\n", "")
-    weaker = weaker.replace("safeguard incident_reporting\n", "safeguard incident_reporting\n"
-                            "assert used: adversarial_testing or not adversarial_testing or incident_reporting\n")
     translation, _ = translate(REGULATOR, weaker)
     (result,) = bl.check_translation(translation, "base.rsp").results
     assert result.status == "violated"
@@ -572,8 +571,6 @@ def test_every_shipped_map_has_a_framework():
 
 
 # ---------------------------------------------------------------- robustness
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 _PIECES = st.sampled_from(["a", "red_team", "=", "==", " ", "(", ")", "and", "#", "1e25", "free", "allowed(",
                            "tier", "policy", "assert x:", "-", "\t", "\r", "\"", "permit deploy_api", "ü", "\n"])
