@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable, Iterable
 
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import CODES, Diagnostic, Severity
 from .frontend import LoadResult
 from .logic.results import Location, Report, Result, Witness
 from .semantics import ir
@@ -36,16 +36,8 @@ from .source import NO_SPAN, SourceFile, Span
 from .syntax import ast
 
 # Codes of this module (E07xx/W07xx); docs/baselines.md describes each.
-BASELINE_CODES: dict[str, str] = {
-    "E0701": "a mapping-file line that is not `baseline_name = expression`",
-    "E0702": "a baseline name mapped twice in one mapping file",
-    "E0703": "a mapping for a name that is not a mappable baseline entity",
-    "E0704": "a mapping whose expression does not fit the baseline entity (sort, unit or scale)",
-    "E0705": "a baseline name an assertion uses, with no counterpart in the policy and no mapping",
-    "E0706": "a policy entity with the baseline's name but a different sort (map it explicitly)",
-    "E0707": "a baseline that uses what a baseline cannot (tier, rules, requirements) or asserts nothing",
-    "W0701": "a baseline metric whose range the policy does not cover",
-}
+# the baseline codes are registered with the others in rspdsl.diagnostics.CODES
+BASELINE_CODES: dict[str, str] = {c: t for c, t in CODES.items() if c[1:3] == "07"}
 
 MAPPABLE_KINDS = ("metric", "judgement", "safeguard", "control", "action")
 _LINE = re.compile(r"^(\s*)([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)\s*=(?!=)\s*(.*?)\s*$")
@@ -55,7 +47,7 @@ FREE_PREFIX = "baseline."  # a free name's variable in the checked policy (`.` n
 
 
 def _diag(code: str, severity: Severity, message: str, span: Span, hint: str | None = None) -> Diagnostic:
-    # built directly: these codes live in BASELINE_CODES until the registry in diagnostics.py has them
+    assert code in BASELINE_CODES, code
     return Diagnostic(code, severity, message, span, hint)
 
 

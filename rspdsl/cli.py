@@ -24,6 +24,7 @@ COMMANDS = {
     "eval": ("eval", "evaluate a policy on concrete states: tier, thresholds, allowed actions"),
     "fmt": ("fmt", "rewrite policies in the canonical layout"),
     "diff": ("diff", "semantic difference between two revisions of a policy"),
+    "baseline": ("baseline", "prove a regulator baseline's requirements over submitted policies"),
     "smt": ("smt", "write each proof obligation as a standalone SMT-LIB2 file"),
     "explain": ("explain", "describe a diagnostic code, or list them all"),
 }

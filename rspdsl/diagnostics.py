@@ -48,6 +48,15 @@ CODES: dict[str, str] = {
     # W03xx: warnings of the front end
     "W0301": "a declaration that nothing uses",
     "W0302": "`reassuring` on a response (safeguard or control), where it has no effect",
+    # E07xx / W07xx: regulator baselines and their mapping files (rspdsl baseline)
+    "E0701": "a mapping-file line that is not `baseline_name = expression`",
+    "E0702": "a baseline name mapped twice in one mapping file",
+    "E0703": "a mapping for a name that is not a mappable baseline entity",
+    "E0704": "a mapping whose expression does not fit the baseline entity (sort, unit or scale)",
+    "E0705": "a baseline name an assertion uses, with no counterpart in the policy and no mapping",
+    "E0706": "a policy entity with the baseline's name but a different sort (map it explicitly)",
+    "E0707": "a baseline that uses what a baseline cannot (tier, rules, requirements) or asserts nothing",
+    "W0701": "a baseline metric whose range the policy does not cover",
     # E09xx: internal
     "E0900": "an internal error in rspdsl (please report it)",
 }
