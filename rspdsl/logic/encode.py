@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "Symbol", "SymbolTable", "StateEncoding", "EncodingError", "encode_state", "encode_pair",
-    "order_constraints", "state_from_model", "z3_value", "fraction_of",
+    "order_constraints", "state_from_model", "z3_value", "fraction_of", "conj", "disj",
 ]
 
 
@@ -451,18 +451,25 @@ def encode_state(policy: Policy, prefix: str = "", *, shared: Mapping[str, Any] 
         req_active=tuple(req_active), met=tuple(met), assertions=assertions, ctx=ctx, _tier_ge=b._ge)
 
 
-def _or(terms: list, ctx):
+def disj(terms, ctx):
+    """Or over terms; false when there are none (Z3 would print a nullary `or`, not SMT-LIB)."""
     import z3
+    terms = list(terms)
     if not terms:
         return z3.BoolVal(False, ctx)
     return terms[0] if len(terms) == 1 else z3.Or(*terms)
 
 
-def _and(terms: list, ctx):
+def conj(terms, ctx):
+    """And over terms; true when there are none."""
     import z3
+    terms = list(terms)
     if not terms:
         return z3.BoolVal(True, ctx)
     return terms[0] if len(terms) == 1 else z3.And(*terms)
+
+
+_or, _and = disj, conj
 
 
 # --------------------------------------------------------------------------- two copies

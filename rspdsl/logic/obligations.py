@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from ..semantics.model import Policy, Requirement, Rule
-from .encode import StateEncoding, encode_pair, encode_state, order_constraints, SymbolTable
+from .encode import StateEncoding, SymbolTable, conj, disj, encode_pair, encode_state, order_constraints
 from .results import Location
 
 __all__ = ["Target", "Obligation", "ObligationSet", "build_obligations", "selected", "requirement_names"]
@@ -67,18 +67,18 @@ class Obligation:
         ctx = list(self.context)
         z3ctx = self.copies[0].ctx
         if self.kind == "find":
-            return z3.And(*ctx, self.formula)
+            return conj(ctx + [self.formula], z3ctx)
         if self.kind == "exists_forall":
-            body = z3.Implies(z3.And(*self.universal_context, z3ctx), self.formula)
+            body = z3.Implies(conj(self.universal_context, z3ctx), self.formula)
             inner = z3.ForAll(list(self.universals), body) if self.universals else body
-            return z3.And(*ctx, inner)
+            return conj(ctx + [inner], z3ctx)
         if self.kind == "reach":
             consts = [c for copy in self.copies for c in copy.vars.values()]
             misses = []
             for t in self.targets:
-                body = z3.Implies(z3.And(*ctx, z3ctx), z3.Not(t.formula))
+                body = z3.Implies(conj(ctx, z3ctx), z3.Not(t.formula))
                 misses.append(z3.ForAll(consts, body) if consts else body)
-            return z3.Or(*misses)
+            return disj(misses, z3ctx)
         raise ValueError(f"unknown obligation kind {self.kind!r}")
 
 
@@ -208,7 +208,7 @@ def _consistency(policy: Policy, s: StateEncoding) -> list[Obligation]:
         a = action.name
         reqs = policy.requirements_for(a)
         clauses = tuple((r, z3.Implies(s.active(a, r.index), s.met[r.index])) for r in reqs)
-        all_hold = z3.And(*[c for _, c in clauses], s.ctx)
+        all_hold = conj([c for _, c in clauses], s.ctx)
 
         def message(status: str, details: dict, a=a) -> str:
             if status == "proved":
@@ -253,8 +253,7 @@ def _monotonic(policy: Policy, lo: StateEncoding, hi: StateEncoding) -> list[Obl
         property="monotonic", subject="tier", severity="error", kind="find", copies=(lo, hi),
         context=context, message=tier_message, locations=tier_locs,
         # tier(lower) > tier(higher): some k with tier(lower) >= k > tier(higher)
-        formula=z3.Or(*[z3.And(lo.tier_ge(k), z3.Not(hi.tier_ge(k))) for k in range(1, len(policy.tiers))])
-        if len(policy.tiers) > 1 else z3.BoolVal(False, lo.ctx),
+        formula=disj([z3.And(lo.tier_ge(k), z3.Not(hi.tier_ge(k))) for k in range(1, len(policy.tiers))], lo.ctx),
         confirm=lambda ds: ds[0].tier > ds[1].tier,
         explain=lambda ds: {"lower_tier": policy.tiers[ds[0].tier].name,
                             "higher_tier": policy.tiers[ds[1].tier].name},
@@ -308,7 +307,7 @@ def _monotonic(policy: Policy, lo: StateEncoding, hi: StateEncoding) -> list[Obl
     out.append(Obligation(
         property="monotonic", subject="requirements", severity="error", kind="find", copies=(lo, hi),
         context=context, message=req_message, locations=req_locs,
-        formula=z3.Or(*drops, lo.ctx),
+        formula=disj(drops, lo.ctx),
         confirm=req_confirm, explain=dropped, group="monotonic"))
     return out
 
@@ -360,7 +359,7 @@ def _reachability(policy: Policy, s: StateEncoding) -> list[Obligation]:
         forbids = [s.rule_holds[r.index] for r in policy.rules_for(a) if r.effect == "forbid"]
         if rule.effect == "permit" and forbids:
             targets.append(Target(
-                "never allows", z3.And(cond, z3.Not(z3.Or(*forbids))),
+                "never allows", z3.And(cond, z3.Not(disj(forbids, s.ctx))),
                 lambda ds, k=k, a=a: ds[0].rules_holding[k] and ds[0].allowed[a],
                 witness_claim=lambda ds, k=k, a=a: ds[0].rules_holding[k] and not ds[0].allowed[a]))
 

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 from ..semantics.model import Policy
 from ..state import dumps_exact, is_finite_decimal, read_state, state_to_json
-from .encode import EncodingError, StateEncoding, z3_value
+from .encode import EncodingError, StateEncoding, disj, z3_value
 from .obligations import Obligation, build_obligations, requirement_names
 from .results import Report, Result, Witness
 
@@ -96,7 +96,7 @@ class Prover:
             self._assert_context(members[0].context)
             self.solver.push()
             try:
-                self.solver.add(z3.Or(*[m.formula for m in members]))
+                self.solver.add(disj([m.formula for m in members], self.ctx))
                 verdict = self._check()
             finally:
                 self.solver.pop()

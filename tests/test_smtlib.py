@@ -1,0 +1,112 @@
+"""SMT-LIB export: standalone files that two independent solvers (cvc5, z3) decide as verify() did."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import z3
+
+from rspdsl.frontend import load_text
+from rspdsl.logic.prover import verify
+from rspdsl.logic.smtlib import obligation_files, write_files
+
+DEFECTS = Path(__file__).parent / "defects"
+SAMPLE = [
+    "mitigations/violated/tier_gap.rsp",
+    "mitigations/holds/guarded_permits.rsp",
+    "consistency/violated/interval_clash.rsp",
+    "consistency/holds/response_tracks_input.rsp",
+    "consistency/violated/safeguard_negation.rsp",
+    "monotonic/violated/band_tier.rsp",
+    "monotonic/holds/ladder.rsp",
+    "reachability/violated/dead_rules.rsp",
+    "reachability/violated/shadowed_tier.rsp",
+    "assert/violated/weights.rsp",
+]
+VERDICT = {"violated": "sat", "proved": "unsat"}
+
+
+def _policy(rel: str):
+    path = DEFECTS / rel
+    loaded = load_text(path.read_text(encoding="utf-8"), f"tests/defects/{rel}")
+    assert loaded.ok, loaded.diagnostics
+    return loaded.policy
+
+
+def _cvc5(text: str) -> str:
+    import cvc5
+    solver = cvc5.Solver()
+    solver.setOption("tlimit-per", "20000")
+    parser = cvc5.InputParser(solver)
+    parser.setStringInput(cvc5.InputLanguage.SMT_LIB_2_6, text, "obligation")
+    symbols = parser.getSymbolManager()
+    answers = []
+    while True:
+        cmd = parser.nextCommand()
+        if cmd.isNull():
+            break
+        out = cmd.invoke(solver, symbols)
+        if out.strip():
+            answers.append(out.strip())
+    assert len(answers) == 1, answers
+    return answers[0]
+
+
+def _z3(text: str) -> str:
+    solver = z3.Solver()
+    solver.set("timeout", 20000)
+    solver.from_string(text)
+    return str(solver.check())
+
+
+@pytest.mark.parametrize("rel", SAMPLE)
+def test_solvers_agree_with_verify(rel):
+    policy = _policy(rel)
+    report = verify(policy)
+    files = obligation_files(policy)
+    assert len(files) == len(report.results)
+    for f, res in zip(files, report.results):
+        assert (f.obligation.property, f.obligation.subject) == (res.property, res.subject)
+        expected = VERDICT[res.status]
+        assert _cvc5(f.text) == expected, (f.name, res.status)
+        assert _z3(f.text) == expected, (f.name, res.status)
+
+
+def test_header_and_names(tmp_path):
+    rel = "consistency/violated/interval_clash.rsp"
+    policy = _policy(rel)
+    paths = write_files(policy, tmp_path / "out")
+    names = [p.name for p in paths]
+    assert names[0] == "001-mitigations-deploy-asl3_security.smt2"
+    assert all(re.fullmatch(r"\d{3}-[a-z]+(:?[-\w.]*)-[\w.-]+\.smt2", n) for n in names), names
+    assert len(set(names)) == len(names)
+    text = paths[0].read_text(encoding="utf-8")
+    assert "; property: mitigations" in text and "; subject:  deploy: asl3_security" in text
+    assert f"tests/defects/{rel}:9:" in text             # file:line:col of the requirement
+    assert "sat   = VIOLATED" in text and "unsat = PROVED" in text
+    assert text.rstrip().endswith("(check-sat)")
+    assert "(set-logic QF_LRA)" in text
+    consistency = next(p for p in paths if "-consistency-" in p.name).read_text(encoding="utf-8")
+    assert "forall" in consistency and "(set-logic LRA)" in consistency
+
+
+def test_selected_properties_only(tmp_path):
+    policy = _policy("assert/violated/weights.rsp")
+    paths = write_files(policy, tmp_path, {"assert:sane"})
+    assert [p.name for p in paths] == ["001-assert-sane-sane.smt2"]
+    assert _z3(paths[0].read_text(encoding="utf-8")) == "unsat"
+
+
+def test_smt_command(tmp_path, capsys):
+    from rspdsl.cli import main
+    rel = "assert/violated/weights.rsp"
+    out = tmp_path / "smt"
+    assert main(["smt", str(DEFECTS / rel), "-o", str(out)]) == 0
+    assert "sat = violated" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir())[-1].startswith(f"{len(list(out.iterdir())):03d}-assert")
+    bad = tmp_path / "bad.rsp"
+    bad.write_text("policy \"x\"\nmetric m in [0, 1\n", encoding="utf-8")
+    assert main(["smt", str(bad), "-o", str(out)]) == 2
+    a_file = sorted(out.iterdir())[0]
+    assert main(["smt", str(DEFECTS / rel), "-o", str(a_file)]) == 2      # not a directory
