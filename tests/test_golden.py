@@ -113,3 +113,17 @@ def test_the_completed_contract_example_means_what_the_contract_says():
     assert ("comprehensive_assessment", ("train",), None) in by_text
     assert [r.effect for r in policy.rules] == ["permit", "forbid"]
     assert [a.name for a in policy.assertions] == ["no-weights-at-asl3"]
+
+
+def test_the_reference_example_in_docs_checks():
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "language.md").read_text(encoding="utf-8")
+    example = doc.split("```\n", 2)[1]
+    result = load_text(example, "docs/language.md")
+    assert result.ok and not result.diagnostics, [describe(d) for d in result.diagnostics]
+
+
+def test_every_registered_code_is_documented():
+    from rspdsl.diagnostics import CODES
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "diagnostics.md").read_text(encoding="utf-8")
+    assert [code for code in CODES if code not in doc] == []
