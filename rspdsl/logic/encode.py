@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "Symbol", "SymbolTable", "StateEncoding", "EncodingError", "encode_state", "encode_pair",
-    "order_constraints", "state_from_model", "z3_value", "fraction_of", "conj", "disj",
+    "order_constraints", "state_from_model", "model_values", "z3_value", "fraction_of", "conj", "disj",
 ]
 
 
@@ -111,7 +111,16 @@ class StateEncoding:
 
     def read(self, model) -> dict[str, Fraction | bool | int]:
         """This copy's state from a Z3 model (exact values; unconstrained variables get an in-bounds value)."""
-        return state_from_model(self.policy, self.vars, model)
+        return state_from_model(self.policy, self.vars, model, self.smt_names)
+
+    @property
+    def smt_names(self) -> dict[str, str]:
+        """Variable name -> its constant's name (cached: asking Z3 for names is not free)."""
+        cached = self.__dict__.get("_smt_names")
+        if cached is None:
+            cached = {name: str(const) for name, const in self.vars.items()}
+            object.__setattr__(self, "_smt_names", cached)
+        return cached
 
 
 # --------------------------------------------------------------------------- variables
@@ -185,25 +194,65 @@ def _default_value(variable: Variable):
     return value if variable.sort == "real" else int(value)
 
 
-def state_from_model(policy: Policy, consts: Mapping[str, Any], model) -> dict[str, Fraction | bool | int]:
+def model_values(model) -> dict[str, Any]:
+    """Every constant the model interprets, by name: Fraction for numerals, bool, or (for the rare
+    interpretation that is neither) the Z3 term. Uses Z3's C API directly: the Python wrappers
+    cost more than the solver on small policies."""
+    import z3
+    from z3 import z3core as C
+
+    ctx = model.ctx.ref()
+    m = model.model
+    out: dict[str, Any] = {}
+    for i in range(C.Z3_model_get_num_consts(ctx, m)):
+        decl = C.Z3_model_get_const_decl(ctx, m, i)
+        name = C.Z3_get_symbol_string(ctx, C.Z3_get_decl_name(ctx, decl))
+        ast = C.Z3_model_get_const_interp(ctx, m, decl)
+        kind = C.Z3_get_ast_kind(ctx, ast)
+        if kind == z3.Z3_NUMERAL_AST:
+            out[name] = Fraction(C.Z3_get_numeral_string(ctx, ast))
+            continue
+        truth = C.Z3_get_bool_value(ctx, ast) if kind == z3.Z3_APP_AST else z3.Z3_L_UNDEF
+        if truth == z3.Z3_L_TRUE:
+            out[name] = True
+        elif truth == z3.Z3_L_FALSE:
+            out[name] = False
+        else:
+            out[name] = z3.FuncDeclRef(decl, model.ctx)  # evaluated by the caller
+    return out
+
+
+def state_from_model(policy: Policy, consts: Mapping[str, Any], model,
+                     names: Mapping[str, str] | None = None) -> dict[str, Fraction | bool | int]:
     """Read a state (exact values) for every policy variable from a model.
 
-    A constant the model leaves open gets a value within its bounds (0 when allowed).
+    `names` maps variable names to their constants' names (computed when omitted). A constant
+    the model leaves open gets the in-bounds value nearest 0.
     """
     import z3
+    values = model_values(model)
     state: dict[str, Fraction | bool | int] = {}
     for name, variable in policy.variables.items():
-        const = consts[name]
-        if model.get_interp(const.decl()) is None:
+        smt = names[name] if names is not None else str(consts[name])
+        value = values.get(smt)
+        if value is None:
             state[name] = _default_value(variable)
             continue
-        value = model.eval(const, model_completion=True)
+        if isinstance(value, z3.FuncDeclRef):  # not a literal: let Z3 evaluate it
+            value = model.eval(consts[name], model_completion=True)
+            value = z3.is_true(value) if variable.sort == "bool" else fraction_of(value)
         if variable.sort == "bool":
-            state[name] = z3.is_true(value)
-        elif variable.sort == "int":
-            state[name] = int(fraction_of(value))
+            if not isinstance(value, bool):
+                raise EncodingError(f"model gives the boolean {name} the value {value}")
+            state[name] = value
         else:
-            state[name] = fraction_of(value)
+            if isinstance(value, bool):
+                raise EncodingError(f"model gives the number {name} the value {value}")
+            if variable.sort == "int":
+                if value.denominator != 1:
+                    raise EncodingError(f"model gives the scale value {name} the index {value}")
+                value = int(value)
+            state[name] = value
         if not _in_bounds(variable, state[name]):
             raise EncodingError(f"model puts {name} = {state[name]} outside its bounds")
     return state

@@ -71,7 +71,7 @@ class Prover:
         self.solver = z3.Solver(ctx=self.ctx)
         self._configure(self.solver)
         self._asserted: set[int] = set()
-        self._models: list[Any] = []           # models seen so far: cheap witnesses for reachability
+        self._seen: list[tuple[dict, Any]] = []  # (state, decision) replayed so far: cheap reachability
         self._proved_early: dict[int, float] = {}
 
     def _configure(self, solver) -> None:
@@ -175,7 +175,6 @@ class Prover:
             model = self._prefer_decimals(self.solver.model(), ob.copies)
         finally:
             self.solver.pop()
-        self._models.append(model)
         states = [copy.read(model) for copy in ob.copies]
         decisions = self._replay(ob, states)
         if not ob.confirm(decisions):
@@ -226,7 +225,7 @@ class Prover:
         self._assert_context(ob.context)
         previous_state = None
         for target in ob.targets:
-            state = self._cached_reach(ob, target)
+            state = self._already_reached(target)
             if state is None:
                 self.solver.push()
                 try:
@@ -239,24 +238,19 @@ class Prover:
                     model = self._prefer_decimals(self.solver.model(), ob.copies)
                 finally:
                     self.solver.pop()
-                self._models.append(model)
                 state = ob.copies[0].read(model)
-            decision = self._replay(ob, [state])
-            if not target.reached(decision):
-                raise InternalError(f"{ob.property} {ob.subject}: the evaluator does not confirm that "
-                                    f"{dumps_exact(state_to_json(self.policy, state))} reaches the target")
+                if not target.reached(self._replay(ob, [state])):
+                    raise InternalError(f"{ob.property} {ob.subject}: the evaluator does not confirm that "
+                                        f"{dumps_exact(state_to_json(self.policy, state))} reaches the target")
             previous_state = state
         return _Outcome("proved")
 
-    def _cached_reach(self, ob: Obligation, target) -> dict | None:
-        """A state from an earlier model that already reaches the target (saves a solver call)."""
-        import z3
-        for model in reversed(self._models):
-            try:
-                if z3.is_true(model.eval(target.formula, model_completion=True)):
-                    return ob.copies[0].read(model)
-            except (z3.Z3Exception, EncodingError):
-                continue
+    def _already_reached(self, target) -> dict | None:
+        """A state replayed earlier that the evaluator says reaches the target: a proof of
+        reachability that needs no solver call."""
+        for state, decision in self._seen:
+            if target.reached([decision]):
+                return state
         return None
 
     def _unreached(self, ob: Obligation, target, previous_state) -> _Outcome:
@@ -381,6 +375,7 @@ class Prover:
             if back != state:
                 raise InternalError(f"{ob.property} {ob.subject}: witness {text} reads back differently")
             decisions.append(self.evaluator.decide(back))
+            self._seen.append((back, decisions[-1]))
         return decisions
 
     def _check_order(self, ob: Obligation, states: Sequence[dict]) -> None:
