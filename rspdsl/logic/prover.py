@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 from ..semantics.model import Policy
 from ..state import dumps_exact, is_finite_decimal, read_state, state_to_json
-from .encode import EncodingError, StateEncoding, disj, z3_value
+from .encode import EncodingError, StateEncoding, disj, model_values, z3_value
 from .obligations import Obligation, build_obligations, requirement_names
 from .results import Report, Result, Witness
 
@@ -192,19 +192,15 @@ class Prover:
         """
         import z3
         pins: list = []
+        values = model_values(model)
         for copy in copies:
+            names = copy.smt_names
             for name, var in self.policy.variables.items():
-                if var.sort != "real":
-                    continue
-                const = copy.vars[name]
-                value = model.eval(const, model_completion=True)
-                if not z3.is_rational_value(value):
-                    continue
-                q = Fraction(value.numerator_as_long(), value.denominator_as_long())
-                if is_finite_decimal(q):
+                q = values.get(names[name])
+                if var.sort != "real" or not isinstance(q, Fraction) or is_finite_decimal(q):
                     continue
                 for candidate in _decimal_candidates(q, var.lo, var.hi):
-                    pin = const == z3_value(var, candidate, self.ctx)
+                    pin = copy.vars[name] == z3_value(var, candidate, self.ctx)
                     self.solver.push()
                     try:
                         self.solver.add(*pins, pin)
@@ -279,9 +275,8 @@ class Prover:
         if verdict != z3.sat:
             return _Outcome("unknown", details={"reason": self._reason(qsat)})
         copy = ob.copies[0]
-        inputs = [v for v in self.policy.inputs]
-        qmodel = qsat.model()
-        x = copy.read(qmodel)
+        inputs = self.policy.inputs
+        x = copy.read(qsat.model())
         pins = [copy.vars[v.name] == z3_value(v, x[v.name], self.ctx) for v in inputs]
 
         base = self.solver
@@ -293,40 +288,42 @@ class Prover:
             for lit, (_, clause) in zip(tracks, ob.clauses):
                 base.add(z3.Implies(lit, clause))
 
-            def clash(p) -> Any:
-                """None unless the pinned inputs leave no responses meeting every clause; then a
-                model of the pinned inputs with some responses."""
+            def clash(p) -> tuple[str, Any]:
+                """With the inputs pinned: ("clash", a model with some responses) when no
+                responses meet every clause, ("met", None) when some do, ("unknown", reason)."""
                 base.push()
                 try:
                     base.add(*p)
-                    if self._check(*tracks) != z3.unsat:
-                        return None
-                    if self._check() != z3.sat:
-                        return None
-                    return base.model()
+                    verdict = self._check(*tracks)
+                    if verdict == z3.sat:
+                        return "met", None
+                    if verdict == z3.unsat and self._check() == z3.sat:
+                        return "clash", base.model()
+                    return "unknown", self._reason()
                 finally:
                     base.pop()
 
-            model = clash(pins)
-            if model is None:
+            found, model = clash(pins)
+            if found == "unknown":
+                return _Outcome("unknown", details={"reason": model})
+            if found == "met":
                 raise InternalError(f"consistency {ob.subject}: qsat reports a clash that the inputs "
                                     f"{dumps_exact(state_to_json(self.policy, x))} do not reproduce")
             # prefer decimal inputs: re-pin one at a time, keeping each that still clashes
-            pinned_inputs = list(pins)
-            for v_index, v in enumerate(inputs):
+            for i, v in enumerate(inputs):
                 if v.sort != "real" or is_finite_decimal(Fraction(x[v.name])):
                     continue
                 for candidate in _decimal_candidates(Fraction(x[v.name]), v.lo, v.hi):
-                    trial = list(pinned_inputs)
-                    trial[v_index] = copy.vars[v.name] == z3_value(v, candidate, self.ctx)
-                    better = clash(trial)
-                    if better is not None:
-                        pinned_inputs, model = trial, better
+                    trial = list(pins)
+                    trial[i] = copy.vars[v.name] == z3_value(v, candidate, self.ctx)
+                    found, better = clash(trial)
+                    if found == "clash":
+                        pins, model = trial, better
                         break
             base.push()
             try:
-                base.add(*pinned_inputs)
-                core = self._minimal_core(tracks)
+                base.add(*pins)
+                core, minimal = self._minimal_core(tracks)
             finally:
                 base.pop()
         finally:
@@ -336,28 +333,38 @@ class Prover:
         if not ob.confirm(decision):
             raise InternalError(f"consistency {ob.subject}: the evaluator finds every active requirement "
                                 f"met in {dumps_exact(state_to_json(self.policy, state))}")
-        names = [ob.clauses[i][0] for i in core]
+        core_reqs = [ob.clauses[i][0] for i in core]
         labels = requirement_names(self.policy, ob.subject)  # consistency subjects are actions
-        details = {"core": [labels[r.index] for r in names],
-                   "core_lines": [r.span.line for r in names],
-                   "inputs": {v.name: state_to_json(self.policy, state)[v.name] for v in inputs}}
+        as_json = state_to_json(self.policy, state)
+        details = {"core": [labels[r.index] for r in core_reqs],
+                   "core_lines": [r.span.line for r in core_reqs],
+                   "inputs": {v.name: as_json[v.name] for v in inputs}}
+        if not minimal:
+            details["core_minimal"] = False
         return _Outcome("violated", [state], details)
 
-    def _minimal_core(self, tracks: list) -> list[int]:
-        """Indices of a minimal set of tracked clauses that is unsatisfiable (deletion-based)."""
+    def _minimal_core(self, tracks: list) -> tuple[list[int], bool]:
+        """Indices of an unsatisfiable set of tracked clauses, minimised by deletion; and whether
+        minimisation finished within the time limit (else the set is a core, perhaps not minimal)."""
         import z3
-        if self._check(*tracks) != z3.unsat:
+        verdict = self._check(*tracks)
+        if verdict == z3.sat:
             raise InternalError("consistency: the clash disappeared while computing its core")
+        if verdict != z3.unsat:  # out of time: every clause, honestly flagged as not minimised
+            return list(range(len(tracks))), False
         core_names = {str(c) for c in self.solver.unsat_core()}
         core = [i for i, t in enumerate(tracks) if str(t) in core_names]
+        deadline = time.perf_counter() + self.timeout_ms / 1000
         i = 0
         while i < len(core):
+            if time.perf_counter() > deadline:
+                return core, False
             trial = core[:i] + core[i + 1:]
             if self._check(*[tracks[j] for j in trial]) == z3.unsat:
                 core = trial
             else:
                 i += 1
-        return core
+        return core, True
 
     # ------------------------------------------------------------------ replay
 
