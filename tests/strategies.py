@@ -412,3 +412,59 @@ def well_typed_modules(draw, max_vars: int = 4) -> ast.Module:
 def well_typed_policy_text(max_vars: int = 4):
     """Policy text (canonical layout) that `rspdsl.frontend.load_text` accepts without errors."""
     return well_typed_modules(max_vars=max_vars).map(format_module)
+
+
+# ---------------------------------------------------------------- messy layouts of a module
+
+_SPACE = st.sampled_from([" ", " ", "  ", "\t", "\n", "\n  ", " \n\n "])
+
+
+@st.composite
+def _messy_expr(draw, e: ast.Expr) -> str:
+    """`e` with random redundant parentheses and whitespace (same AST when parsed)."""
+    from rspdsl.syntax import format as fmt
+
+    def child(sub: ast.Expr, at_least: int) -> str:
+        text = draw(_messy_expr(sub))
+        return text if fmt._expr(sub)[1] >= at_least else f"({text})"
+
+    sp = lambda: draw(_SPACE)  # noqa: E731
+    if isinstance(e, ast.Binary):
+        level = fmt._BINARY_LEVEL[e.op]
+        lo, hi = (level + 1, level) if e.op == "implies" else (level, level + 1)
+        text = f"{child(e.left, lo)}{sp()}{e.op}{sp()}{child(e.right, hi)}"
+    elif isinstance(e, ast.Unary):
+        text = f"not{sp()}{child(e.operand, fmt.NOT)}" if e.op == "not" else f"-{child(e.operand, fmt.UNARY)}"
+    elif isinstance(e, ast.Compare):
+        text = child(e.operands[0], fmt.SUM)
+        for op, operand in zip(e.ops, e.operands[1:]):
+            text += f"{sp()}{op}{sp()}{child(operand, fmt.SUM)}"
+    elif isinstance(e, ast.Call):
+        text = f"{e.func}({sp()}" + f"{sp()},{sp()}".join(draw(_messy_expr(a)) for a in e.args) + ")"
+    else:
+        text = fmt.format_expr(e)
+    return f"({sp()}{text}{sp()})" if draw(st.integers(0, 4)) == 0 else text
+
+
+@st.composite
+def messy_policy_texts(draw, max_vars: int = 3) -> tuple[str, ast.Module]:
+    """A checked policy written untidily (random spaces, newlines, redundant parentheses and
+    comments), with the module it must parse to. `rspdsl fmt` must turn the text into
+    `format_module(module)` without changing the checked policy."""
+    from rspdsl.syntax import format as fmt
+
+    module = draw(well_typed_modules(max_vars=max_vars))
+    chunks = []
+    for d in module.declarations:
+        canonical = fmt.format_module(ast.Module((d,))).rstrip("\n")
+        if isinstance(d, (ast.ThresholdDecl, ast.AssertDecl)):
+            body = d.condition if isinstance(d, ast.ThresholdDecl) else d.body
+            head = canonical[:len(canonical) - len(fmt.format_expr(body))].rstrip()
+            canonical = f"{head}{draw(_SPACE)}{draw(_messy_expr(body))}"
+        elif isinstance(d, ast.RuleDecl) and d.condition is not None and d.description is None:
+            canonical = f"{d.effect} {d.action.name}{draw(_SPACE)}when{draw(_SPACE)}{draw(_messy_expr(d.condition))}"
+        chunks.append(canonical)
+        if draw(st.integers(0, 3)) == 0:
+            chunks.append(draw(comment_texts))
+    text = "".join(chunk + draw(st.sampled_from(["\n", "\n\n", "\n\n\n", "   \n"])) for chunk in chunks)
+    return text, module

@@ -16,7 +16,8 @@ from rspdsl.frontend import load_text, parse_text
 from rspdsl.syntax import ast
 from rspdsl.syntax.format import MAX_WIDTH, canonical_number, format_expr, format_module
 
-from strategies import exprs, modules, well_typed_policy_text
+from rspdsl.commands.fmt import format_text
+from strategies import exprs, messy_policy_texts, modules, well_typed_policy_text
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -341,3 +342,36 @@ def test_fmt_through_the_installed_entry_point(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "rspdsl", "fmt", "--check", str(path)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
+
+
+def checked_meaning(policy):
+    """The checked policy without spans or source text (requirement texts follow the layout)."""
+    return (policy.title, policy.version, {n: s.values for n, s in policy.scales.items()}, policy.variables,
+            policy.actions, policy.thresholds, policy.tiers, policy.rules,
+            [dataclasses.replace(r, text="") for r in policy.requirements], policy.assertions)
+
+
+@SETTINGS
+@given(messy_policy_texts())
+def test_fmt_tidies_a_messy_policy_without_changing_what_it_means(case):
+    text, module = case
+    before = load_text(text)
+    assert before.ok and before.module == module, text
+    tidy = format_text(text)
+    assert tidy.text is not None, tidy.diagnostics
+    after = load_text(tidy.text)
+    assert after.ok and checked_meaning(after.policy) == checked_meaning(before.policy)
+    # the layout is the canonical one, comments aside
+    assert format_module(dataclasses.replace(after.module, trailing_comments=())) is not None
+    assert parse(tidy.text) == module and format_text(tidy.text).text == tidy.text
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent / "golden").glob("*/*.rsp")), ids=lambda p: p.name)
+def test_formatting_a_golden_file_keeps_its_diagnostics(path):
+    from rspdsl.frontend import read_source
+
+    text, problem = read_source(str(path))
+    if problem is not None or format_text(text).text is None:
+        return  # unreadable or a syntax error: fmt refuses, as tested above
+    before, after = load_text(text), load_text(format_text(text).text)
+    assert [(d.code, d.message) for d in after.diagnostics] == [(d.code, d.message) for d in before.diagnostics]
