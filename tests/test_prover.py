@@ -178,6 +178,9 @@ def test_consistency_with_a_scale_input():
     assert res.details["inputs"] == {"bio": "high"}
     assert set(res.details["core"]) == {"c >= 0.5", "c <= 0.2"}
     assert res.witness.to_json()["state"]["bio"] == "high"
+    # a violation points at the action, then at exactly the clashing commitments
+    assert [loc.message for loc in res.locations] == ["the action"] + ["a clashing commitment"] * 2
+    assert sorted(loc.span.line for loc in res.locations[1:]) == [8, 9]
 
 
 def test_policy_without_actions_or_variables():

@@ -60,6 +60,8 @@ class Obligation:
     universal_context: tuple[Any, ...] = ()     # exists_forall: the responses' bounds
     clauses: tuple[tuple[Requirement, Any], ...] = ()   # exists_forall: per requirement, active -> met
     group: str | None = None                    # find obligations with one group may be checked together
+    # find: the locations to report for a violation, from the witness's decisions (default: locations)
+    locate: Callable[[Sequence[Any]], tuple[Location, ...]] | None = None
 
     def smt_formula(self):
         """One formula, satisfiable iff the obligation is VIOLATED."""
@@ -188,8 +190,14 @@ def _mitigations(policy: Policy, s: StateEncoding) -> list[Obligation]:
                 formula=z3.And(s.allowed[a], s.active(a, k), z3.Not(s.met[k])),
                 confirm=lambda ds, a=a, k=k: ds[0].allowed[a] and k in ds[0].active[a] and not ds[0].met[k],
                 explain=lambda ds, a=a: _decided_by(ds[0], a),
+                locate=lambda ds, a=a, first=tuple(locations[:2]): first + _rule_location(
+                    ds[0].decided_by.get(a), "the rule that allows it here"),
                 group=f"mitigations:{a}"))
     return out
+
+
+def _rule_location(rule: Rule | None, message: str) -> tuple[Location, ...]:
+    return (Location(rule.span, message),) if rule is not None else ()
 
 
 def _decided_by(decision, action: str) -> dict:
@@ -257,6 +265,8 @@ def _monotonic(policy: Policy, lo: StateEncoding, hi: StateEncoding) -> list[Obl
         confirm=lambda ds: ds[0].tier > ds[1].tier,
         explain=lambda ds: {"lower_tier": policy.tiers[ds[0].tier].name,
                             "higher_tier": policy.tiers[ds[1].tier].name},
+        locate=lambda ds: (Location(policy.tiers[ds[0].tier].span, "the lower state's tier"),
+                           Location(policy.tiers[ds[1].tier].span, "the higher state's tier")),
         group="monotonic"))
 
     for action in policy.actions.values():
@@ -281,6 +291,9 @@ def _monotonic(policy: Policy, lo: StateEncoding, hi: StateEncoding) -> list[Obl
                 key: _rule_name(rule) for key, rule in (("lower_decided_by", ds[0].decided_by.get(a)),
                                                         ("higher_decided_by", ds[1].decided_by.get(a)))
                 if rule is not None},
+            locate=lambda ds, first=locs[0], a=a: (first,) + _rule_location(
+                ds[0].decided_by.get(a), "forbids it in the lower state") + _rule_location(
+                ds[1].decided_by.get(a), "allows it in the higher state"),
             group="monotonic"))
 
     bound = [r for r in policy.requirements if r.actions]
@@ -291,14 +304,24 @@ def _monotonic(policy: Policy, lo: StateEncoding, hi: StateEncoding) -> list[Obl
         if status == "proved":
             return "Every requirement active for lower inputs stays active for higher inputs."
         if status == "violated":
-            dropped = ", ".join(f"`{n}`" for n in details.get("dropped", []))
-            return f"Raising inputs can switch off a requirement: {dropped} is active in the lower state but not in the higher one."
+            names_ = details.get("dropped", [])
+            dropped = ", ".join(f"`{n}`" for n in names_)
+            verb = "is" if len(names_) == 1 else "are"
+            return (f"Raising inputs can switch off a requirement: {dropped} {verb} active in the lower "
+                    "state but not in the higher one.")
         return "Could not decide whether higher inputs can switch off a requirement."
 
-    def dropped(ds) -> dict:
+    def dropped_indices(ds) -> list[int]:
         lower = {k for ks in ds[0].active.values() for k in ks}
         higher = {k for ks in ds[1].active.values() for k in ks}
-        return {"dropped": [names[k] for k in sorted(lower - higher)]}
+        return sorted(lower - higher)
+
+    def dropped(ds) -> dict:
+        return {"dropped": [names[k] for k in dropped_indices(ds)]}
+
+    def dropped_locations(ds) -> tuple[Location, ...]:
+        return tuple(Location(policy.requirements[k].span, "active in the lower state only")
+                     for k in dropped_indices(ds))
 
     def req_confirm(ds) -> bool:
         return any(k not in ds[1].active[a] for a, ks in ds[0].active.items() for k in ks)
@@ -308,7 +331,7 @@ def _monotonic(policy: Policy, lo: StateEncoding, hi: StateEncoding) -> list[Obl
         property="monotonic", subject="requirements", severity="error", kind="find", copies=(lo, hi),
         context=context, message=req_message, locations=req_locs,
         formula=disj(drops, lo.ctx),
-        confirm=req_confirm, explain=dropped, group="monotonic"))
+        confirm=req_confirm, explain=dropped, locate=dropped_locations, group="monotonic"))
     return out
 
 

@@ -27,7 +27,7 @@ from ..semantics.model import Policy
 from ..state import dumps_exact, is_finite_decimal, read_state, state_to_json
 from .encode import EncodingError, StateEncoding, disj, model_values, z3_value
 from .obligations import Obligation, build_obligations, requirement_names
-from .results import Report, Result, Witness
+from .results import Location, Report, Result, Witness
 
 __all__ = ["verify", "InternalError", "Prover"]
 
@@ -50,10 +50,12 @@ def verify(policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0,
 class _Outcome:
     """What a check found, before it becomes a Result."""
 
-    def __init__(self, status: str, states: Sequence[dict] | None = None, details: dict | None = None):
+    def __init__(self, status: str, states: Sequence[dict] | None = None, details: dict | None = None,
+                 locations: tuple | None = None):
         self.status = status
         self.states = states
         self.details = details or {}
+        self.locations = locations   # None: the obligation's own
 
 
 class Prover:
@@ -126,7 +128,8 @@ class Prover:
                                   higher=state_to_json(self.policy, outcome.states[1]))
         return Result(property=ob.property, subject=ob.subject, status=outcome.status,
                       severity=ob.severity, message=ob.message(outcome.status, outcome.details),
-                      witness=witness, locations=ob.locations, details=outcome.details, seconds=seconds)
+                      witness=witness, locations=outcome.locations or ob.locations, details=outcome.details,
+                      seconds=seconds)
 
     def _run(self, ob: Obligation) -> _Outcome:
         if ob.kind == "find":
@@ -183,7 +186,8 @@ class Prover:
         if len(states) == 2:
             self._check_order(ob, states)
         details = ob.explain(decisions) if ob.explain else {}
-        return _Outcome("violated", states, details)
+        locations = ob.locate(decisions) if ob.locate else None
+        return _Outcome("violated", states, details, locations)
 
     def _prefer_decimals(self, model, copies: Sequence[StateEncoding]):
         """Re-solve with non-decimal reals pinned to nearby decimals when that keeps the model valid.
@@ -341,7 +345,8 @@ class Prover:
                    "inputs": {v.name: as_json[v.name] for v in inputs}}
         if not minimal:
             details["core_minimal"] = False
-        return _Outcome("violated", [state], details)
+        locations = (ob.locations[0],) + tuple(Location(r.span, "a clashing commitment") for r in core_reqs)
+        return _Outcome("violated", [state], details, locations)
 
     def _minimal_core(self, tracks: list) -> tuple[list[int], bool]:
         """Indices of an unsatisfiable set of tracked clauses, minimised by deletion; and whether
