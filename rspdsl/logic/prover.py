@@ -31,8 +31,10 @@ from .results import Location, Report, Result, Witness
 
 __all__ = ["verify", "InternalError", "Prover"]
 
-# How far decimal pinning looks for a nicer spelling of a witness value (10**-k steps).
+# How far decimal pinning looks for a nicer spelling of a witness value (10**-k steps), and for
+# how long in total per witness.
 _DECIMAL_PLACES = 6
+_PINNING_SECONDS = 1.0
 
 
 class InternalError(Exception):
@@ -197,6 +199,7 @@ class Prover:
         import z3
         pins: list = []
         values = model_values(model)
+        deadline = time.perf_counter() + _PINNING_SECONDS
         for copy in copies:
             names = copy.smt_names
             for name, var in self.policy.variables.items():
@@ -204,11 +207,13 @@ class Prover:
                 if var.sort != "real" or not isinstance(q, Fraction) or is_finite_decimal(q):
                     continue
                 for candidate in _decimal_candidates(q, var.lo, var.hi):
+                    if time.perf_counter() > deadline:  # a "p/q" witness is still a witness
+                        return model
                     pin = copy.vars[name] == z3_value(var, candidate, self.ctx)
                     self.solver.push()
                     try:
                         self.solver.add(*pins, pin)
-                        self.solver.set("timeout", min(self.timeout_ms, 1000))
+                        self.solver.set("timeout", min(self.timeout_ms, int(_PINNING_SECONDS * 1000)))
                         if self._check() == z3.sat:
                             model = self.solver.model()
                             pins.append(pin)
