@@ -110,3 +110,34 @@ def test_smt_command(tmp_path, capsys):
     assert main(["smt", str(bad), "-o", str(out)]) == 2
     a_file = sorted(out.iterdir())[0]
     assert main(["smt", str(DEFECTS / rel), "-o", str(a_file)]) == 2      # not a directory
+
+
+KEYWORD_NAMES = """
+policy "Variables named like SMT-LIB symbols"
+metric let in [0, 1]
+metric exists in [0, 1]
+safeguard ite
+safeguard distinct
+safeguard forall
+safeguard Bool
+control Real in [0, 1]
+action deploy
+tier T { }
+require ite and distinct and forall and Bool and Real <= let + exists for deploy
+permit deploy when let >= 0.5 and ite
+"""
+
+
+def test_names_that_smtlib_already_uses():
+    """`let`, `ite`, `Real`... are fine policy names; exported they become `rsp.let` etc."""
+    loaded = load_text(KEYWORD_NAMES, "kw.rsp")
+    assert loaded.ok, loaded.diagnostics
+    report = verify(loaded.policy)
+    assert {r.status for r in report.results} == {"proved", "violated"}
+    for f, res in zip(obligation_files(loaded.policy), report.results):
+        assert _cvc5(f.text) == VERDICT[res.status], f.name
+        assert _z3(f.text) == VERDICT[res.status], f.name
+    text = obligation_files(loaded.policy)[0].text
+    assert "(declare-fun rsp.let () Real)" in text and "rsp.let  = metric let" in text
+    [mit] = [r for r in report.results if r.property == "mitigations"]
+    assert set(mit.witness.to_json()["state"]) == {"let", "exists", "ite", "distinct", "forall", "Bool", "Real"}

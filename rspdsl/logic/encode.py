@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "Symbol", "SymbolTable", "StateEncoding", "EncodingError", "encode_state", "encode_pair",
     "order_constraints", "state_from_model", "model_values", "z3_value", "fraction_of", "conj", "disj",
+    "smt_name",
 ]
 
 
@@ -146,14 +147,34 @@ def z3_value(variable: Variable, value, ctx=None):
     return z3.RealVal(f"{value.numerator}/{value.denominator}", ctx)
 
 
-def _declare(variable: Variable, smt_name: str, ctx=None):
+# Names a policy may give a variable that SMT-LIB (or a solver's logic ALL) already uses: reserved
+# words, commands, sorts and theory symbols. A constant with such a name is called `rsp.NAME`
+# instead (policy names never contain a dot, so that cannot collide), so that every exported
+# formula is valid SMT-LIB.
+_TAKEN = frozenset("""
+    par _ as let exists forall match assert check-sat declare-fun declare-const define-fun
+    define-sort declare-sort push pop exit reset echo set-logic set-option set-info get-model
+    get-value get-info get-option get-proof get-unsat-core get-assertions check-sat-assuming
+    Bool Int Real Array String RegLan true false not and or xor distinct ite abs div mod
+    to_real to_int is_int select store exp sin cos tan csc sec cot arcsin arccos arctan arccsc
+    arcsec arccot sqrt pi iand int2bv bv2nat choose witness seq set bag tuple nil
+""".split())
+
+
+def smt_name(name: str) -> str:
+    """The Z3/SMT-LIB constant name for a (prefixed) variable name."""
+    return f"rsp.{name}" if name in _TAKEN else name
+
+
+def _declare(variable: Variable, smt_name_: str, ctx=None):
     import z3
+    smt_name_ = smt_name(smt_name_)
     if variable.sort == "real":
-        return z3.Real(smt_name, ctx)
+        return z3.Real(smt_name_, ctx)
     if variable.sort == "bool":
-        return z3.Bool(smt_name, ctx)
+        return z3.Bool(smt_name_, ctx)
     if variable.sort == "int":
-        return z3.Int(smt_name, ctx)
+        return z3.Int(smt_name_, ctx)
     raise EncodingError(f"unknown sort {variable.sort!r} for {variable.name}")
 
 
