@@ -35,6 +35,11 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         ("reachability", "permit deploy (line 13)"): "violated"},
     "consistency/violated/safeguard_negation.rsp": {("consistency", "release"): "violated"},
     "consistency/violated/control_range.rsp": {("consistency", "deploy"): "violated"},
+    "consistency/violated/scale_control.rsp": {
+        ("consistency", "deploy"): "violated",
+        ("mitigations", "deploy: protection >= high"): "violated",
+        ("mitigations", "deploy: protection <= medium"): "violated",
+        ("mitigations", "deploy: budget >= 2 * risk"): "violated"},
     "monotonic/holds/ladder.rsp": {},
     "monotonic/violated/band_tier.rsp": {("monotonic", "tier"): "violated",
                                          ("monotonic", "deploy"): "violated",
@@ -59,6 +64,7 @@ CORES = {
     "consistency/violated/interval_clash.rsp": {"reassessment_interval <= 6", "reassessment_interval >= 12"},
     "consistency/violated/safeguard_negation.rsp": {"open_weights", "not open_weights"},
     "consistency/violated/control_range.rsp": {"mitigation_level >= risk"},
+    "consistency/violated/scale_control.rsp": {"protection >= high", "protection <= medium"},
 }
 
 def _load(rel: str):

@@ -18,6 +18,7 @@ SAMPLE = [
     "consistency/violated/interval_clash.rsp",
     "consistency/holds/response_tracks_input.rsp",
     "consistency/violated/safeguard_negation.rsp",
+    "consistency/violated/scale_control.rsp",          # reals and scale indices: logic ALL
     "monotonic/violated/band_tier.rsp",
     "monotonic/holds/ladder.rsp",
     "reachability/violated/dead_rules.rsp",
