@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic, error
-from .semantics.model import Policy
 from .source import SourceFile, Span
-from .syntax import ast
+
+if TYPE_CHECKING:  # annotations only: importing the AST and model costs start-up time
+    from .semantics.model import Policy
+    from .syntax import ast
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
