@@ -200,3 +200,12 @@ def test_tier_errors_and_rule_warnings(reports):
     assert severities["Base"] == "error"
     assert severities["Never"] == severities["require s"] == "warning"
     assert reports["reachability/violated/shadowed_tier.rsp"].exit_code() == 1
+
+
+def test_unreachable_tiers_say_why(reports):
+    [res] = [r for r in reports["reachability/violated/shadowed_tier.rsp"].results if r.subject == "ASL-3"]
+    assert res.details["why"] == "whenever its condition holds, a later tier holds too"
+    policy = load_text('policy "p"\nmetric m in [0, 1]\naction a\ntier A { }\ntier B when m > 2 { }\n'
+                       'tier C when m >= 0 { }\n', "t.rsp").policy
+    why = {r.subject: r.details.get("why") for r in verify(policy, properties={"reachability"}).results}
+    assert why == {"A": "some later tier holds in every state", "B": "its condition never holds", "C": None}

@@ -40,6 +40,8 @@ class Target:
     # When set, a violation of this target is shown with the previous target's state as witness,
     # and this predicate must hold of it (e.g. "the permit holds, yet the action is forbidden").
     witness_claim: Confirm | None = None
+    # When no state reaches the target: (formula, why if it is satisfiable, why if not), to say why.
+    why: tuple[Any, str, str] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -349,13 +351,17 @@ def _reachability(policy: Policy, s: StateEncoding) -> list[Obligation]:
             if status == "proved":
                 return f"Some state is at tier {t.name}."
             if status == "violated":
-                return f"No state is at tier {t.name}: a later tier always takes over, or its condition never holds."
+                return f"No state is at tier {t.name}: {details.get('why', 'its condition never holds')}."
             return f"Could not decide whether tier {t.name} can be reached."
 
         items.append(((t.span.line, t.span.column, 0), Obligation(
             property="reachability", subject=t.name, severity="error", kind="reach", copies=(s,),
             context=s.bounds, message=message, locations=(Location(t.span, "the tier"),),
-            targets=(Target("never reached", s.tier_eq(i), lambda ds, i=i: ds[0].tier == i),))))
+            targets=(Target("never reached", s.tier_eq(i), lambda ds, i=i: ds[0].tier == i,
+                            why=(s.tier_conditions[i],
+                                 "whenever its condition holds, a later tier holds too" if i else
+                                 "some later tier holds in every state",
+                                 "its condition never holds")),))))
 
     for name, th in policy.thresholds.items():
         term = s.thresholds[name]

@@ -236,13 +236,14 @@ class Prover:
                 try:
                     self.solver.add(target.formula)
                     verdict = self._check()
-                    if verdict == z3.unsat:
-                        return self._unreached(ob, target, previous_state)
-                    if verdict != z3.sat:
-                        return _Outcome("unknown", details={"reason": self._reason()})
-                    model = self._prefer_decimals(self.solver.model(), ob.copies)
+                    if verdict == z3.sat:
+                        model = self._prefer_decimals(self.solver.model(), ob.copies)
                 finally:
                     self.solver.pop()
+                if verdict == z3.unsat:
+                    return self._unreached(ob, target, previous_state)
+                if verdict != z3.sat:
+                    return _Outcome("unknown", details={"reason": self._reason()})
                 state = ob.copies[0].read(model)
                 if not target.reached(self._replay(ob, [state])):
                     raise InternalError(f"{ob.property} {ob.subject}: the evaluator does not confirm that "
@@ -259,7 +260,18 @@ class Prover:
         return None
 
     def _unreached(self, ob: Obligation, target, previous_state) -> _Outcome:
+        import z3
         details = {"finding": target.label}
+        if target.why is not None:
+            formula, if_sat, if_unsat = target.why
+            self.solver.push()
+            try:
+                self.solver.add(formula)
+                verdict = self._check()
+            finally:
+                self.solver.pop()
+            if verdict != z3.unknown:
+                details["why"] = if_sat if verdict == z3.sat else if_unsat
         if target.witness_claim is not None and previous_state is not None:
             decision = self._replay(ob, [previous_state])
             if not target.witness_claim(decision):
