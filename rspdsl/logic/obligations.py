@@ -381,6 +381,11 @@ def _reachability(policy: Policy, s: StateEncoding) -> list[Obligation]:
             targets=(Target("never holds", term, lambda ds, n=name: ds[0].thresholds[n]),
                      Target("always holds", z3.Not(term), lambda ds, n=name: not ds[0].thresholds[n])))))
 
+    plain = [_rule_name(r) for r in policy.rules]
+    rule_subjects = {  # two like rules on one line (rare) are told apart by column
+        r.index: plain[i] if plain.count(plain[i]) == 1 else
+        f"{r.effect} {r.action} (line {r.span.line}, column {r.span.column})"
+        for i, r in enumerate(policy.rules)}
     for rule in policy.rules:
         k, a = rule.index, rule.action
         cond = s.rule_holds[k]
@@ -403,7 +408,7 @@ def _reachability(policy: Policy, s: StateEncoding) -> list[Obligation]:
             return f"Could not decide whether {what[0].lower() + what[1:]} can take effect."
 
         items.append(((rule.span.line, rule.span.column, 0), Obligation(
-            property="reachability", subject=_rule_name(rule), severity="warning", kind="reach",
+            property="reachability", subject=rule_subjects[k], severity="warning", kind="reach",
             copies=(s,), context=s.bounds, message=message,
             locations=(Location(rule.span, "the rule"),), targets=tuple(targets))))
 
