@@ -153,24 +153,30 @@ def write_ladder(workdir: Path, tiers: int) -> str:
 
 
 def latency(workdir: Path, runs: int, policies: list[str]) -> dict:
+    """Three figures per policy: `proving` (Lark's parser cache warm, the result cache off: the
+    real work), `cached` (a repeated check answered from the result cache) and `cold` (an empty
+    cache directory: Lark rebuilds its parser, nothing is cached)."""
     floor = measure("floor: python -c 'import z3, lark'", FLOOR, runs)
     cache = workdir / "cache-warm"
     cache.mkdir(exist_ok=True)
     warm_env = _env(str(cache))
-    run_once(rspdsl_command() + ["check", policies[0]], env=warm_env)  # fill Lark's cache once
+    proving_env = dict(warm_env, RSPDSL_NO_CACHE="1")
     rows = []
     for path in policies:
-        warm = measure(os.path.relpath(path, ROOT), rspdsl_command() + ["check", path], runs, env=warm_env)
+        cmd = rspdsl_command() + ["check", path]
+        run_once(cmd, env=warm_env)  # fills Lark's cache and the result cache
+        proving = measure(path, cmd, runs, env=proving_env)
+        cached = measure(path, cmd, runs, env=warm_env)
         cold_dir = workdir / "cache-cold"
 
         def fresh_cache() -> None:
             shutil.rmtree(cold_dir, ignore_errors=True)
             cold_dir.mkdir()
 
-        cold = measure(os.path.relpath(path, ROOT), rspdsl_command() + ["check", path], max(1, runs // 2),
-                       env=_env(str(cold_dir)), before=fresh_cache)
-        rows.append({"policy": os.path.relpath(path, ROOT) if path.startswith(str(ROOT)) else Path(path).name,
-                     "warm": warm, "cold": cold, "exit": warm.codes[-1]})
+        cold = measure(path, cmd, max(1, runs // 2), env=_env(str(cold_dir)), before=fresh_cache)
+        name = os.path.relpath(path, ROOT) if path.startswith(str(ROOT)) else Path(path).name
+        rows.append({"policy": name, "proving": proving, "cached": cached, "cold": cold,
+                     "exit": proving.codes[-1]})
     return {"floor": floor, "rows": rows}
 
 
@@ -180,7 +186,8 @@ def scaling(workdir: Path, tiers: list[int], runs: int, big_runs: int = 1) -> li
     rows = []
     for n in tiers:
         path = write_ladder(workdir, n)
-        stats = measure(f"ladder-{n}", rspdsl_command() + ["check", path], runs if n <= 80 else big_runs)
+        stats = measure(f"ladder-{n}", rspdsl_command() + ["check", path], runs if n <= 80 else big_runs,
+                        env=dict(_env(), RSPDSL_NO_CACHE="1"))  # every run proves
         if any(code != 0 for code in stats.codes):
             raise RuntimeError(f"the generated {n}-tier ladder does not check clean (exit {stats.codes})")
         rows.append({"tiers": n, "stats": stats})
@@ -312,12 +319,16 @@ def report(info: dict, lat: dict | None, scale: list[dict] | None, thr: dict | N
         floor = lat["floor"]
         out += ["", "## 1. latency: `rspdsl check FILE` vs the floor `python -c \"import z3, lark\"`", "",
                 f"floor: median {floor.median:.3f} s (min–max {floor.spread}), CPU {floor.cpu_median:.3f} s", "",
-                "| policy | exit | warm median s (min–max) | warm / floor | CPU / floor CPU | cold median s | cold / floor |",
-                "|---|---|---|---|---|---|---|"]
+                "proving: the result cache off (RSPDSL_NO_CACHE=1), Lark's parser cache warm. "
+                "cached: a repeated check, answered from the result cache. cold: empty cache directory.", "",
+                "| policy | exit | proving s (min–max) | / floor | CPU / floor CPU | cached s (min–max) | / floor "
+                "| CPU / floor CPU | cold s | / floor |",
+                "|---|---|---|---|---|---|---|---|---|---|"]
         for row in lat["rows"]:
-            w, c = row["warm"], row["cold"]
+            w, h, c = row["proving"], row["cached"], row["cold"]
             out.append(f"| {row['policy']} | {row['exit']} | {w.median:.3f} ({w.spread}) | {_ratio(w, floor)} "
-                       f"| {w.cpu_median / floor.cpu_median:.2f}x | {c.median:.3f} | {_ratio(c, floor)} |")
+                       f"| {w.cpu_median / floor.cpu_median:.2f}x | {h.median:.3f} ({h.spread}) | {_ratio(h, floor)} "
+                       f"| {h.cpu_median / floor.cpu_median:.2f}x | {c.median:.3f} | {_ratio(c, floor)} |")
     if scale:
         out += ["", "## 2. scaling: `rspdsl check` on generated N-tier ladders", "",
                 "| tiers | median s (min–max) | CPU s | runs | peak RSS MiB |", "|---|---|---|---|---|"]
@@ -352,12 +363,11 @@ def summary(lat: dict | None, scale: list[dict] | None, thr: dict | None) -> str
     rows = []
     if lat is not None and lat["rows"]:
         floor = lat["floor"]
-        worst = max(lat["rows"], key=lambda r: r["warm"].median)
-        rows.append(("check latency / floor, worst policy (warm)", _ratio(worst["warm"], floor),
-                     "at most 1.3x", worst["policy"]))
-        worst_cold = max(lat["rows"], key=lambda r: r["cold"].median)
-        rows.append(("check latency / floor, worst policy (cold cache)", _ratio(worst_cold["cold"], floor),
-                     "reported", worst_cold["policy"]))
+        for kind, goal in (("cached", "at most 1.3x"), ("proving", "at most 1.3x"), ("cold", "reported")):
+            worst = max(lat["rows"], key=lambda r: r[kind].median / floor.median)
+            cpu = worst[kind].cpu_median / floor.cpu_median
+            rows.append((f"check latency / floor, worst policy, {kind}",
+                         f"{_ratio(worst[kind], floor)} (CPU {cpu:.2f}x)", goal, worst["policy"]))
     if scale:
         by = {row["tiers"]: row["stats"] for row in scale}
         if 10 in by and 40 in by:
@@ -413,8 +423,9 @@ def to_json(info, lat, scale, thr) -> dict:
     data: dict = {"machine": info}
     if lat is not None:
         data["latency"] = {"floor": stats(lat["floor"]),
-                           "rows": [{"policy": r["policy"], "exit": r["exit"], "warm": stats(r["warm"]),
-                                     "cold": stats(r["cold"])} for r in lat["rows"]]}
+                           "rows": [{"policy": r["policy"], "exit": r["exit"], "proving": stats(r["proving"]),
+                                     "cached": stats(r["cached"]), "cold": stats(r["cold"])}
+                                    for r in lat["rows"]]}
     if scale:
         data["scaling"] = [{"tiers": r["tiers"], **stats(r["stats"])} for r in scale]
     if thr is not None:
@@ -453,7 +464,8 @@ def main(argv: list[str] | None = None) -> int:
             scale = scaling(workdir, tiers, runs)
             print(report({}, None, scale, None), flush=True)
         if "throughput" in parts:
-            thr = throughput(workdir, 10, count, runs, 1 if args.quick else min(runs, 3))
+            # Rego runs once: at ~200 states/s it takes minutes, far from any goal's boundary
+            thr = throughput(workdir, 10, count, runs, 1)
             print(report({}, None, None, thr), flush=True)
     finally:
         if not args.workdir:
