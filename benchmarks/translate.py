@@ -214,8 +214,8 @@ def cedar_policies(policy: Policy, action: str) -> str:
 
 
 def cedar_request(context: dict[str, Any], action: str) -> dict[str, Any]:
-    return {"principal": 'Developer::"lab"', "action": f"Action::{json.dumps(action)}",
-            "resource": 'Model::"candidate"', "context": context}
+    return {"principal": {"type": "Developer", "id": "lab"}, "action": {"type": "Action", "id": action},
+            "resource": {"type": "Model", "id": "candidate"}, "context": context}
 
 
 # ---------------------------------------------------------------- Rego
