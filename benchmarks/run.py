@@ -15,6 +15,7 @@ spawn to exit (os.wait4 gives its own peak RSS). Nothing here asserts a time: it
 from __future__ import annotations
 
 import argparse
+import functools
 import glob
 import json
 import os
@@ -110,7 +111,14 @@ def measure(label: str, cmd: list[str], runs: int, *, env=None, out_path: str | 
     return stats
 
 
+@functools.lru_cache(maxsize=1)
 def rspdsl_command() -> list[str]:
+    """The installed `rspdsl` script next to this Python when it runs this tree, else `python -m`."""
+    script = Path(sys.executable).with_name("rspdsl")
+    if script.exists():
+        probe = subprocess.run([str(script), "--version"], capture_output=True, env=_env())
+        if probe.returncode == 0:
+            return [str(script)]
     return [sys.executable, "-m", "rspdsl"]
 
 
@@ -129,6 +137,7 @@ def machine() -> dict[str, str]:
     except OSError:
         pass
     info = {"cpu": cpu, "nproc": str(os.cpu_count()), "python": platform.python_version(),
+            "rspdsl command": " ".join(Path(c).name if i == 0 else c for i, c in enumerate(rspdsl_command())),
             "z3": z3.get_version_string(), "lark": lark.__version__, "platform": platform.platform()}
     for name in ("cedarpy", "regopy"):
         try:
