@@ -726,10 +726,11 @@ class _Analysis:
             if term_j.eq(c.term):
                 self._implies[key] = "yes"
             else:
-                status, _ = self.ask(term_j, z3.Not(c.term))
+                status, reason = self.ask(term_j, z3.Not(c.term))
                 self._implies[key] = {"unsat": "yes", "sat": "no"}.get(status, "unknown")
                 if status == "unknown":
-                    self.unknown("requirement", side, f"does a commitment imply `{c.text}`?", "timeout")
+                    self.unknown("requirement", c.text, f"does a commitment of the other revision imply "
+                                 f"`{c.text}` for every value?", str(reason))
         return self._implies[key]
 
     def requirement(self, o: str, n: str) -> None:

@@ -106,11 +106,11 @@ def run(args: argparse.Namespace) -> int:
     from ..frontend import load_file, load_text
     from ..render.diff_out import RENDERERS
 
+    if not (args.timeout > 0):  # also refuses NaN
+        return _fail("--timeout takes a positive number of seconds")
     if args.git is not None:
         if len(args.files) != 1:
             return _fail("--git REV takes exactly one FILE (the working-tree file to compare)")
-        if not (args.timeout > 0):
-            return _fail("--timeout takes a positive number of seconds")
         new = load_file(args.files[0])
         try:
             old_text, label = git_old_text(args.git, args.files[0])
@@ -128,8 +128,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         if len(args.files) != 2:
             return _fail("give two files, OLD and NEW (or --git REV FILE)")
-        if not (args.timeout > 0):
-            return _fail("--timeout takes a positive number of seconds")
         old, new = load_file(args.files[0]), load_file(args.files[1])
     ok_old, ok_new = _usable(old), _usable(new)
     if not (ok_old and ok_new):
@@ -137,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         renames = parse_renames(args.rename)
         report = diff_policies(old.policy, new.policy, renames=renames,
-                               timeout_ms=int(args.timeout * 1000), seed=args.seed)
+                               timeout_ms=int(min(args.timeout, 86_400) * 1000), seed=args.seed)
     except DiffError as exc:
         return _fail(str(exc))
     sys.stdout.write(RENDERERS[args.format](report))
