@@ -299,7 +299,8 @@ def _entities(policy: Policy) -> list[tuple[str, str]]:
 
 def _entity_detail(policy: Policy, entity: str, name: str) -> str:
     if entity in ("metric", "judgement", "safeguard", "control"):
-        return _bounds_text(policy.variables[name], policy)
+        var = policy.variables[name]
+        return "" if var.sort == "bool" else _bounds_text(var, policy)
     if entity == "action":
         return "default permit" if policy.actions[name].default_permit else "default deny"
     if entity == "scale":

@@ -86,7 +86,7 @@ def _text_change(change: Change) -> list[str]:
 def render_text(report: DiffReport) -> str:
     lines = [f"rspdsl diff: {report.old_path} → {report.new_path}"]
     if report.new_file:
-        lines.append(f"{report.new_path} is a new file: it did not exist in {report.old_path}; every entity is added.")
+        lines.append(f"{report.new_path} is a new file: {report.old_path} does not exist; every entity is added.")
     if report.declarations:
         lines += ["", "Declarations:"]
         for d in report.declarations:
@@ -107,7 +107,11 @@ def render_text(report: DiffReport) -> str:
         lines += ["", "Unknown (the solver gave up; rerun with a larger --timeout):"]
         for u in report.unknowns:
             lines.append(f"  ? {u.subject}: {u.question} ({u.reason})")
-    lines += ["", f"{plan_line(report)} Verdict: {report.verdict}."]
+    if report.new_file:
+        lines += ["", f"Plan: a new file, {(str(len(report.declarations)) + (' entity' if len(report.declarations) == 1 else ' entities'))} added; "
+                  "nothing to compare."]
+    else:
+        lines += ["", f"{plan_line(report)} Verdict: {report.verdict}."]
     return "\n".join(lines) + "\n"
 
 
@@ -175,11 +179,13 @@ _VERDICT_MARK = {"equivalent": "✅ equivalent", "stronger": "✅ stronger", "we
 
 
 def render_markdown(report: DiffReport) -> str:
-    lines = [f"### rspdsl diff: {_code(report.old_path)} → {_code(report.new_path)}", "",
-             f"**Verdict: {_VERDICT_MARK.get(report.verdict, report.verdict)}** — "
-             f"{plan_line(report)[len('Plan: '):]}"]
+    lines = [f"### rspdsl diff: {_code(report.old_path)} → {_code(report.new_path)}", ""]
     if report.new_file:
-        lines += ["", f"{_code(report.new_path)} is a new file: every entity is added."]
+        lines.append(f"**🆕 New file**: {_code(report.new_path)} is new ({_code(report.old_path)} does not exist); "
+                     "every entity is added.")
+    else:
+        lines.append(f"**Verdict: {_VERDICT_MARK.get(report.verdict, report.verdict)}** — "
+                     f"{plan_line(report)[len('Plan: '):]}")
     if report.changes:
         lines += ["", "| | Aspect | Subject | Change | OLD | NEW |", "|---|---|---|---|---|---|"]
         for c in report.changes:
