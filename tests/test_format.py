@@ -375,3 +375,17 @@ def test_formatting_a_golden_file_keeps_its_diagnostics(path):
         return  # unreadable or a syntax error: fmt refuses, as tested above
     before, after = load_text(text), load_text(format_text(text).text)
     assert [(d.code, d.message) for d in after.diagnostics] == [(d.code, d.message) for d in before.diagnostics]
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent / "golden" / "fmt").glob("*.rsp")), ids=lambda p: p.name)
+def test_golden_fmt_files(path):
+    """golden/fmt/NAME.rsp formats to NAME.formatted.rsp (RSPDSL_UPDATE_GOLDEN=1 regenerates)."""
+    if path.name.endswith(".formatted.rsp"):
+        assert fmt(path.read_text(encoding="utf-8")) == path.read_text(encoding="utf-8")
+        return
+    expected = path.with_name(path.name[:-4] + ".formatted.rsp")
+    got = fmt(path.read_text(encoding="utf-8"))
+    if os.environ.get("RSPDSL_UPDATE_GOLDEN") == "1":
+        expected.write_text(got, encoding="utf-8")
+    assert got == expected.read_text(encoding="utf-8")
+    assert load_text(got).ok and load_text(path.read_text(encoding="utf-8")).ok
