@@ -389,3 +389,12 @@ def test_golden_fmt_files(path):
         expected.write_text(got, encoding="utf-8")
     assert got == expected.read_text(encoding="utf-8")
     assert load_text(got).ok and load_text(path.read_text(encoding="utf-8")).ok
+
+
+SHIPPED = sorted((Path(__file__).resolve().parents[1] / "policies").rglob("*.rsp"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(p.parents[1])))
+def test_shipped_policies_are_in_the_canonical_layout(path):
+    text = path.read_text(encoding="utf-8")
+    assert format_text(text, str(path)).text == text, f"run `rspdsl fmt {path}`"
