@@ -1,7 +1,9 @@
 """Source files and spans: 1-based line/column, end exclusive (like Lark Meta and SARIF)."""
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -35,11 +37,24 @@ class SourceFile:
     path: str
     text: str
 
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        """Offsets where each line starts: positions become line/column by bisection, not rescans."""
+        starts = [0]
+        find = self.text.find
+        at = find("\n")
+        while at >= 0:
+            starts.append(at + 1)
+            at = find("\n", at + 1)
+        return starts
+
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
-        if 1 <= line <= len(lines):
-            return lines[line - 1]
-        return ""
+        starts = self._line_starts
+        if not 1 <= line <= len(starts):
+            return ""
+        begin = starts[line - 1]
+        end = starts[line] - 1 if line < len(starts) else len(self.text)
+        return self.text[begin:end].rstrip("\r")
 
     def slice(self, span: Span) -> str:
         return self.text[span.start_pos:span.end_pos]
@@ -47,9 +62,8 @@ class SourceFile:
     def span_at(self, pos: int) -> Span:
         """The one-character span at a character offset (for lexer errors)."""
         pos = max(0, min(pos, len(self.text)))
-        line = self.text.count("\n", 0, pos) + 1
-        line_start = self.text.rfind("\n", 0, pos) + 1
-        return Span.point(line, pos - line_start + 1, pos)
+        line = bisect.bisect_right(self._line_starts, pos)
+        return Span.point(line, pos - self._line_starts[line - 1] + 1, pos)
 
     def snippet(self, span: Span, max_width: int = 160) -> str:
         """The first line of the span with a caret underline, as compilers print it."""
