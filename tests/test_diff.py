@@ -460,3 +460,17 @@ def test_cli_markdown_and_rename(files):
 def test_help_documents_exit_codes():
     r = subprocess.run([PYTHON, "-m", "rspdsl", "diff", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0 and "--rename" in r.stdout and "3  some question stayed unknown" in r.stdout
+
+
+def test_cli_exit_3_when_a_question_stays_unknown(files, monkeypatch, capsys):
+    import rspdsl.diff as diff_module
+    from rspdsl.cli import main
+
+    def give_up(self, *constraints):
+        self.queries += 1
+        return "unknown", "timeout"
+    monkeypatch.setattr(diff_module._Analysis, "ask", give_up)
+    old = files("old.rsp", BASE)
+    assert main(["diff", old, old, "--format", "json"]) == 3
+    data = json.loads(capsys.readouterr().out)
+    assert data["verdict"] == "unknown" and data["unknown"] and data["changes"] == []
