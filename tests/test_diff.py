@@ -474,3 +474,16 @@ def test_cli_exit_3_when_a_question_stays_unknown(files, monkeypatch, capsys):
     assert main(["diff", old, old, "--format", "json"]) == 3
     data = json.loads(capsys.readouterr().out)
     assert data["verdict"] == "unknown" and data["unknown"] and data["changes"] == []
+
+
+@pytest.mark.parametrize("old, new", [
+    ("  require dep3 for deploy\n", "  \n"),                                   # moved out of the tier ...
+    ("  require interval <= 6\n", "  require interval <= 6 for train, deploy\n"),  # `for` every action
+])
+def test_requirement_restated_elsewhere_is_no_change(old, new):
+    text = edit(BASE, old, new)
+    if "dep3" in old:
+        text += "require dep3 for deploy when tier >= ASL-3\n"            # ... to the top level
+    assert diff(BASE, text).verdict == "equivalent"
+    moved = edit(BASE, "  require interval <= 6\n", "") + "require interval <= 6 when CBRN-3 or bio >= high\n"
+    assert diff(BASE, moved).verdict == "equivalent"
