@@ -429,12 +429,11 @@ def _messy_expr(draw, e: ast.Expr) -> str:
 
     def child(sub: ast.Expr, at_least: int) -> str:
         text = draw(_messy_expr(sub))
-        return text if fmt._expr(sub)[1] >= at_least else f"({text})"
+        return text if fmt.binding_strength(sub) >= at_least else f"({text})"
 
     sp = lambda: draw(_SPACE)  # noqa: E731
     if isinstance(e, ast.Binary):
-        level = fmt._BINARY_LEVEL[e.op]
-        lo, hi = (level + 1, level) if e.op == "implies" else (level, level + 1)
+        lo, hi = fmt.operand_strengths(e.op)
         text = f"{child(e.left, lo)}{sp()}{e.op}{sp()}{child(e.right, hi)}"
     elif isinstance(e, ast.Unary):
         text = f"not{sp()}{child(e.operand, fmt.NOT)}" if e.op == "not" else f"-{child(e.operand, fmt.UNARY)}"

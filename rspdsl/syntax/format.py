@@ -79,6 +79,17 @@ def format_expr(expr: ast.Expr) -> str:
     return _expr(expr)[0]
 
 
+def binding_strength(expr: ast.Expr) -> int:
+    """How tightly the expression's top form binds (IMPLIES = loosest ... ATOM = tightest)."""
+    return _expr(expr)[1]
+
+
+def operand_strengths(op: str) -> tuple[int, int]:
+    """The binding strength a binary operator needs of its left and right operands."""
+    level = _BINARY_LEVEL[op]
+    return (level + 1, level) if op == "implies" else (level, level + 1)
+
+
 def _wrap(expr: ast.Expr, at_least: int) -> str:
     """The text of a sub-expression placed where the grammar wants binding strength `at_least`."""
     text, level = _expr(expr)
@@ -86,8 +97,7 @@ def _wrap(expr: ast.Expr, at_least: int) -> str:
 
 
 def _expr(e: ast.Expr) -> tuple[str, int]:
-    """Text and binding strength. Iterative on the common left spine would be overkill: the
-    parser bounds nesting depth (E0014), so recursion here stays shallow."""
+    """Text and binding strength. Recursive: the parser bounds nesting (E0014), so depth stays small."""
     if isinstance(e, ast.Num):
         text = number_text(e)
         if e.value < 0:  # only bounds hold negative literals; in an expression `-5` is Unary
@@ -110,12 +120,9 @@ def _expr(e: ast.Expr) -> tuple[str, int]:
         # `- -x` rather than `--x`, which reads like a decrement
         return ("- " if operand.startswith("-") else "-") + operand, UNARY
     if isinstance(e, ast.Binary):
-        level = _BINARY_LEVEL[e.op]
-        if e.op == "implies":  # right-associative
-            left, right = _wrap(e.left, level + 1), _wrap(e.right, level)
-        else:                  # left-associative
-            left, right = _wrap(e.left, level), _wrap(e.right, level + 1)
-        return f"{left} {e.op} {right}", level
+        # implies is right-associative, the others left: `a - (b - c)` keeps its parentheses
+        need_left, need_right = operand_strengths(e.op)
+        return f"{_wrap(e.left, need_left)} {e.op} {_wrap(e.right, need_right)}", _BINARY_LEVEL[e.op]
     if isinstance(e, ast.Compare):
         parts = [_wrap(e.operands[0], SUM)]
         for op, operand in zip(e.ops, e.operands[1:]):
