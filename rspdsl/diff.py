@@ -521,8 +521,8 @@ class _Analysis:
 
     # ------------------------------------------------------------------ solver plumbing
 
-    def ask(self, *constraints) -> tuple[str, Any]:
-        """("sat", model) | ("unsat", None) | ("unknown", reason), in a push/pop scope."""
+    def ask(self, *constraints, need_model: bool = True) -> tuple[str, Any]:
+        """("sat", model or None) | ("unsat", None) | ("unknown", reason), in a push/pop scope."""
         import z3
         self.queries += 1
         self.solver.push()
@@ -535,7 +535,7 @@ class _Analysis:
             if verdict == z3.unsat:
                 return "unsat", None
             if verdict == z3.sat:
-                return "sat", self._prefer_decimals(self.solver.model())
+                return "sat", self._prefer_decimals(self.solver.model()) if need_model else None
             reason = self.solver.reason_unknown()
             return "unknown", ("timeout" if "timeout" in reason or reason == "canceled" else reason or "unknown")
         finally:
@@ -582,12 +582,13 @@ class _Analysis:
     def find(self, formula) -> tuple[str, Any]:
         """Like ask, but when a witness exists prefer one where both policies agree on the tier,
         so a permission or requirement change is shown apart from any tier change behind it."""
-        status, found = self.ask(formula)
-        if status == "sat" and self.same_tier is not None:
-            status2, found2 = self.ask(formula, self.same_tier)
-            if status2 == "sat":
-                found = found2
-        return status, found
+        if self.same_tier is None:
+            return self.ask(formula)
+        status, _ = self.ask(formula, need_model=False)
+        if status != "sat":
+            return status, _
+        status2, found = self.ask(formula, self.same_tier)
+        return ("sat", found) if status2 == "sat" else self.ask(formula)
 
     # ------------------------------------------------------------------ witnesses
 
@@ -727,7 +728,7 @@ class _Analysis:
             if term_j.eq(c.term):
                 self._implies[key] = "yes"
             else:
-                status, reason = self.ask(term_j, z3.Not(c.term))
+                status, reason = self.ask(term_j, z3.Not(c.term), need_model=False)
                 self._implies[key] = {"unsat": "yes", "sat": "no"}.get(status, "unknown")
                 if status == "unknown":
                     self.unknown("requirement", c.text, f"does a commitment of the other revision imply "
@@ -788,8 +789,8 @@ class _Analysis:
         for entity, o, n, a, b in pairs:
             if a.eq(b):
                 continue
-            more, _ = self.ask(b, z3.Not(a))
-            fewer, _ = self.ask(a, z3.Not(b))
+            more, _ = self.ask(b, z3.Not(a), need_model=False)
+            fewer, _ = self.ask(a, z3.Not(b), need_model=False)
             if "unknown" in (more, fewer):
                 out.append(DeclChange("changed", entity, n, "may hold in different states (solver gave up)"))
             elif more == "sat" and fewer == "sat":
@@ -802,7 +803,7 @@ class _Analysis:
 
     def run(self) -> tuple[list[Change], list[DeclChange]]:
         import z3
-        status, _ = self.ask(z3.BoolVal(True))
+        status, _ = self.ask(z3.BoolVal(True), need_model=False)
         if status == "unsat":  # cannot happen after _plan_variables; kept as a guard
             raise WitnessReplayError("no state lies within both policies' bounds")
         self.tiers()

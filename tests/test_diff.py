@@ -345,12 +345,12 @@ def test_unknown_answers_give_verdict_unknown_and_exit_3(monkeypatch):
     real = diff_module._Analysis.ask
     calls = {"n": 0}
 
-    def flaky(self, *constraints):
+    def flaky(self, *constraints, **options):
         calls["n"] += 1
         if calls["n"] == 3:
             self.queries += 1
             return "unknown", "timeout"
-        return real(self, *constraints)
+        return real(self, *constraints, **options)
     monkeypatch.setattr(diff_module._Analysis, "ask", flaky)
     report = diff(BASE, BASE)
     assert report.unknowns and report.verdict == "unknown" and report.exit_code() == 3
@@ -466,7 +466,7 @@ def test_cli_exit_3_when_a_question_stays_unknown(files, monkeypatch, capsys):
     import rspdsl.diff as diff_module
     from rspdsl.cli import main
 
-    def give_up(self, *constraints):
+    def give_up(self, *constraints, **options):
         self.queries += 1
         return "unknown", "timeout"
     monkeypatch.setattr(diff_module._Analysis, "ask", give_up)
