@@ -25,6 +25,7 @@ CODES: dict[str, str] = {
     "E0013": "the file ends in the middle of a declaration",
     "E0014": "expressions nested deeper than the parser allows",
     "E0015": "an unknown escape sequence in a string (only \\\" and \\\\ exist)",
+    "E0016": "a number too long or with too large an exponent to read exactly",
     # E01xx: names
     "E0101": "a name declared twice (all declarations share one namespace)",
     "E0103": "a name that is not declared",

@@ -30,6 +30,15 @@ class LoadResult:
 
 
 @contextmanager
+def _tree_work():
+    """The conditions for walking parse trees: GC paused, and recursion headroom for long chains."""
+    from .syntax.parser import recursion_headroom
+
+    with _gc_paused(), recursion_headroom():
+        yield
+
+
+@contextmanager
 def _gc_paused():
     """Pause the cyclic GC while building trees: the parser allocates millions of objects and no
     cycles, and repeated full collections over them made a 5 MB policy take minutes, not seconds."""
@@ -48,7 +57,7 @@ def parse_text(text: str, path: str = "<string>") -> tuple[SourceFile, ast.Modul
     from .syntax.parser import parse_tree
 
     source = SourceFile(path, text)
-    with _gc_paused():
+    with _tree_work():
         tree, diags = parse_tree(source)
         if tree is None:
             return source, None, diags
@@ -62,7 +71,7 @@ def load_text(text: str, path: str = "<string>") -> LoadResult:
     source, module, diags = parse_text(text, path)
     if module is None or any(d.is_error for d in diags):
         return LoadResult(source, module, None, diags)
-    with _gc_paused():
+    with _tree_work():
         policy, more = resolve(source, module)
     return LoadResult(source, module, policy, diags + more)
 

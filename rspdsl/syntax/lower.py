@@ -33,6 +33,27 @@ def parse_number(text: str) -> Fraction:
     return Fraction(text.replace("_", ""))
 
 
+MAX_EXPONENT = 1000
+MAX_DIGITS = 1000
+_NUMBER_PARTS = re.compile(r"([0-9_]*)(?:\.([0-9_]*))?(?:[eE]([+-]?[0-9]+))?")
+
+
+def number_problem(text: str) -> str | None:
+    """Why a literal cannot be read exactly in reasonable time, or None.
+
+    Fraction("1e100000000") builds a hundred-million-digit integer; int() refuses over 4300 digits.
+    """
+    m = _NUMBER_PARTS.fullmatch(text)
+    if m is None:
+        return f"`{text}` is not a number"
+    digits = len((m.group(1) or "").replace("_", "")) + len((m.group(2) or "").replace("_", ""))
+    if digits > MAX_DIGITS:
+        return f"a number with {digits} digits is longer than the {MAX_DIGITS} digits rspdsl reads"
+    if m.group(3) is not None and abs(int(m.group(3))) > MAX_EXPONENT:
+        return f"the exponent of `{text[:40]}` is beyond ±{MAX_EXPONENT}"
+    return None
+
+
 _ESCAPE = re.compile(r"\\(.)")
 
 
@@ -60,6 +81,8 @@ class Lowerer:
     def keyword_start(self, span: Span, keyword: str) -> Span:
         """Extend a declaration's span back over its leading keyword (Lark drops anonymous tokens)."""
         text = self.source.text
+        if text.startswith(keyword, span.start_pos):
+            return span
         at = text.rfind(keyword, 0, span.start_pos)
         if at >= 0 and not text[at + len(keyword):span.start_pos].strip():
             begin = self.source.span_at(at)
@@ -115,8 +138,8 @@ class Lowerer:
         return ast.QuantityDecl(kind, name, bounds, unit, scale, reassuring, desc, tree_span(tree))
 
     def signed(self, tree: Tree) -> ast.Num:
-        tok = tree.children[0]
-        value = parse_number(str(tok))
+        tok = tree.children[-1]
+        value = self.number(tok)
         if tree.data == "negative":
             span = tree_span(tree)
             return ast.Num(-value, "-" + str(tok), span)
@@ -195,8 +218,18 @@ class Lowerer:
             raise LoweringError(f"unknown expression rule {tree.data!r}")
         return method(tree, tree.children)
 
+    def number(self, tok: Token) -> Fraction:
+        """The exact value of a number literal; absurd sizes get E0016 instead of hanging."""
+        text = str(tok)
+        problem = number_problem(text)
+        if problem is not None:
+            self.diagnostics.append(error("E0016", problem, token_span(tok),
+                                          hint="numbers must stay within 1e-1000 .. 1e1000 and 1000 digits"))
+            return Fraction(0)
+        return parse_number(text)
+
     def e_number(self, tree, ch):
-        return ast.Num(parse_number(str(ch[0])), str(ch[0]), token_span(ch[0]))
+        return ast.Num(self.number(ch[0]), str(ch[0]), token_span(ch[0]))
 
     def e_true(self, tree, ch):
         return ast.BoolLit(True, token_span(ch[0]))
@@ -220,8 +253,8 @@ class Lowerer:
         return ast.Unary("not", self.expr(ch[1]), tree_span(tree))
 
     def e_neg(self, tree, ch):
-        operand = self.expr(ch[0])
-        return ast.Unary("-", operand, self.keyword_start(tree_span(tree), "-"))
+        operand = self.expr(ch[1])
+        return ast.Unary("-", operand, token_span(ch[0]).join(operand.span))
 
     def _binary(self, op, tree, left, right):
         return ast.Binary(op, self.expr(left), self.expr(right), tree_span(tree))
@@ -324,6 +357,12 @@ def _open_brace_line(source: SourceFile, decl: ast.TierDecl) -> int:
     pos = (decl.condition.span.end_pos if decl.condition is not None else decl.name.span.end_pos)
     while pos < len(text):
         ch = text[pos]
+        if ch == '"':  # a description: `#` and `{` inside it are text
+            pos += 1
+            while pos < len(text) and text[pos] not in '"\n':
+                pos += 2 if text[pos] == "\\" else 1
+            pos += 1
+            continue
         if ch == "#":
             nl = text.find("\n", pos)
             pos = len(text) if nl < 0 else nl

@@ -13,7 +13,9 @@ from pathlib import Path
 from ..diagnostics import Diagnostic, error
 from ..source import SourceFile, Span
 
-MAX_DEPTH = 200          # syntax-tree nesting bound; deeper input gets E0014, never a RecursionError
+MAX_DEPTH = 200          # nesting bound (parentheses, not, calls); deeper input gets E0014
+MAX_PATH = 2000          # bound on nesting plus chained operands (`a or b or ...`) along one path
+RECURSION_HEADROOM = 4 * MAX_PATH + 2000  # frames the tree walkers may need for a bounded tree
 MAX_SYNTAX_ERRORS = 25   # after this many, stop resyncing
 
 DECL_KEYWORDS = ("policy", "scale", "metric", "control", "judgement", "safeguard", "action",
@@ -24,7 +26,7 @@ KEYWORDS = frozenset(DECL_KEYWORDS + (
 
 _TOKEN_NAMES = {
     "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "CMP_OP": "a comparison",
-    "ADD_OP": "`+` or `-`", "MUL_OP": "`*` or `/`", "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`",
+    "PLUS": "`+`", "MUL_OP": "`*` or `/`", "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`",
     "RSQB": "`]`", "LBRACE": "`{`", "RBRACE": "`}`", "COMMA": "`,`", "COLON": "`:`",
     "MINUS": "`-`", "$END": "the end of the file",
 }
@@ -43,7 +45,7 @@ def grammar_path() -> Path:
 def get_parser():
     from lark import Lark
 
-    return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
+    return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="basic",
                 propagate_positions=True, maybe_placeholders=False, cache=_cache_file())
 
 
@@ -100,7 +102,8 @@ def parse_tree(source: SourceFile):
             diag = _char_error(source, text, exc.pos_in_stream)
             pos = exc.pos_in_stream
         except UnexpectedToken as exc:
-            pos = exc.token.start_pos if exc.token.start_pos is not None else len(text)
+            at_end = exc.token.type == "$END" or exc.token.start_pos is None
+            pos = len(text) if at_end else exc.token.start_pos
             diag = _token_error(source, exc, pos)
         except UnexpectedEOF as exc:  # pragma: no cover - LALR reports EOF as UnexpectedToken
             pos = len(text)
@@ -110,8 +113,10 @@ def parse_tree(source: SourceFile):
                 return None, diagnostics
             deep = _too_deep(tree)
             if deep is not None:
-                return None, [error("E0014", f"expression nested more than {MAX_DEPTH} levels deep", deep,
-                                    hint="split it into named thresholds")]
+                span, nested = deep
+                message = (f"expression nested more than {MAX_DEPTH} levels deep" if nested else
+                           f"expression longer than {MAX_PATH} chained operands")
+                return None, [error("E0014", message, span, hint="split it into named thresholds")]
             return tree, []
         diagnostics.append(diag)
         if len(diagnostics) >= MAX_SYNTAX_ERRORS:
@@ -143,14 +148,15 @@ def _token_error(source: SourceFile, exc, pos: int) -> Diagnostic:
     token = exc.token
     expected = set(exc.expected or ())
     if token.type == "$END":
-        return error("E0013", "the file ends in the middle of a declaration", source.span_at(max(pos - 1, 0)),
+        end = len(source.text.rstrip())  # just after the last token, not on trailing blank lines
+        return error("E0013", "the file ends in the middle of a declaration", source.span_at(end),
                      hint=f"expected {_expected_text(expected)}")
     length = max(len(str(token)), 1)
     span = source.span_at(pos)
     span = Span(span.line, span.column, span.line, span.column + length, pos, pos + length)
     value = str(token)
     hint = f"expected {_expected_text(expected)}"
-    if token.type == "NAME" and re.fullmatch(r"[A-Za-z_]\w*-\w.*", value) and "ADD_OP" in expected:
+    if token.type == "NAME" and re.fullmatch(r"[A-Za-z_]\w*-\w.*", value) and "MINUS" in expected:
         hint += f"; `{value}` is one name: subtraction needs spaces (`{value.replace('-', ' - ')}`)"
     if value in KEYWORDS and "NAME" in expected:
         hint = f"`{value}` is a reserved word and cannot be a name"
@@ -167,10 +173,14 @@ def _blank_declaration(text: str, pos: int) -> str:
     newlines, so every later position is unchanged.
     """
     starts = [m.start(1) for m in _DECL_START.finditer(text)]
-    begin = max([s for s in starts if s <= pos], default=0)
-    following = [s for s in starts if s > pos]
-    # `require` lines inside a tier body resume inside the body; skip to a top-level keyword then
-    end = following[0] if following else len(text)
+    if pos in starts and pos > 0:
+        # the error is a declaration keyword: the broken declaration is the one before it
+        begin = max([s for s in starts if s < pos], default=0)
+        end = pos
+    else:
+        begin = max([s for s in starts if s <= pos], default=0)
+        following = [s for s in starts if s > pos]
+        end = following[0] if following else len(text)
     if end <= begin:
         end = len(text)
     chunk = re.sub(r"[^\n]", " ", text[begin:end])
@@ -179,22 +189,47 @@ def _blank_declaration(text: str, pos: int) -> str:
     return text[:begin] + chunk + text[end:]
 
 
-def _too_deep(tree) -> Span | None:
-    """The span of the first node nested deeper than MAX_DEPTH, found without recursion."""
+def _too_deep(tree) -> "tuple[Span, bool] | None":
+    """The first node nested deeper than MAX_DEPTH, or at the end of a path longer than MAX_PATH.
+
+    A chain of one operator (`a or b or c`, `a + b - c`) is a left-leaning tree but not nesting:
+    its links count only toward the path length. Found without recursion.
+    """
     from lark import Tree
 
-    stack = [(tree, 0)]
+    stack = [(tree, 0, 0)]
     while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
+        node, depth, length = stack.pop()
+        if depth > MAX_DEPTH or length > MAX_PATH:
             meta = node.meta
-            if getattr(meta, "empty", True):
-                return Span(1, 1, 1, 2)
-            return Span(meta.line, meta.column, meta.end_line, meta.end_column, meta.start_pos, meta.end_pos)
+            span = (Span(1, 1, 1, 2) if getattr(meta, "empty", True) else
+                    Span(meta.line, meta.column, meta.end_line, meta.end_column, meta.start_pos, meta.end_pos))
+            return span, depth > MAX_DEPTH
         for child in node.children:
             if isinstance(child, Tree):
-                stack.append((child, depth + 1))
+                chained = child.data == node.data and node.data in _CHAIN_RULES
+                stack.append((child, depth + (not chained), length + 1))
     return None
+
+
+_CHAIN_RULES = frozenset({"or_", "and_", "implies", "arith"})
+
+
+class recursion_headroom:
+    """Raise the recursion limit while walking a bounded tree (a chain of MAX_PATH operands recurses)."""
+
+    def __enter__(self):
+        import sys
+
+        self.previous = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(self.previous, RECURSION_HEADROOM))
+        return self
+
+    def __exit__(self, *exc):
+        import sys
+
+        sys.setrecursionlimit(self.previous)
+        return False
 
 
 def comments_of(text: str) -> list[tuple[int, int, str]]:
