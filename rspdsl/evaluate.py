@@ -165,6 +165,8 @@ class _Gen:
             return f"({self.const(e.k, True)} * {code})", d + 1
         if isinstance(e, ir.MinMax):
             parts = [self._expr(a, arith) for a in e.args]
+            if len(parts) == 1:  # Python's max(x) would iterate over x
+                return parts[0]
             return f"{e.func}(" + ", ".join(c for c, _ in parts) + ")", 1 + max(d for _, d in parts)
         raise TypeError(f"unknown IR node {type(e).__name__}")
 
@@ -212,6 +214,8 @@ class _Gen:
         if isinstance(e, ir.MinMax):
             func = e.func if m > 0 else ("max" if e.func == "min" else "min")  # scaling by m < 0 flips
             parts = [self._lin(a, m) for a in e.args]
+            if len(parts) == 1:  # Python's max(x) would iterate over x
+                return parts[0]
             return f"{func}(" + ", ".join(c for c, _ in parts) + ")", 1 + max(d for _, d in parts)
         code, depth = self._expr(e, False)  # a variable or the tier: an int or an exact Decimal
         if m == 1:

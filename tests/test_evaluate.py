@@ -505,3 +505,16 @@ def test_shipped_policies_match_reference(path):
         check_against_reference(policy, data.draw(values_for(policy)))
 
     run()
+
+
+def test_single_argument_max_and_min_are_the_argument():
+    # found by the differential test: Python's max(x) iterates over x
+    from rspdsl.frontend import load_text
+    from rspdsl.evaluate import evaluate
+    from fractions import Fraction
+
+    policy = load_text('policy "p"\nmetric x in [0, 10]\naction a\ntier t { }\n'
+                       'tier u when max(x) >= 5 and min(2 * x) <= 12 { }\npermit a when tier >= u\n').policy
+    assert evaluate(policy, {"x": Fraction(6)}).tier == 1
+    assert evaluate(policy, {"x": Fraction(7)}).tier == 0
+    assert evaluate(policy, {"x": Fraction(4)}).tier == 0
