@@ -31,4 +31,27 @@ def load(path: str):
     return result.policy
 
 
-__all__ = ["Diagnostic", "PolicyError", "load", "loads", "__version__"]
+def check(policy, *, timeout_ms: int = 10_000, seed: int = 0, properties: "set[str] | None" = None):
+    """Prove the built-in properties and assertions of a checked Policy; returns a Report."""
+    from .logic.prover import verify
+
+    return verify(policy, timeout_ms=timeout_ms, seed=seed, properties=properties)
+
+
+def evaluate(policy, state):
+    """Decide one state in the STATE.json form (JSON text, bytes, or a mapping of JSON values);
+    returns a Decision. A bad state raises rspdsl.state.StateError naming the culprit."""
+    from .evaluator import compile_policy
+    from .state import read_state
+
+    return compile_policy(policy).decide(read_state(policy, state))
+
+
+def diff(old, new, *, renames: "dict[str, str] | None" = None, timeout_ms: int = 10_000, seed: int = 0):
+    """The semantic difference between two checked policies; returns a DiffReport."""
+    from .differ import diff_policies
+
+    return diff_policies(old, new, renames=renames or {}, timeout_ms=timeout_ms, seed=seed)
+
+
+__all__ = ["Diagnostic", "PolicyError", "check", "diff", "evaluate", "load", "loads", "__version__"]

@@ -679,7 +679,7 @@ def _value(e: ir.IExpr, state: dict[str, Any], decision: Any) -> Any:
 
 def baseline_values(translation: Translation, state_json: dict, names: Iterable[str]) -> dict[str, Any]:
     """What the baseline's names mean in a witness state of the policy (STATE.json in, values out)."""
-    from .evaluate import evaluate
+    from .evaluator import evaluate
     from .state import read_state
 
     policy = translation.checked   # holds the `free` names' variables too

@@ -17,7 +17,8 @@ EXIT_CODES = """exit codes:
   1  a violation (check), a weakening revision (diff), a file that would change (fmt --check)
   2  the input cannot be used: unreadable or missing file, a directory, not UTF-8, a syntax,
      name or type error, a bad state, a bad flag
-  3  some property unknown (solver limit) and none violated (check)"""
+  3  some property unknown (solver limit) and none violated (check, baseline), or some
+     question unknown and no weakening found (diff)"""
 
 COMMANDS = {
     "check": ("check", "prove the built-in properties and assertions of policies"),

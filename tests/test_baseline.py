@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 
 from rspdsl import baseline as bl
 from rspdsl.commands import baseline as command
-from rspdsl.evaluate import evaluate
+from rspdsl.evaluator import evaluate
 from rspdsl.frontend import load_file, load_text
 from rspdsl.source import SourceFile
 from rspdsl.state import read_state

@@ -17,7 +17,7 @@ import generate  # noqa: E402
 import run  # noqa: E402
 import translate  # noqa: E402
 
-from rspdsl.evaluate import compile_policy  # noqa: E402
+from rspdsl.evaluator import compile_policy  # noqa: E402
 from rspdsl.frontend import load_text  # noqa: E402
 from rspdsl.state import parse_json  # noqa: E402
 

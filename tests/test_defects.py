@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rspdsl.evaluate import compile_policy
+from rspdsl.evaluator import compile_policy
 from rspdsl.frontend import load_text
 from rspdsl.logic.prover import verify
 from rspdsl.state import dumps_exact, is_finite_decimal, read_state

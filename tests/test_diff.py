@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rspdsl.diff import DiffError, WitnessReplayError, diff_policies, parse_renames
-from rspdsl.evaluate import compile_policy
+from rspdsl.differ import DiffError, WitnessReplayError, diff_policies, parse_renames
+from rspdsl.evaluator import compile_policy
 from rspdsl.frontend import load_text
 from rspdsl.render.diff_out import render_json, render_markdown, render_text, report_to_json
 from rspdsl.state import read_state
@@ -62,7 +62,7 @@ def kinds(report) -> set[tuple[str, str, str | None]]:
 
 
 def assert_replays(report, old_text: str, new_text: str) -> None:
-    """Each witness, replayed independently of rspdsl.diff, shows the difference it claims."""
+    """Each witness, replayed independently of rspdsl.differ, shows the difference it claims."""
     old, new = policy(old_text), policy(new_text)
     for c in report.changes:
         d_old = compile_policy(old).decide(read_state(old, c.old.state))
@@ -328,7 +328,7 @@ def test_parse_renames():
 # ----------------------------------------------------------------------------- robustness
 
 def test_a_witness_the_evaluator_disagrees_with_raises(monkeypatch):
-    import rspdsl.diff as diff_module
+    import rspdsl.differ as diff_module
     real = diff_module._Analysis.states
 
     def lying(self, model):
@@ -341,7 +341,7 @@ def test_a_witness_the_evaluator_disagrees_with_raises(monkeypatch):
 
 
 def test_unknown_answers_give_verdict_unknown_and_exit_3(monkeypatch):
-    import rspdsl.diff as diff_module
+    import rspdsl.differ as diff_module
     real = diff_module._Analysis.ask
     calls = {"n": 0}
 
@@ -463,7 +463,7 @@ def test_help_documents_exit_codes():
 
 
 def test_cli_exit_3_when_a_question_stays_unknown(files, monkeypatch, capsys):
-    import rspdsl.diff as diff_module
+    import rspdsl.differ as diff_module
     from rspdsl.cli import main
 
     def give_up(self, *constraints, **options):

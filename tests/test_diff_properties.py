@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rspdsl.diff import diff_policies
-from rspdsl.evaluate import compile_policy
+from rspdsl.differ import diff_policies
+from rspdsl.evaluator import compile_policy
 from rspdsl.frontend import load_text
 from rspdsl.semantics import ir
 from rspdsl.semantics.model import Policy

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rspdsl.diff import diff_policies
-from rspdsl.evaluate import compile_policy
+from rspdsl.differ import diff_policies
+from rspdsl.evaluator import compile_policy
 from rspdsl.frontend import load_file, load_text
 from rspdsl.semantics import ir
 from rspdsl.semantics.model import Policy

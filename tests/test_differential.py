@@ -18,7 +18,7 @@ import z3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rspdsl.evaluate import compile_policy
+from rspdsl.evaluator import compile_policy
 from rspdsl.frontend import load_text
 from rspdsl.logic.encode import encode_state, z3_value
 from rspdsl.logic.prover import verify

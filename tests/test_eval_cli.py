@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rspdsl.evaluate import compile_policy, decision_to_json
+from rspdsl.evaluator import compile_policy, decision_to_json
 from rspdsl.frontend import load_text
 from rspdsl.state import read_state
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from rspdsl.evaluate import compile_policy, decision_to_json, evaluate
+from rspdsl.evaluator import compile_policy, decision_to_json, evaluate
 from rspdsl.frontend import load_text
 from rspdsl.semantics import ir
 from rspdsl.state import StateError, dumps_exact, read_state, state_to_json
@@ -510,7 +510,7 @@ def test_shipped_policies_match_reference(path):
 def test_single_argument_max_and_min_are_the_argument():
     # found by the differential test: Python's max(x) iterates over x
     from rspdsl.frontend import load_text
-    from rspdsl.evaluate import evaluate
+    from rspdsl.evaluator import evaluate
     from fractions import Fraction
 
     policy = load_text('policy "p"\nmetric x in [0, 10]\naction a\ntier t { }\n'

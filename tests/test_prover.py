@@ -135,7 +135,7 @@ def test_exit_code_precedence():
 
 def test_disagreeing_evaluator_is_an_internal_error(monkeypatch):
     """If the evaluator does not confirm a witness, the prover raises instead of reporting."""
-    from rspdsl import evaluate
+    from rspdsl import evaluator as evaluate
 
     policy = _policy(POLICY.replace("permit deploy when sec and tier <= Base", "permit deploy when sec"))
     real_decide = evaluate.Evaluator.decide

@@ -14,7 +14,7 @@ import os
 import sys
 from typing import IO, Iterable
 
-from ..evaluate import Decision, compile_policy, decision_to_json
+from ..evaluator import Decision, compile_policy, decision_to_json
 from ..semantics.model import Policy
 from ..state import StateError, dumps_exact, read_state
 

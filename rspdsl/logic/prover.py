@@ -5,7 +5,7 @@ its own push/pop scope, with a per-check timeout. Results are tri-state: "unknow
 incompleteness) is reported as such, with the solver's reason in details, and never as proved.
 
 Every witness is replayed before it is reported: the state is written to STATE.json form and read
-back (so it is within bounds and spelled exactly), then `rspdsl.evaluate` decides it and must agree
+back (so it is within bounds and spelled exactly), then `rspdsl.evaluator` decides it and must agree
 with the solver's claim. A disagreement is a bug in rspdsl and raises InternalError; it is never
 turned into a result.
 
@@ -65,7 +65,7 @@ class Prover:
 
     def __init__(self, policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0, ctx=None) -> None:
         import z3
-        from ..evaluate import compile_policy
+        from ..evaluator import compile_policy
 
         self.policy = policy
         self.timeout_ms = max(1, int(timeout_ms))

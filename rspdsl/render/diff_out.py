@@ -1,14 +1,14 @@
 """Render a DiffReport: text (like a `terraform plan` of the policy's meaning), JSON, Markdown.
 
 Renderers only render: every fact shown here was computed (and its witness replayed) by
-rspdsl.diff. Values are written exactly (`0.1`, `"1/3"`), as STATE.json spells them.
+rspdsl.differ. Values are written exactly (`0.1`, `"1/3"`), as STATE.json spells them.
 """
 from __future__ import annotations
 
 from fractions import Fraction
 from typing import Any
 
-from ..diff import Change, DiffReport, Side
+from ..differ import Change, DiffReport, Side
 from ..state import dumps_exact, number_text
 
 _DECL_MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": "~"}

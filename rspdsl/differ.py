@@ -479,7 +479,7 @@ class _Commit:
 class _Analysis:
     def __init__(self, old: Policy, new: Policy, renames: dict[str, str], timeout_ms: int, seed: int):
         import z3
-        from .evaluate import compile_policy
+        from .evaluator import compile_policy
         from .logic.encode import encode_state
 
         self.old, self.new = old, new
