@@ -1,16 +1,15 @@
 """The hand-written baseline: the ladder's decisions coded directly in Python, no rspdsl.
 
-    python benchmarks/baseline.py TIERS STATES.jsonl > decisions.jsonl
+    python benchmarks/baseline.py TIERS STATES.jsonl > results.jsonl
 
 What a careful programmer would write for the generated ladder (generate.py) without a policy
-language: read each JSON line with exact numbers (Decimal, as rspdsl does, so boundaries agree),
-compute the tier and what each action may do, write one JSON line per state:
+language, doing the same I/O and the same decisions as `rspdsl eval --states`: read each JSON
+line with exact numbers (Decimal, as rspdsl does, so boundaries agree), compute every threshold,
+the tier, each action's verdict with the rule that decided it and the unmet requirements, and
+every assertion, and write the same result line, byte for byte (the benchmark compares them).
 
-    {"tier":"L-3","allowed":{"train":true,"deploy":false,"release_weights":true}}
-
-It validates nothing (no bounds, no missing or unknown names) and writes less than
-`rspdsl eval --states` (no thresholds, reasons, unmet requirements or assertions), so it is
-the practical lower bound on the work: the same reading, the same decisions.
+It validates nothing (no bounds, types, missing or unknown names): that and the generality are
+what rspdsl adds, so this is the practical lower bound on the work.
 """
 from __future__ import annotations
 
@@ -21,15 +20,15 @@ from fractions import Fraction
 
 if __package__ in (None, ""):
     sys.path.insert(0, __import__("os").path.dirname(__file__))
-from generate import SCALE, LadderSpec, ladder_spec  # noqa: E402
+from generate import SCALE, Layout, LadderSpec, ladder, ladder_spec  # noqa: E402
 
 
 def _d(q: Fraction) -> Decimal:
     return Decimal(q.numerator) / Decimal(q.denominator)  # exact: the spec's numbers are short decimals
 
 
-def decider(spec: LadderSpec):
-    """decide(state dict) -> (tier, train, deploy, release_weights), with the spec's numbers bound."""
+def writer(spec: LadderSpec, layout: Layout):
+    """decide(state dict) -> the result line (no newline), with the spec's numbers bound."""
     levels = list(spec.levels)
     cbrn = [_d(q) for q in spec.cbrn]
     cyber = [_d(q) for q in spec.cyber]
@@ -37,44 +36,112 @@ def decider(spec: LadderSpec):
     half = Decimal("0.5")
     high = SCALE.index("high")
     growth = _d(spec.growth_limit)
-    bio_tier, weights_tier = spec.bio_tier, spec.weights_tier
+    weights = spec.weights_tier
+    flag = ("false", "true")
 
-    def decide(s: dict) -> tuple[int, bool, bool, bool]:
-        c, combined = s["cbrn_uplift"], s["cyber_ctf"] + half * s["autonomy_score"]
-        tier = 0
-        for k in reversed(levels):
-            if (c >= cbrn[k - 1] or combined >= cyber[k - 1] or s[f"panel_{k}"]
-                    or (k == bio_tier and SCALE.index(s["bio_post"]) >= high)):
-                tier = k
-                break
-        basic, months = s["basic_security"], s["reassessment_interval"]
-        train = basic and not (s["effective_compute_growth"] >= growth and not s["comprehensive_assessment"])
-        deploy = basic and s["deploy_review"]
+    def rule(key, effect: str) -> str:
+        return json.dumps({"line": layout.rules[key], "column": 1, "effect": effect}, separators=(",", ":"))
+
+    def req(key) -> str:
+        line, column, text = layout.requirements[key]
+        return json.dumps({"line": line, "column": column, "text": text}, separators=(",", ":"))
+
+    tier_head = [f'{{"tier":"L-{k}","thresholds":{{' for k in range(spec.tiers)]
+    thr_names = [(f'"CBRN-{k}":', f',"CYBER-{k}":', f',"CAP-{k}":') for k in levels]
+    forbid_train = {k: rule(("forbid_train", k), "forbid") for k in levels}
+    forbid_deploy = {k: rule(("forbid_deploy", k), "forbid") for k in levels}
+    forbid_basic, forbid_growth = rule("forbid_train_basic", "forbid"), rule("forbid_train_growth", "forbid")
+    permit_deploy, forbid_release = rule("permit_deploy", "permit"), rule("forbid_release", "forbid")
+    req_basic, req_review, req_assessment = req("basic"), req("review"), req("assessment")
+    req_security = {k: req(("security", k)) for k in levels}
+    req_deployment = {k: req(("deployment", k)) for k in levels}
+    req_interval = {k: req(("interval", k)) for k in levels}
+
+    def decide(s: dict) -> str:
+        c, combined, panel = s["cbrn_uplift"], s["cyber_ctf"] + half * s["autonomy_score"], s
+        caps = [False]
+        parts = []
+        for k in levels:
+            h_cbrn, h_cyber = c >= cbrn[k - 1], combined >= cyber[k - 1]
+            cap = h_cbrn or h_cyber or panel[f"panel_{k}"] or (k == spec.bio_tier and
+                                                                SCALE.index(s["bio_post"]) >= high)
+            caps.append(cap)
+            names = thr_names[k - 1]
+            parts.append(f"{',' if k > 1 else ''}{names[0]}{flag[h_cbrn]}{names[1]}{flag[h_cyber]}"
+                         f"{names[2]}{flag[bool(cap)]}")
+        tier = next((k for k in reversed(levels) if caps[k]), 0)
+        basic, review, months = s["basic_security"], s["deploy_review"], s["reassessment_interval"]
+        assessed, growing = s["comprehensive_assessment"], s["effective_compute_growth"] >= growth
+
+        # train: default permit; the first forbid that holds decides
+        train_by = None
+        if not basic:
+            train_by = forbid_basic
+        elif growing and not assessed:
+            train_by = forbid_growth
+        else:
+            for k in range(1, tier + 1):
+                if not (s[f"security_{k}"] and months <= interval[k - 1]):
+                    train_by = forbid_train[k]
+                    break
+        # deploy: default deny; forbids first, then the permit
+        deploy_by = None
         for k in range(1, tier + 1):
-            secure = s[f"security_{k}"] and months <= interval[k - 1]
-            train = train and secure
-            deploy = deploy and secure and s[f"deployment_{k}"]
-        release = tier < weights_tier
-        return tier, bool(train), bool(deploy), release
+            if not (s[f"security_{k}"] and s[f"deployment_{k}"] and months <= interval[k - 1]):
+                deploy_by = forbid_deploy[k]
+                break
+        deploy = deploy_by is None and basic and review
+        if deploy_by is None and deploy:
+            deploy_by = permit_deploy
+        release_by = forbid_release if tier >= weights else None
+
+        unmet_train = [] if basic else [req_basic]
+        unmet_deploy = [] if basic else [req_basic]
+        if not review:
+            unmet_deploy.append(req_review)
+        for k in range(1, tier + 1):
+            secure, fits = s[f"security_{k}"], months <= interval[k - 1]
+            if not secure:
+                unmet_train.append(req_security[k])
+                unmet_deploy.append(req_security[k])
+            if not s[f"deployment_{k}"]:
+                unmet_deploy.append(req_deployment[k])
+            if not fits:
+                unmet_train.append(req_interval[k])
+                unmet_deploy.append(req_interval[k])
+        if growing and not assessed:
+            unmet_train.append(req_assessment)
+
+        asserts = [f'"weights-stay-home":{flag[not (release_by is None and tier >= weights)]}',
+                   f'"deploy-reviewed":{flag[bool(not deploy or review)]}']
+        asserts += [f'"deploy-secure-{k}":{flag[bool(not (deploy and tier >= k) or s[f"security_{k}"])]}'
+                    for k in levels]
+        return (tier_head[tier] + "".join(parts) + '},"actions":{'
+                f'"train":{{"allowed":{flag[train_by is None]},"decided_by":{train_by or "null"},'
+                f'"unmet":[{",".join(unmet_train)}]}},'
+                f'"deploy":{{"allowed":{flag[bool(deploy)]},"decided_by":{deploy_by or "null"},'
+                f'"unmet":[{",".join(unmet_deploy)}]}},'
+                f'"release_weights":{{"allowed":{flag[release_by is None]},"decided_by":{release_by or "null"},'
+                '"unmet":[]}},"assertions":{' + ",".join(asserts) + "}}")
 
     return decide
 
 
-def run(spec: LadderSpec, lines, write) -> None:
-    decide = decider(spec)
+def run(tiers: int, lines, write) -> None:
+    decide = writer(ladder_spec(tiers), ladder(tiers)[1])
     loads = json.JSONDecoder(parse_float=Decimal).decode
-    tier_text = [f'{{"tier":"L-{k}","allowed":{{"train":' for k in range(spec.tiers)]
-    flag = ("false", "true")
     out = []
     for line in lines:
         if not line.strip():
             continue
-        tier, train, deploy, release = decide(loads(line))
-        out.append(f'{tier_text[tier]}{flag[train]},"deploy":{flag[deploy]},"release_weights":{flag[release]}}}}}\n')
+        out.append(decide(loads(line)))
         if len(out) >= 256:
-            write("".join(out))
+            out.append("")
+            write("\n".join(out))
             out.clear()
-    write("".join(out))
+    if out:
+        out.append("")
+        write("\n".join(out))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: baseline.py TIERS STATES.jsonl", file=sys.stderr)
         return 2
     with open(argv[1], encoding="utf-8") as handle:
-        run(ladder_spec(int(argv[0])), handle, sys.stdout.write)
+        run(int(argv[0]), handle, sys.stdout.write)
     return 0
 
 

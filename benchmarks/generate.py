@@ -75,71 +75,99 @@ def ladder_spec(tiers: int) -> LadderSpec:
     return LadderSpec(tiers=n, cbrn=cbrn, cyber=cyber, interval=interval, weights_tier=max(1, n // 2), bio_tier=1)
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where the generator put each rule and requirement (1-based lines and columns), so the
+    hand-written baseline can name them in its output exactly as `rspdsl eval` does."""
+    rules: dict        # key -> line: "permit_deploy", "forbid_train_basic", "forbid_train_growth",
+                       # ("forbid_train", k), ("forbid_deploy", k), "forbid_release"
+    requirements: dict  # key -> (line, column, text): "basic", "review", "assessment",
+                        # ("security", k), ("deployment", k), ("interval", k)
+
+
 def generate(tiers: int) -> str:
     """The policy text of an N-tier ladder."""
+    return ladder(tiers)[0]
+
+
+def ladder(tiers: int) -> tuple[str, Layout]:
+    """The policy text of an N-tier ladder, and where its rules and requirements are."""
     spec = ladder_spec(tiers)
-    out: list[str] = [
-        f'policy "Synthetic ladder, {tiers} tiers" version "1"',
-        "",
-        'scale level { low, medium, high, critical }',
-        "",
-        'metric cbrn_uplift in [0, 1] "Share of uplift-trial tasks the model completes"',
-        'metric cyber_ctf in [0, 1] "Share of capture-the-flag challenges solved"',
-        'metric autonomy_score in [0, 1] "Share of autonomous R&D tasks completed"',
-        'metric bio_post : level "Post-mitigation biology risk"',
-        'metric effective_compute_growth in [0, 1000] unit x "Growth in effective compute since the last assessment"',
-        'safeguard basic_security "Baseline security controls"',
-        'safeguard deploy_review "Pre-deployment review signed off"',
-        'safeguard comprehensive_assessment "Full capability assessment done"',
-        'control reassessment_interval in [0, 24] unit months "Months between capability assessments"',
-    ]
+    out: list[str] = []
+    rules: dict = {}
+    reqs: dict = {}
+
+    def emit(*lines: str) -> None:
+        out.extend(lines)
+
+    def rule(key, line: str) -> None:
+        out.append(line)
+        rules[key] = len(out)
+
+    def require(key, indent: str, commitment: str, rest: str) -> None:
+        out.append(f"{indent}require {commitment} {rest}")
+        reqs[key] = (len(out), len(indent) + len("require ") + 1, commitment)
+
+    emit(f'policy "Synthetic ladder, {tiers} tiers" version "1"',
+         "",
+         'scale level { low, medium, high, critical }',
+         "",
+         'metric cbrn_uplift in [0, 1] "Share of uplift-trial tasks the model completes"',
+         'metric cyber_ctf in [0, 1] "Share of capture-the-flag challenges solved"',
+         'metric autonomy_score in [0, 1] "Share of autonomous R&D tasks completed"',
+         'metric bio_post : level "Post-mitigation biology risk"',
+         'metric effective_compute_growth in [0, 1000] unit x "Growth in effective compute since the last assessment"',
+         'safeguard basic_security "Baseline security controls"',
+         'safeguard deploy_review "Pre-deployment review signed off"',
+         'safeguard comprehensive_assessment "Full capability assessment done"',
+         'control reassessment_interval in [0, 24] unit months "Months between capability assessments"')
     for k in spec.levels:
-        out += [f'judgement panel_{k} "Expert panel finds level-{k} capabilities"',
-                f"safeguard security_{k}", f"safeguard deployment_{k}"]
-    out += ["",
-            "action train default permit",
-            'action deploy "External deployment"',
-            "action release_weights default permit",
-            ""]
+        emit(f'judgement panel_{k} "Expert panel finds level-{k} capabilities"',
+             f"safeguard security_{k}", f"safeguard deployment_{k}")
+    emit("",
+         "action train default permit",
+         'action deploy "External deployment"',
+         "action release_weights default permit",
+         "")
     for k in spec.levels:
         a, b = spec.cbrn[k - 1], spec.cyber[k - 1]
         cap = f"CBRN-{k} or CYBER-{k} or panel_{k}"
         if k == spec.bio_tier:
             cap += " or bio_post >= high"
-        out += [f"threshold CBRN-{k} when cbrn_uplift >= {_dec(a)}",
-                f"threshold CYBER-{k} when cyber_ctf + 0.5 * autonomy_score >= {_dec(b)}",
-                f'threshold CAP-{k} "Level-{k} capabilities" when {cap}']
-    out += ["",
-            'tier L-0 "Baseline" {',
-            "  require basic_security for train, deploy",
-            "  require deploy_review for deploy",
-            "}"]
+        emit(f"threshold CBRN-{k} when cbrn_uplift >= {_dec(a)}",
+             f"threshold CYBER-{k} when cyber_ctf + 0.5 * autonomy_score >= {_dec(b)}",
+             f'threshold CAP-{k} "Level-{k} capabilities" when {cap}')
+    emit("", 'tier L-0 "Baseline" {')
+    require("basic", "  ", "basic_security", "for train, deploy")
+    require("review", "  ", "deploy_review", "for deploy")
+    emit("}")
     for k in spec.levels:
         c = _dec(spec.interval[k - 1])
-        out += [f'tier L-{k} "Level {k}" when CAP-{k} {{',
-                f"  require security_{k} for train, deploy",
-                f"  require deployment_{k} for deploy",
-                f"  require reassessment_interval <= {c} for train, deploy",
-                "}"]
-    out += ["",
-            "permit deploy when basic_security and deploy_review",
-            'forbid train when not basic_security "No training without baseline security"',
-            f"require comprehensive_assessment for train when effective_compute_growth >= {_dec(spec.growth_limit)}",
-            f"forbid train when effective_compute_growth >= {_dec(spec.growth_limit)} and not comprehensive_assessment"]
+        emit(f'tier L-{k} "Level {k}" when CAP-{k} {{')
+        require(("security", k), "  ", f"security_{k}", "for train, deploy")
+        require(("deployment", k), "  ", f"deployment_{k}", "for deploy")
+        require(("interval", k), "  ", f"reassessment_interval <= {c}", "for train, deploy")
+        emit("}")
+    emit("")
+    growth = _dec(spec.growth_limit)
+    rule("permit_deploy", "permit deploy when basic_security and deploy_review")
+    rule("forbid_train_basic", 'forbid train when not basic_security "No training without baseline security"')
+    require("assessment", "", "comprehensive_assessment", f"for train when effective_compute_growth >= {growth}")
+    rule("forbid_train_growth", f"forbid train when effective_compute_growth >= {growth} and not comprehensive_assessment")
     for k in spec.levels:
         c = _dec(spec.interval[k - 1])
-        out += [f'forbid train when tier >= L-{k} and not (security_{k} and reassessment_interval <= {c}) '
-                f'"Pause scaling at level {k}"',
-                f"forbid deploy when tier >= L-{k} and not (security_{k} and deployment_{k} "
-                f"and reassessment_interval <= {c})"]
-    out.append(f"forbid release_weights when tier >= L-{spec.weights_tier}")
-    out.append("")
-    out.append(f'assert weights-stay-home "Weights never leave from L-{spec.weights_tier} up": '
-               f"not (allowed(release_weights) and tier >= L-{spec.weights_tier})")
-    out.append("assert deploy-reviewed: allowed(deploy) implies deploy_review")
+        rule(("forbid_train", k), f'forbid train when tier >= L-{k} and not (security_{k} and '
+             f'reassessment_interval <= {c}) "Pause scaling at level {k}"')
+        rule(("forbid_deploy", k), f"forbid deploy when tier >= L-{k} and not (security_{k} and deployment_{k} "
+             f"and reassessment_interval <= {c})")
+    rule("forbid_release", f"forbid release_weights when tier >= L-{spec.weights_tier}")
+    emit("",
+         f'assert weights-stay-home "Weights never leave from L-{spec.weights_tier} up": '
+         f"not (allowed(release_weights) and tier >= L-{spec.weights_tier})",
+         "assert deploy-reviewed: allowed(deploy) implies deploy_review")
     for k in spec.levels:
-        out.append(f"assert deploy-secure-{k}: allowed(deploy) and tier >= L-{k} implies security_{k}")
-    return "\n".join(out) + "\n"
+        emit(f"assert deploy-secure-{k}: allowed(deploy) and tier >= L-{k} implies security_{k}")
+    return "\n".join(out) + "\n", Layout(rules, reqs)
 
 
 # ---------------------------------------------------------------- states

@@ -53,6 +53,12 @@ class Stats:
     def cpu_median(self) -> float:
         return statistics.median(self.cpu)
 
+    def merge(self, other: "Stats") -> None:
+        self.seconds += other.seconds
+        self.rss_kb += other.rss_kb
+        self.codes += other.codes
+        self.cpu += other.cpu
+
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
@@ -164,8 +170,8 @@ def write_ladder(workdir: Path, tiers: int) -> str:
 def latency(workdir: Path, runs: int, policies: list[str]) -> dict:
     """Three figures per policy: `proving` (Lark's parser cache warm, the result cache off: the
     real work), `cached` (a repeated check answered from the result cache) and `cold` (an empty
-    cache directory: Lark rebuilds its parser, nothing is cached)."""
-    floor = measure("floor: python -c 'import z3, lark'", FLOOR, runs)
+    cache directory: Lark rebuilds its parser, nothing is cached). The floor runs between them."""
+    floor = Stats("floor: python -c 'import z3, lark'")
     cache = workdir / "cache-warm"
     cache.mkdir(exist_ok=True)
     warm_env = _env(str(cache))
@@ -174,8 +180,11 @@ def latency(workdir: Path, runs: int, policies: list[str]) -> dict:
     for path in policies:
         cmd = rspdsl_command() + ["check", path]
         run_once(cmd, env=warm_env)  # fills Lark's cache and the result cache
-        proving = measure(path, cmd, runs, env=proving_env)
-        cached = measure(path, cmd, runs, env=warm_env)
+        proving, cached = Stats(path), Stats(path)
+        for _ in range(runs):  # interleaved with the floor, so that load changes touch all alike
+            floor.merge(measure(floor.label, FLOOR, 1))
+            proving.merge(measure(path, cmd, 1, env=proving_env))
+            cached.merge(measure(path, cmd, 1, env=warm_env))
         cold_dir = workdir / "cache-cold"
 
         def fresh_cache() -> None:
@@ -264,53 +273,65 @@ def engine_commands(inputs: Inputs, tiers: int) -> dict[str, list[str]]:
     return cmds
 
 
-def read_decisions(label: str, path: str) -> list[dict]:
-    """Each engine's output as [{"deploy": bool, ...}] (rspdsl and the baseline also give the
-    tier and every action, which are compared too)."""
-    out = []
+def read_decisions(path: str) -> tuple[list[str], list[dict]]:
+    """An engine's output: its raw lines, and each as {"deploy": bool, ...} (rspdsl and the
+    baseline also give the tier and every action)."""
+    raw, out = [], []
     with open(path, encoding="utf-8") as handle:
         for line in handle:
-            line = line.strip()
-            if not line:
+            line = line.rstrip("\n")
+            if not line.strip():
                 continue
+            raw.append(line)
             if line in ("true", "false"):
                 out.append({"deploy": line == "true"})
-                continue
-            obj = json.loads(line)
-            if "actions" in obj:  # rspdsl
+            else:
+                obj = json.loads(line)
                 out.append({"tier": obj["tier"], **{a: v["allowed"] for a, v in obj["actions"].items()}})
-            else:  # the baseline
-                out.append({"tier": obj["tier"], **obj["allowed"]})
-    return out
+    return raw, out
 
 
-def compare(decisions: dict[str, list[dict]], count: int) -> list[str]:
-    """Disagreements between engines (empty when all agree on every state they share)."""
+REFERENCE = "rspdsl eval --states"
+BASELINE = "hand-written Python"
+
+
+def compare(raw: dict[str, list[str]], decisions: dict[str, list[dict]], count: int) -> list[str]:
+    """Disagreements between engines (empty when all agree on every state). The baseline must
+    write rspdsl's result lines byte for byte; Cedar and Rego must agree on `deploy`."""
     problems = []
-    reference_label = "rspdsl eval --states"
-    reference = decisions[reference_label]
+    reference = decisions[REFERENCE]
     for label, got in decisions.items():
         if len(got) != count:
             problems.append(f"{label}: {len(got)} decisions for {count} states")
             continue
         for i, (want, have) in enumerate(zip(reference, got)):
-            keys = [k for k in have if k in want]
-            if any(want[k] != have[k] for k in keys):
+            if any(want[k] != have[k] for k in have if k in want):
                 problems.append(f"{label} disagrees with rspdsl on state {i + 1}: {have} vs {want}")
+                break
+    if BASELINE in raw and len(raw[BASELINE]) == len(raw[REFERENCE]):
+        for i, (want, have) in enumerate(zip(raw[REFERENCE], raw[BASELINE])):
+            if want != have:
+                problems.append(f"{BASELINE} writes a different line for state {i + 1}:\n  {have}\n  {want}")
                 break
     return problems
 
 
 def throughput(workdir: Path, tiers: int, count: int, runs: int, slow_runs: int) -> dict:
     inputs = prepare_throughput(workdir, tiers, count)
-    results, decisions = {}, {}
-    for label, cmd in engine_commands(inputs, tiers).items():
-        out_path = str(workdir / f"out-{abs(hash(label))}.txt")
-        n = slow_runs if "Rego" in label else runs
-        results[label] = measure(label, cmd, n, out_path=out_path)
-        decisions[label] = read_decisions(label, out_path)
-    allowed = sum(d["deploy"] for d in decisions["rspdsl eval --states"])
-    return {"tiers": tiers, "count": count, "stats": results, "agreement": compare(decisions, count),
+    commands = engine_commands(inputs, tiers)
+    results = {label: Stats(label) for label in commands}
+    outputs = {label: str(workdir / f"out-{i}.txt") for i, label in enumerate(commands)}
+    # round robin, so that a change in the machine's load touches every engine alike
+    for round_ in range(runs):
+        for label, cmd in commands.items():
+            if "Rego" in label and round_ >= slow_runs:
+                continue
+            results[label].merge(measure(label, cmd, 1, out_path=outputs[label]))
+    raw, decisions = {}, {}
+    for label, path in outputs.items():
+        raw[label], decisions[label] = read_decisions(path)
+    allowed = sum(d["deploy"] for d in decisions[REFERENCE])
+    return {"tiers": tiers, "count": count, "stats": results, "agreement": compare(raw, decisions, count),
             "deploy_allowed": allowed}
 
 
