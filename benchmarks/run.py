@@ -421,6 +421,7 @@ def summary(lat: dict | None, scale: list[dict] | None, thr: dict | None) -> str
 
 
 def plot(scale: list[dict], path: str) -> None:
+    """The scaling curve on log-log axes, with slope-1 and slope-2 guides through the middle point."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -428,19 +429,25 @@ def plot(scale: list[dict], path: str) -> None:
 
     xs = [row["tiers"] for row in scale]
     med = [row["stats"].median for row in scale]
+    cpu = [row["stats"].cpu_median for row in scale]
     lo = [min(row["stats"].seconds) for row in scale]
     hi = [max(row["stats"].seconds) for row in scale]
-    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
-    ax.plot(xs, med, "o-", label="rspdsl check (median)")
-    ax.fill_between(xs, lo, hi, alpha=0.25, label="min–max")
-    if xs:
-        per_tier = med[0] / xs[0]
-        ax.plot(xs, [per_tier * x for x in xs], "--", color="grey", label="linear from the smallest")
-    ax.set_xlabel("tiers in the generated ladder")
-    ax.set_ylabel("seconds (whole process)")
-    ax.set_title("rspdsl check: time against ladder size")
-    ax.grid(True, alpha=0.3)
-    ax.legend()
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=100)
+    ax.plot(xs, med, "o-", label="rspdsl check, wall (median)")
+    ax.fill_between(xs, lo, hi, alpha=0.25, label="wall min–max")
+    ax.plot(xs, cpu, "s--", label="CPU (median)")
+    if len(xs) >= 2:
+        mid = len(xs) // 2
+        for power, style in ((1, ":"), (2, "-.")):
+            guide = [med[mid] * (x / xs[mid]) ** power for x in xs]
+            ax.plot(xs, guide, style, color="grey", linewidth=1, label=f"∝ N{'²' if power == 2 else ''}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("tiers in the generated ladder (N)")
+    ax.set_ylabel("seconds per check (whole process)")
+    ax.set_title("rspdsl check against ladder size")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
