@@ -398,3 +398,21 @@ SHIPPED = sorted((Path(__file__).resolve().parents[1] / "policies").rglob("*.rsp
 def test_shipped_policies_are_in_the_canonical_layout(path):
     text = path.read_text(encoding="utf-8")
     assert format_text(text, str(path)).text == text, f"run `rspdsl fmt {path}`"
+
+
+@pytest.mark.parametrize("op", ["or", "and", "implies", "+", "-", "*", "/"])
+def test_chains_of_thousands_of_operands_format_without_recursion_errors(op):
+    n = 1900  # the front end accepts chains up to 2000 operands (E0014 beyond)
+    if op in ("or", "and", "implies"):
+        body = f" {op} ".join(["j"] * n)
+    else:
+        body = f" {op} ".join(["m"] + ["2"] * (n - 1)) + " > 0"
+    text = f'policy "P"\njudgement j\nmetric m in [0, 1]\naction a\ntier t {{ }}\npermit a\n  when {body}\n'
+    result = format_text(text)
+    assert result.text == text, result.diagnostics
+
+
+def test_runs_of_prefix_operators():
+    assert fmt("threshold t when not not not a") == "threshold t when not not not a\n"
+    assert fmt("threshold t when - - -x > -(-1)") == "threshold t when - - -x > - -1\n"
+    assert fmt("threshold t when -(not a) == ((not -b))") == "threshold t when -(not a) == (not -b)\n"

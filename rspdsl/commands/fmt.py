@@ -18,6 +18,7 @@ from ..frontend import parse_text, read_source
 from ..render.text import render_diagnostic
 from ..source import SourceFile, Span
 from ..syntax.format import format_module
+from ..syntax.parser import recursion_headroom
 
 OK, CHANGED, FAILED = 0, 1, 2
 
@@ -45,7 +46,9 @@ def format_text(text: str, path: str = "<string>") -> Formatted:
     except (TypeError, ValueError) as exc:  # an AST the formatter cannot lay out: a bug
         return Formatted(source, None, (_internal(f"the formatter failed: {exc}"),))
     _, again, again_diags = parse_text(out, path)
-    if again is None or any(d.is_error for d in again_diags) or again != module:
+    with recursion_headroom():  # AST equality recurses through chains thousands of operands long
+        same = again is not None and again == module
+    if not same or any(d.is_error for d in again_diags):
         return Formatted(source, None, (_internal(
             "the formatted text would not mean the same as the input; the file was left unchanged"),))
     return Formatted(source, out)

@@ -114,21 +114,52 @@ def _expr(e: ast.Expr) -> tuple[str, int]:
     if isinstance(e, ast.Call):
         return f"{e.func}({', '.join(format_expr(a) for a in e.args)})", ATOM
     if isinstance(e, ast.Unary):
+        # a run of the same prefix operator is laid out in a loop, not by recursion
+        run, inner = 0, e
+        while isinstance(inner, ast.Unary) and inner.op == e.op:
+            run, inner = run + 1, inner.operand
         if e.op == "not":
-            return f"not {_wrap(e.operand, NOT)}", NOT
-        operand = _wrap(e.operand, UNARY)
+            return "not " * run + _wrap(inner, NOT), NOT
+        text = _wrap(inner, UNARY)
+        if text.startswith("-"):
+            text = " " + text
         # `- -x` rather than `--x`, which reads like a decrement
-        return ("- " if operand.startswith("-") else "-") + operand, UNARY
+        return "- " * (run - 1) + "-" + text, UNARY
     if isinstance(e, ast.Binary):
-        # implies is right-associative, the others left: `a - (b - c)` keeps its parentheses
-        need_left, need_right = operand_strengths(e.op)
-        return f"{_wrap(e.left, need_left)} {e.op} {_wrap(e.right, need_right)}", _BINARY_LEVEL[e.op]
+        return _chain(e)
     if isinstance(e, ast.Compare):
         parts = [_wrap(e.operands[0], SUM)]
         for op, operand in zip(e.ops, e.operands[1:]):
             parts.append(f"{op} {_wrap(operand, SUM)}")
         return " ".join(parts), COMPARE
     raise TypeError(f"not an expression: {e!r}")
+
+
+def _chain(e: ast.Binary) -> tuple[str, int]:
+    """A binary operator and the operators of its level chained with it (`a or b or c`,
+    `a - b + c`, `a implies b implies c`), laid out in a loop: chains may be thousands of
+    operands long, while recursion only follows real nesting (which the parser bounds).
+
+    implies is right-associative, the others left, so `a - (b - c)` keeps its parentheses.
+    """
+    level = _BINARY_LEVEL[e.op]
+    need_left, need_right = operand_strengths(e.op)
+    if e.op == "implies":
+        parts, node = [], e
+        while isinstance(node, ast.Binary) and node.op == "implies":
+            parts.append(_wrap(node.left, need_left))
+            node = node.right
+        parts.append(_wrap(node, need_right))
+        return " implies ".join(parts), level
+    tail: list[tuple[str, ast.Expr]] = []
+    node: ast.Expr = e
+    while isinstance(node, ast.Binary) and node.op != "implies" and _BINARY_LEVEL[node.op] == level:
+        tail.append((node.op, node.right))
+        node = node.left
+    parts = [_wrap(node, need_left)]
+    for op, right in reversed(tail):
+        parts.append(f"{op} {_wrap(right, need_right)}")
+    return " ".join(parts), level
 
 
 # ---------------------------------------------------------------- declarations
