@@ -184,10 +184,9 @@ def declarations(expressions=None):
 policy_headers = st.builds(ast.PolicyDecl, descriptions, st.none() | descriptions)
 
 _COMMENT_ALPHABET = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\n\r")
-comment_texts = st.text(_COMMENT_ALPHABET, max_size=15).map(lambda s: ("# " + s).rstrip()).filter(
-    # lower.keyword_start lets a comment that ends in a declaration keyword capture the next
-    # declaration's start (see test_parser.py::test_a_keyword_at_the_end_of_a_comment_...)
-    lambda c: not any(c.endswith(k) for k in ("policy", "scale", "action", "threshold", "require", "assert", "-")))
+comment_texts = st.one_of(
+    st.sampled_from(["# scale", "# policy", "# require", "# see tier {", '# "quoted" # twice']),
+    st.text(_COMMENT_ALPHABET, max_size=15).map(lambda s: ("# " + s).rstrip()))
 
 
 @st.composite
@@ -200,10 +199,6 @@ def _commented(draw, item, first: bool):
         trailing=draw(st.none() | comment_texts),
         blank_before=(not first) and draw(st.booleans()))
     if isinstance(item, ast.TierDecl):
-        if item.description is not None and "#" in item.description:
-            # lower._open_brace_line mistakes a `#` in a tier's description for a comment
-            # (see test_parser.py::test_hash_in_tier_description_does_not_capture_comments)
-            item = dataclasses.replace(item, description=item.description.replace("#", "no. "))
         reqs = tuple(draw(_commented(r, k == 0)) for k, r in enumerate(item.requirements))
         closing = tuple(draw(st.lists(comment_texts, max_size=2)))
         return dataclasses.replace(item, comments=comments, requirements=reqs, closing_comments=closing)
