@@ -291,14 +291,20 @@ def _bool_atom(draw, scope: _Scope, where: str) -> ast.Expr:
     if choice == "tier":
         op = draw(st.sampled_from(ast.COMPARE_OPS))
         other = ast.Name(draw(st.sampled_from(scope.tiers)))
-        return ast.Compare((ast.TierRef(), other), (op,)) if draw(st.booleans()) else \
-            ast.Compare((other, ast.TierRef()), (op,))
+        shape = draw(st.integers(0, 2))
+        if shape == 2:  # a band of the ladder: `ASL-1 <= tier < ASL-3`
+            upper = ast.Name(draw(st.sampled_from(scope.tiers)))
+            return ast.Compare((other, ast.TierRef(), upper), (op, draw(st.sampled_from(ast.COMPARE_OPS))))
+        return ast.Compare((ast.TierRef(), other), (op,)) if shape else ast.Compare((other, ast.TierRef()), (op,))
     if choice == "scale":
         var = draw(st.sampled_from(sorted(scope.scaled)))
         scale = scope.scaled[var]
         peers = [n for n, s in scope.scaled.items() if s == scale]
-        other = draw(st.sampled_from([ast.Name(v) for v in scope.scales[scale]] + [ast.Name(p) for p in peers]))
-        return ast.Compare((ast.Name(var), other), (draw(st.sampled_from(ast.COMPARE_OPS)),))
+        same_scale = st.sampled_from([ast.Name(v) for v in scope.scales[scale]] + [ast.Name(p) for p in peers])
+        n = draw(st.integers(1, 2))
+        operands = [ast.Name(var)] + [draw(same_scale) for _ in range(n)]
+        draw(st.randoms()).shuffle(operands)
+        return ast.Compare(tuple(operands), tuple(draw(st.sampled_from(ast.COMPARE_OPS)) for _ in range(n)))
     unit = draw(st.sampled_from(sorted({u for u in scope.reals.values()}, key=str) or [None]))
     n = draw(st.integers(1, 2))
     operands = tuple(draw(_real_expr(scope, unit, 2)) for _ in range(n + 1))
