@@ -25,7 +25,7 @@ CODES: dict[str, str] = {
     "E0013": "the file ends in the middle of a declaration",
     "E0014": "expressions nested deeper than the parser allows",
     "E0015": "an unknown escape sequence in a string (only \\\" and \\\\ exist)",
-    "E0016": "a number too long or with too large an exponent to read exactly",
+    "E0016": "a number, written or computed from constants, beyond 10^1000 in size or precision",
     # E01xx: names
     "E0101": "a name declared twice (all declarations share one namespace)",
     "E0103": "a name that is not declared",
@@ -33,7 +33,7 @@ CODES: dict[str, str] = {
     "E0106": "thresholds that depend on each other in a cycle",
     "E0107": "the `policy` declaration is missing, repeated, or not first",
     "E0108": "a tier ladder problem: no tier, a `when` on the first tier, or a later tier without one",
-    "E0109": "a scale with no values or a repeated value",
+    "E0109": "a scale with no values (a repeated value is E0101, like any duplicate name)",
     # E02xx: types
     "E0201": "operands of incompatible types (booleans, numbers, scale values, tiers)",
     "E0202": "a condition, commitment or assertion that is not a boolean",

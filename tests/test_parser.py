@@ -347,3 +347,10 @@ def test_a_keyword_at_the_end_of_a_comment_does_not_move_the_next_declaration():
 def test_E0016_absurd_numbers_are_refused(literal):
     (d,) = load_text(f"metric m in [0, {literal}]").diagnostics
     assert (d.code, d.span.line, d.span.column) == ("E0016", 1, 17)
+
+
+def test_a_hyphenated_name_before_a_decimal_point_hints_at_subtraction():
+    text = 'policy "p"\nmetric uplift in [0, 1]\naction a\ntier t { }\npermit a when uplift-0.5 > 0\n'
+    (d,) = load_text(text).diagnostics
+    assert (d.code, d.span.line, d.span.column) == ("E0010", 5, 23)
+    assert "`uplift - 0.5`" in d.hint

@@ -324,3 +324,13 @@ def test_every_front_end_code_is_in_the_registry_and_tested_here_or_in_test_pars
     front_end = [c for c in CODES if c[1:3] in ("00", "01", "02", "03")]
     untested = [c for c in front_end if not re.search(rf"\b{c}\b", text)]
     assert untested == []
+
+
+def test_nested_scalings_merge_and_their_coefficient_is_bounded():
+    from rspdsl.semantics import ir
+
+    base = 'policy "P"\nmetric m in [0, 1]\naction a default permit\ntier t { }\nforbid a when {} > 1\n'
+    policy = load_text(base.replace("{}", "m * 2 * 3 / 4")).policy
+    assert policy.rules[0].condition == ir.Cmp(">", ir.Mul(Fraction(3, 2), ir.Var("m", "real")), ir.Const(Fraction(1)))
+    (d,) = load_text(base.replace("{}", "m * 1e1000 * 1e1000")).diagnostics
+    assert (d.code, d.span.line, d.span.column) == ("E0016", 5, 15)

@@ -318,6 +318,18 @@ class Resolver:
         method = getattr(self, "x_" + type(e).__name__)
         return method(e, ctx)
 
+    def bounded(self, value: Fraction, span: Span) -> bool:
+        """False (after E0016) for a folded constant beyond what literals may spell (10**1000).
+
+        Multiplying literals can build numbers no literal could, and the evaluator and solver
+        would then handle thousand-digit integers (and Python refuses to print them)."""
+        limit = 3322  # bits of 10**1000
+        if value.numerator.bit_length() > limit or value.denominator.bit_length() > limit:
+            self.err("E0016", "this arithmetic on constants gives a number beyond 10^1000 in size or precision",
+                     span, hint="numbers must stay within 1e-1000 .. 1e1000; rescale the quantity (e.g. its unit)")
+            return False
+        return True
+
     def x_Num(self, e: ast.Num, ctx):
         return RealT(None, True, e.value), ir.Const(e.value)
 
@@ -416,6 +428,8 @@ class Resolver:
             literal = lt.literal and rt.literal
             if lt.value is not None and rt.value is not None:
                 value = lt.value + rt.value if e.op == "+" else lt.value - rt.value
+                if not self.bounded(value, e.span):
+                    return ERROR, ir.BoolConst(False)
                 return RealT(unit, literal, value), ir.Const(value)
             right_node = right if e.op == "+" else ir.Neg(right)
             args = []
@@ -424,6 +438,8 @@ class Resolver:
             return RealT(unit, literal), ir.Add(tuple(args))
         if e.op == "*":
             if lt.value is not None and rt.value is not None:
+                if not self.bounded(lt.value * rt.value, e.span):
+                    return ERROR, ir.BoolConst(False)
                 return RealT(lt.unit or rt.unit, lt.literal and rt.literal, lt.value * rt.value), \
                     ir.Const(lt.value * rt.value)
             if lt.value is None and rt.value is None:
@@ -431,7 +447,7 @@ class Resolver:
                          hint="rspdsl proves properties in linear arithmetic; multiply by a number")
                 return ERROR, ir.BoolConst(False)
             k, t, node = (lt.value, rt, right) if lt.value is not None else (rt.value, lt, left)
-            return RealT(t.unit, t.literal), ir.Mul(k, node)
+            return self.scaled(k, t, node, e.span)
         # division
         if rt.value is None:
             self.err("E0204", "nonlinear arithmetic: the divisor of `/` must be a constant", e.right.span,
@@ -441,8 +457,18 @@ class Resolver:
             self.err("E0210", "division by zero", e.right.span)
             return ERROR, ir.BoolConst(False)
         if lt.value is not None:
+            if not self.bounded(lt.value / rt.value, e.span):
+                return ERROR, ir.BoolConst(False)
             return RealT(lt.unit, lt.literal and rt.literal, lt.value / rt.value), ir.Const(lt.value / rt.value)
-        return RealT(lt.unit, lt.literal), ir.Mul(1 / rt.value, left)
+        return self.scaled(1 / rt.value, lt, left, e.span)
+
+    def scaled(self, k: Fraction, t: RealT, node: ir.IExpr, span: Span):
+        """k * node, merging nested scalings (`m * 2 * 3` is 6 * m) and bounding the coefficient."""
+        if isinstance(node, ir.Mul):
+            k, node = k * node.k, node.arg
+        if not self.bounded(k, span):
+            return ERROR, ir.BoolConst(False)
+        return RealT(t.unit, t.literal), ir.Mul(k, node)
 
     def unify_units(self, lt: RealT, rt: RealT, e, verb: str):
         """The common unit of two numbers, or False after reporting E0205."""

@@ -140,7 +140,13 @@ def _char_error(source: SourceFile, text: str, pos: int) -> Diagnostic:
     elif char == "'":
         hint = "strings use double quotes"
     elif char == ".":
-        hint = "numbers are written with a digit before the point, like `0.5`"
+        word = re.search(r"[A-Za-z_][A-Za-z0-9_]*(-[A-Za-z0-9_]+)+$", text[:pos])
+        if word:  # `uplift-0.5`: the name swallowed `-0`
+            name, rest = word.group(0).rsplit("-", 1)
+            hint = (f"`{word.group(0)}` is one name: subtraction needs spaces "
+                    f"(`{name} - {rest}{text[pos:pos + 8].split()[0] if text[pos:pos + 8].split() else ''}`)")
+        else:
+            hint = "numbers are written with a digit before the point, like `0.5`"
     return error("E0010", f"unexpected character `{shown}`", span, hint=hint)
 
 
