@@ -67,10 +67,6 @@ def big_number(q: Fraction | int) -> str:
     return number_text(q)
 
 
-# ======================================================================== mapping files
-
-@dataclass(frozen=True)
-
 def baseline_problems(baseline: Policy, module: ast.Module) -> list[Diagnostic]:
     """What makes a well-formed policy unusable as a baseline (E0707)."""
     out: list[Diagnostic] = []

@@ -25,6 +25,7 @@ def _error(code: str, message: str, span: Span, hint: str | None = None) -> Diag
     return Diagnostic(code, Severity.ERROR, message, span, hint)
 
 
+@dataclass(frozen=True)
 class MapEntry:
     name: str
     expr: ast.Expr | None   # spans point into the mapping file; None for `free`
