@@ -17,6 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from .numbers import decimal_text, is_finite_decimal  # noqa: F401  (is_finite_decimal: re-exported)
 from .diagnostics import did_you_mean
 from .semantics.model import Policy, Variable
 
@@ -46,33 +47,11 @@ class StateError(Exception):
 
 # ---------------------------------------------------------------- exact numbers
 
-def is_finite_decimal(q: Fraction) -> bool:
-    d = q.denominator
-    for p in (2, 5):
-        while d % p == 0:
-            d //= p
-    return d == 1
-
-
 def number_text(q: Fraction | int) -> str:
     """The exact JSON spelling of a rational: `3`, `0.1`, `-2.5`, or (not a decimal) `1/3`."""
     q = Fraction(q)
-    if q.denominator == 1:
-        return str(q.numerator)
-    if not is_finite_decimal(q):
-        return f"{q.numerator}/{q.denominator}"
-    d, twos, fives = q.denominator, 0, 0
-    while d % 2 == 0:
-        d //= 2
-        twos += 1
-    while d % 5 == 0:
-        d //= 5
-        fives += 1
-    places = max(twos, fives)
-    scaled = abs(q.numerator) * 10 ** places // q.denominator  # exact: 10**places / denominator is an integer
-    digits = str(scaled).rjust(places + 1, "0")
-    sign = "-" if q < 0 else ""
-    return f"{sign}{digits[:-places]}.{digits[-places:]}"
+    text = decimal_text(q)
+    return text if text is not None else f"{q.numerator}/{q.denominator}"
 
 
 def _json_token(q: Fraction | int) -> str:

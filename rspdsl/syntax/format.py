@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from ..numbers import decimal_text
 from . import ast
 
 MAX_WIDTH = 100
@@ -42,31 +43,11 @@ def canonical_number(value: Fraction) -> str:
     Only the first two are single literals: an AST holding 1/3 as one Num cannot be written
     back as one number, and the formatter's callers check the round trip before writing.
     """
+    text = decimal_text(value)
+    if text is not None:
+        return text
     sign = "-" if value < 0 else ""
-    value = abs(value)
-    if value.denominator == 1:
-        return f"{sign}{value.numerator}"
-    decimal = _finite_decimal(value)
-    if decimal is not None:
-        return sign + decimal
-    return f"{sign}{value.numerator} / {value.denominator}"
-
-
-def _finite_decimal(value: Fraction) -> str | None:
-    den = value.denominator
-    twos = fives = 0
-    while den % 2 == 0:
-        den //= 2
-        twos += 1
-    while den % 5 == 0:
-        den //= 5
-        fives += 1
-    if den != 1:
-        return None
-    places = max(twos, fives)
-    scaled = value.numerator * 10 ** places // value.denominator
-    digits = str(scaled).rjust(places + 1, "0")
-    return f"{digits[:-places]}.{digits[-places:]}"
+    return f"{sign}{abs(value.numerator)} / {value.denominator}"
 
 
 def string_text(value: str) -> str:
