@@ -26,13 +26,13 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
     "mitigations/violated/tier_gap.rsp": {("mitigations", "deploy: asl3_security"): "violated"},
     "mitigations/violated/default_permit.rsp": {("mitigations", "train: assessment_done"): "violated"},
     "mitigations/violated/fractional_boundary.rsp": {("mitigations", "deploy: 3 * coverage >= 1"): "violated"},
-    "mitigations/violated/duplicate_text.rsp": {("mitigations", "deploy: s (line 7)"): "violated",
-                                                ("mitigations", "deploy: s (line 9)"): "violated"},
+    "mitigations/violated/duplicate_text.rsp": {("mitigations", "deploy: s (tier High)"): "violated",
+                                                ("mitigations", "deploy: s (top level)"): "violated"},
     "consistency/holds/conditional_clash.rsp": {("monotonic", "requirements"): "violated"},
     "consistency/holds/response_tracks_input.rsp": {},
     "consistency/violated/interval_clash.rsp": {
         ("consistency", "deploy"): "violated",
-        ("reachability", "permit deploy (line 13)"): "violated"},
+        ("reachability", "permit deploy"): "violated"},
     "consistency/violated/safeguard_negation.rsp": {("consistency", "release"): "violated"},
     "consistency/violated/control_range.rsp": {("consistency", "deploy"): "violated"},
     "consistency/violated/scale_control.rsp": {
@@ -52,8 +52,8 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
     "reachability/violated/dead_rules.rsp": {
         ("reachability", "Never"): "violated",
         ("reachability", "Always"): "violated",
-        ("reachability", "forbid deploy (line 8)"): "violated",
-        ("reachability", "permit deploy (line 9)"): "violated",
+        ("reachability", "forbid deploy #1"): "violated",
+        ("reachability", "permit deploy"): "violated",
         ("reachability", "require s"): "violated"},
     "assert/holds/stop_condition.rsp": {},
     "assert/violated/weights.rsp": {("assert:no-weights-at-asl3", "no-weights-at-asl3"): "violated"},
@@ -188,7 +188,7 @@ def test_bool_clash_holds_for_every_response():
 
 def test_permit_never_allows_has_witness(reports):
     [res] = [r for r in reports["reachability/violated/dead_rules.rsp"].results
-             if r.subject == "permit deploy (line 9)"]
+             if r.subject == "permit deploy"]
     assert res.severity == "warning" and res.details["finding"] == "never allows"
     assert res.witness is not None and "forbid" in res.message
 

@@ -176,13 +176,14 @@ def test_invalid_mutant_is_not_a_kill():
     assert out.verdict == "invalid" and out.reasons
 
 
-def test_differences_ignore_moved_lines_and_vanished_results():
+def test_differences_ignore_renumbered_duplicates_and_vanished_results():
     mut = mutate()
     before = {("mitigations", "deploy"): Counter(violated=2, proved=1),
               ("reachability", "forbid deploy"): Counter(proved=1),
               ("assert:a", "a"): Counter(proved=1)}
-    assert mut.group_of("reachability", "forbid deploy (line 170)") == "forbid deploy"
-    assert mut.group_of("mitigations", "deploy: x <= 12 (line 9)") == "deploy"
+    assert mut.group_of("reachability", "forbid deploy #2") == "forbid deploy"
+    assert mut.group_of("reachability", "require c (tier High)") == "require"
+    assert mut.group_of("mitigations", "deploy: x <= 12 (top level)") == "deploy"
     # only losing results is no difference
     assert mut.differences(before, {("mitigations", "deploy"): Counter(violated=1)}) == ([], [])
     # one more violation, a violation turned proof, a changed assertion verdict: each is a kill

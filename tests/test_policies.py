@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 POLICIES = ROOT / "policies"
 
 # property kind ("assert" for every assertion) x status -> count, and every result not proved as
-# (property, subject) with the "(line N)" suffix that disambiguates duplicate subjects removed.
+# (property, subject). Subjects carry no line numbers, so they survive reformatting.
 EXPECTED: dict[str, dict] = {
     "anthropic-rsp-v2.2.rsp": {
         "counts": {("assert", "proved"): 4, ("assert", "violated"): 1, ("consistency", "proved"): 4,
@@ -60,7 +60,8 @@ EXPECTED: dict[str, dict] = {
                             " and more_protective_than_rival"),
             ("mitigations", "deploy: high_security"),
             ("mitigations", "deploy: months_since_framework_review <= 12"),
-            ("mitigations", "deploy_internal: critical_safeguards"),
+            ("mitigations", "deploy_internal: critical_safeguards (tier Critical)"),
+            ("mitigations", "deploy_internal: critical_safeguards (top level)"),
             ("mitigations", "deploy_internal: high_misalignment_safeguards"),
             ("mitigations", "deploy_internal: high_security"),
             ("mitigations", "deploy_internal: months_since_framework_review <= 12"),
@@ -69,7 +70,8 @@ EXPECTED: dict[str, dict] = {
                             " and more_protective_than_rival"),
             ("mitigations", "release_weights: high_security"),
             ("mitigations", "release_weights: months_since_framework_review <= 12"),
-            ("mitigations", "train: critical_safeguards"),
+            ("mitigations", "train: critical_safeguards (tier Critical)"),
+            ("mitigations", "train: critical_safeguards (top level)"),
             ("mitigations", "train: high_security"),
             ("mitigations", "train: months_since_framework_review <= 12"),
             ("monotonic", "deploy"),
@@ -136,8 +138,10 @@ def _rspdsl(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess
                           capture_output=True, text=True, timeout=600)
 
 
-def _subject(subject: str) -> str:
-    return re.sub(r" \(line \d+\)$", "", subject)
+def _commitment_text(subject: str) -> str:
+    """`train: c (tier Critical)` -> `c`: the requirement's text, without what tells duplicates apart."""
+    commitment = subject.split(": ", 1)[1]
+    return re.sub(r"( \((tier [^()]+|top level)\))?( #\d+)?$", "", commitment)
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +173,7 @@ def test_policies_are_in_canonical_format():
 def test_verdicts_are_pinned(checked, name):
     results = checked[name]["results"]
     counts = Counter((r["property"].split(":")[0], r["status"]) for r in results)
-    not_proved = {(r["property"], _subject(r["subject"])) for r in results if r["status"] != "proved"}
+    not_proved = {(r["property"], r["subject"]) for r in results if r["status"] != "proved"}
     assert not_proved == EXPECTED[name]["not_proved"]
     assert dict(counts) == EXPECTED[name]["counts"]
     assert checked[name]["diagnostics"] == []
@@ -199,7 +203,7 @@ def test_every_witness_replays(checked, name):
     for (result, role), decision in zip(claims, decisions):
         prop = result["property"]
         if prop == "mitigations":
-            action, commitment = _subject(result["subject"]).split(": ", 1)
+            action, commitment = result["subject"].split(": ", 1)[0], _commitment_text(result["subject"])
             verdict = decision["actions"][action]
             assert verdict["allowed"] is True, result["subject"]
             assert commitment in {u["text"] for u in verdict["unmet"]}, result["subject"]

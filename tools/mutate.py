@@ -357,13 +357,13 @@ def _tier_mutants(tier: ast.TierDecl, levels: _Levels,
 
 Verdicts = dict[tuple[str, str], Counter]   # (property, group) -> how many results of each status
 
-_LINE_SUFFIX = re.compile(r" \(line \d+\)$")
+_LINE_SUFFIX = re.compile(r"( \((tier [^()]+|top level)\))?( #\d+)?$")  # what tells duplicates apart
 
 
 def group_of(prop: str, subject: str) -> str:
-    """What a result is about, stable across mutants. Subjects name rules by line (`forbid deploy
-    (line 170)`) and requirements by commitment text, and both move when a mutant is formatted, so
-    results are compared by group: per action for `mitigations`, all requirements together for their
+    """What a result is about, stable across mutants. Subjects tell like rules apart by ordinal
+    (`forbid deploy #2`) and requirements by commitment text, and a mutant that drops a rule or
+    edits a commitment changes those, so results are compared by group: per action for `mitigations`, all requirements together for their
     reachability, and by name (tier, threshold, action, assertion) otherwise."""
     subject = _LINE_SUFFIX.sub("", subject)
     if prop == "mitigations":

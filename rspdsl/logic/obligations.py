@@ -127,25 +127,43 @@ def build_obligations(policy: Policy, properties: set[str] | None = None) -> Obl
 # --------------------------------------------------------------------------- helpers
 
 def requirement_names(policy: Policy, action: str | None = None) -> dict[int, str]:
-    """How each requirement (of `action`, or of the policy) is named in subjects: its text, plus
-    the line (and column) when two of them have the same text."""
+    """How each requirement (of `action`, or of the policy) is named in subjects: its text; when
+    two share a text, the tier that holds each (`(tier ASL-3)`, `(top level)`), then an ordinal.
+
+    Subjects identify results across revisions (pinned verdicts, SARIF fingerprints, baselines),
+    so they never contain line numbers: reformatting or commenting a policy keeps them."""
     by_text: dict[str, list[Requirement]] = {}
     for r in (policy.requirements if action is None else policy.requirements_for(action)):
         by_text.setdefault(r.text, []).append(r)
-    names = {}
+    names: dict[int, str] = {}
     for text, reqs in by_text.items():
-        lines = [r.span.line for r in reqs]
-        for r in reqs:
-            if len(reqs) == 1:
-                names[r.index] = text
-            elif lines.count(r.span.line) == 1:
-                names[r.index] = f"{text} (line {r.span.line})"
-            else:
-                names[r.index] = f"{text} (line {r.span.line}, column {r.span.column})"
+        if len(reqs) == 1:
+            names[reqs[0].index] = text
+            continue
+        placed = {r.index: f"{text} ({'top level' if r.tier is None else 'tier ' + policy.tiers[r.tier].name})"
+                  for r in reqs}
+        names.update(_numbered(placed))
     return names
 
 
+def _numbered(labels: dict[int, str]) -> dict[int, str]:
+    """Labels made unique by an ordinal (`#2`) where several are equal, in declaration order."""
+    seen: dict[str, int] = {}
+    total = {label: list(labels.values()).count(label) for label in labels.values()}
+    out = {}
+    for key, label in labels.items():
+        seen[label] = seen.get(label, 0) + 1
+        out[key] = label if total[label] == 1 else f"{label} #{seen[label]}"
+    return out
+
+
+def rule_names(policy: Policy) -> dict[int, str]:
+    """`permit deploy`, or `forbid train #2` for the second of several forbids of train."""
+    return _numbered({r.index: f"{r.effect} {r.action}" for r in policy.rules})
+
+
 def _rule_name(rule: Rule) -> str:
+    """A rule for a human reading details (with its line); subjects use rule_names instead."""
     return f"{rule.effect} {rule.action} (line {rule.span.line})"
 
 
@@ -381,11 +399,7 @@ def _reachability(policy: Policy, s: StateEncoding) -> list[Obligation]:
             targets=(Target("never holds", term, lambda ds, n=name: ds[0].thresholds[n]),
                      Target("always holds", z3.Not(term), lambda ds, n=name: not ds[0].thresholds[n])))))
 
-    plain = [_rule_name(r) for r in policy.rules]
-    rule_subjects = {  # two like rules on one line (rare) are told apart by column
-        r.index: plain[i] if plain.count(plain[i]) == 1 else
-        f"{r.effect} {r.action} (line {r.span.line}, column {r.span.column})"
-        for i, r in enumerate(policy.rules)}
+    rule_subjects = rule_names(policy)
     for rule in policy.rules:
         k, a = rule.index, rule.action
         cond = s.rule_holds[k]
