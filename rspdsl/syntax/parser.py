@@ -105,7 +105,7 @@ def parse_tree(source: SourceFile):
             at_end = exc.token.type == "$END" or exc.token.start_pos is None
             pos = len(text) if at_end else exc.token.start_pos
             diag = _token_error(source, exc, pos)
-        except UnexpectedEOF as exc:  # pragma: no cover - LALR reports EOF as UnexpectedToken
+        except UnexpectedEOF:  # pragma: no cover - LALR reports EOF as UnexpectedToken
             pos = len(text)
             diag = error("E0013", "unexpected end of file", source.span_at(pos))
         else:
