@@ -17,14 +17,17 @@ import os
 import sys
 import time
 import traceback
-from typing import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Callable
 
 from ..diagnostics import Diagnostic, Severity
 from ..logic.results import PROPERTIES, Report
-from ..semantics.model import Policy
 from ..source import NO_SPAN, SourceFile
-from ..syntax import ast
 from ..render.checked import CheckedFile, overall_exit_code
+
+if TYPE_CHECKING:  # a cached check never builds the AST or model classes
+    from ..semantics.model import Policy
+    from ..syntax import ast
 
 FORMATS = ("text", "json", "sarif", "markdown")
 DEFAULT_TIMEOUT_SECONDS = 10.0
@@ -66,6 +69,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--property", type=_property_ids, action="append", dest="properties", metavar="ID",
                         help="check only these properties (repeatable, or comma-separated): "
                         f"{', '.join(PROPERTIES)}, assert (every assertion), assert:NAME")
+    parser.add_argument("--no-cache", action="store_true", dest="no_cache",
+                        help="prove everything afresh: neither read nor write the result cache "
+                        "(also RSPDSL_NO_CACHE=1); see docs/performance.md")
     parser.add_argument("--verbose", "-v", action="store_true",
                         help="text format: list every obligation with its status and time")
 
@@ -81,6 +87,7 @@ def internal_error(exc: BaseException) -> Diagnostic:
 def _module_title(module: ast.Module | None) -> str | None:
     if module is None:
         return None
+    from ..syntax import ast
     for decl in module.declarations:
         if isinstance(decl, ast.PolicyDecl):
             return decl.title
@@ -104,14 +111,65 @@ def _default_verify(policy: Policy, **options) -> Report:
 
 
 def check_file(path: str, *, timeout_ms: int = 10_000, seed: int = 0, properties: set[str] | None = None,
-               verify: Verifier = _default_verify) -> CheckedFile:
-    """Load and verify one file; never raises for anything but KeyboardInterrupt."""
+               verify: Verifier = _default_verify, use_cache: bool = False) -> CheckedFile:
+    """Load and verify one file; never raises for anything but KeyboardInterrupt.
+
+    With `use_cache` (and the default verifier) the outcome is looked up in, and stored to, the
+    result cache (rspdsl.cache): keyed by the text checked, the options and every version
+    involved, so a hit is what a full run would report.
+    """
     start = time.perf_counter()
+    entry = _cache_entry(path, timeout_ms, seed, properties) if use_cache and verify is _default_verify else None
+    if entry is not None:
+        from .. import cache
+
+        key, text = entry
+        hit = cache.load(key)
+        if isinstance(hit, CheckedFile) and hit.path == path:
+            return replace(hit, seconds=time.perf_counter() - start, cached=True)
+        checked = _check_file(path, text, start, timeout_ms=timeout_ms, seed=seed, properties=properties,
+                              verify=verify)
+        if _reproducible(checked):
+            cache.store(key, checked)
+        return checked
+    return _check_file(path, None, start, timeout_ms=timeout_ms, seed=seed, properties=properties, verify=verify)
+
+
+def _cache_entry(path: str, timeout_ms: int, seed: int, properties: set[str] | None) -> tuple[str, str] | None:
+    """(cache key, the text it was computed from), or None when the file cannot be read (the
+    normal path then reports why) or the cache is off."""
+    from .. import cache
+
+    if not cache.enabled():
+        return None
+    try:
+        from ..frontend import read_source
+
+        text, problem = read_source(path)
+        if problem is not None or text is None:
+            return None
+        options = {"timeout_ms": timeout_ms, "seed": seed,
+                   "properties": sorted(properties) if properties is not None else None}
+        return cache.key(path, text.encode("utf-8", "surrogatepass"), options), text
+    except Exception:  # noqa: BLE001 - the cache is an optimisation; the normal path reports problems
+        return None
+
+
+def _reproducible(checked: CheckedFile) -> bool:
+    """Whether a rerun would report the same: no unknown (a timeout depends on the load) and no
+    internal error."""
+    return (not any(d.code == "E0900" for d in checked.diagnostics)
+            and not any(r.status == "unknown" for r in checked.results))
+
+
+def _check_file(path: str, text: str | None, start: float, *, timeout_ms: int, seed: int,
+                properties: set[str] | None, verify: Verifier) -> CheckedFile:
     source, title, diags = SourceFile(path, ""), None, []
     try:
-        from ..frontend import load_file
+        from ..frontend import load_file, load_text
 
-        loaded = load_file(path)
+        # the text the cache key was computed from, so the stored outcome is about exactly it
+        loaded = load_file(path) if text is None else load_text(text, path)
         source, diags = loaded.source, list(loaded.diagnostics)
         title = loaded.policy.title if loaded.policy is not None else _module_title(loaded.module)
         if not loaded.ok:
@@ -163,7 +221,9 @@ def _write(text: str) -> None:
 def run(args: argparse.Namespace, verify: Verifier = _default_verify) -> int:
     requested = {pid for group in args.properties for pid in group} if args.properties else None
     timeout_ms = max(1, round(args.timeout * 1000))
-    files = [check_file(path, timeout_ms=timeout_ms, seed=args.seed, properties=requested, verify=verify)
+    use_cache = not getattr(args, "no_cache", False)
+    files = [check_file(path, timeout_ms=timeout_ms, seed=args.seed, properties=requested, verify=verify,
+                        use_cache=use_cache)
              for path in args.files]
     color = False
     if args.format == "text":

@@ -23,6 +23,7 @@ class CheckedFile:
     diagnostics: tuple[Diagnostic, ...]    # front-end diagnostics (and E0900 internal errors)
     report: Report | None                  # None when the file could not be verified
     seconds: float = 0.0                   # wall time for this file (load + verify)
+    cached: bool = False                   # answered from the result cache (rspdsl.cache), not re-proved
 
     @property
     def usable(self) -> bool:

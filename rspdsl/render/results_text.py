@@ -259,7 +259,8 @@ def summary_line(checked: CheckedFile) -> str:
     text = f"{checked.path}: {c['proved']} proved, {c['violated']} violated"
     if c["warnings"]:
         text += f", {_plural(c['warnings'], 'warning')}"
-    return f"{text}, {c['unknown']} unknown ({checked.seconds:.2f} s)"
+    cached = ", cached" if checked.cached else ""
+    return f"{text}, {c['unknown']} unknown ({checked.seconds:.2f} s{cached})"
 
 
 def _snippet_source(span: Span, source: SourceFile) -> SourceFile:

@@ -1,0 +1,134 @@
+"""An on-disk cache of `rspdsl check` outcomes, keyed by everything that determines them.
+
+What `check` reports for a file (its front-end diagnostics and its proof results) is a function
+of: the file's bytes and the name it is reported under, the rspdsl sources and grammar, the Z3
+and Lark installed, the Python version, and the options (timeout, seed, properties). The key is
+a SHA-256 over all of them, so a hit cannot be stale: change any of them and the key changes.
+
+Only outcomes that a rerun would reproduce are stored: none with an `unknown` result (a timeout
+depends on the machine's load) or an internal error. Every stored result was produced by a full
+run, every witness replayed through the evaluator then; a hit replays nothing and re-proves
+nothing, it returns what that run found (with this run's elapsed time).
+
+Where: $RSPDSL_CACHE_DIR, else $XDG_CACHE_HOME/rspdsl/results, else ~/.cache/rspdsl/results.
+Off with RSPDSL_NO_CACHE=1 or `rspdsl check --no-cache`. Unreadable or corrupt entries are
+ignored (and replaced); at most MAX_ENTRIES are kept, the least recently written go first.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+MAX_ENTRIES = 512
+_FORMAT = b"rspdsl-check-cache-1"
+
+
+def enabled() -> bool:
+    return os.environ.get("RSPDSL_NO_CACHE", "") in ("", "0")
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("RSPDSL_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "rspdsl" / "results"
+
+
+def _stat_line(path: str, root: str) -> bytes:
+    st = os.stat(path)
+    return f"{os.path.relpath(path, root)}:{st.st_size}:{st.st_mtime_ns}\0".encode()
+
+
+def _tree(root: str, suffixes: tuple[str, ...]) -> list[str]:
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        found += [os.path.join(folder, f) for f in sorted(files) if f.endswith(suffixes)]
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def _code_digest() -> bytes:
+    """Every source file of the package and the grammar, by size and modification time (what
+    Python itself trusts to reuse bytecode): editing any of them makes new keys."""
+    from .syntax.parser import grammar_path
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    h = hashlib.sha256()
+    for path in _tree(package, (".py",)) + [str(grammar_path())]:
+        h.update(_stat_line(path, os.path.dirname(package)))
+    return h.digest()
+
+
+@functools.lru_cache(maxsize=1)
+def _engines_digest() -> bytes:
+    """Z3 and Lark as installed, identified without importing them (that is what a hit saves)."""
+    from importlib.util import find_spec
+
+    h = hashlib.sha256(sys.version.encode())
+    for name, suffixes in (("z3", (".py", ".so", ".dylib", ".dll")), ("lark", (".py", ".lark"))):
+        spec = find_spec(name)
+        h.update(name.encode() + b"\0")
+        for root in (spec.submodule_search_locations or []) if spec else []:
+            for path in _tree(root, suffixes):
+                if "include" not in os.path.relpath(path, root).split(os.sep)[:1]:
+                    h.update(_stat_line(path, root))
+    return h.digest()
+
+
+def key(path: str, data: bytes, options: dict[str, Any]) -> str:
+    h = hashlib.sha256(_FORMAT)
+    h.update(_code_digest())
+    h.update(_engines_digest())
+    h.update(repr(sorted((k, repr(v)) for k, v in options.items())).encode() + b"\0")
+    h.update(path.encode("utf-8", "surrogatepass") + b"\0")
+    h.update(data)
+    return h.hexdigest()
+
+
+def load(entry: str) -> Any | None:
+    try:
+        with open(cache_dir() / f"{entry}.pickle", "rb") as handle:
+            if handle.read(len(_FORMAT)) != _FORMAT:
+                return None
+            return pickle.load(handle)
+    except Exception:  # noqa: BLE001 - a missing or damaged entry is a miss
+        return None
+
+
+def store(entry: str, value: Any) -> None:
+    """Write atomically (temp file + rename); never fails the check that produced it."""
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(_FORMAT)
+                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, folder / f"{entry}.pickle")
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        _prune(folder)
+    except Exception:  # noqa: BLE001 - a read-only or full disk only costs the cache
+        return
+
+
+def _prune(folder: Path) -> None:
+    entries = list(folder.glob("*.pickle"))
+    if len(entries) <= MAX_ENTRIES:
+        return
+    entries.sort(key=lambda p: p.stat().st_mtime_ns)
+    for old in entries[: len(entries) - MAX_ENTRIES]:
+        try:
+            old.unlink()
+        except OSError:
+            pass
