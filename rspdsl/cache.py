@@ -11,7 +11,8 @@ run, every witness replayed through the evaluator then; a hit replays nothing an
 nothing, it returns what that run found (with this run's elapsed time).
 
 Where: $RSPDSL_CACHE_DIR, else $XDG_CACHE_HOME/rspdsl/results, else ~/.cache/rspdsl/results.
-Off with RSPDSL_NO_CACHE=1 or `rspdsl check --no-cache`. Unreadable or corrupt entries are
+Off with RSPDSL_NO_CACHE=1 or `rspdsl check --no-cache`. Entries are pickles, so the cache is
+used only in a directory and with files owned by the current user and writable by nobody else. Unreadable or corrupt entries are
 ignored (and replaced); at most MAX_ENTRIES are kept, the least recently written go first.
 """
 from __future__ import annotations
@@ -56,14 +57,16 @@ def _tree(root: str, suffixes: tuple[str, ...]) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def _code_digest() -> bytes:
-    """Every source file of the package and the grammar, by size and modification time (what
-    Python itself trusts to reuse bytecode): editing any of them makes new keys."""
+    """Every source file of the package and the grammar, by CONTENT (a few hundred KB, well under
+    a millisecond to hash): any edit to rspdsl makes new keys, whatever its size or timestamp."""
     from .syntax.parser import grammar_path
 
     package = os.path.dirname(os.path.abspath(__file__))
     h = hashlib.sha256()
     for path in _tree(package, (".py",)) + [str(grammar_path())]:
-        h.update(_stat_line(path, os.path.dirname(package)))
+        h.update(os.path.relpath(path, os.path.dirname(package)).encode() + b"\0")
+        with open(path, "rb") as handle:
+            h.update(hashlib.sha256(handle.read()).digest())
     return h.digest()
 
 
@@ -93,9 +96,25 @@ def key(path: str, data: bytes, options: dict[str, Any]) -> str:
     return h.hexdigest()
 
 
-def load(entry: str) -> Any | None:
+def _private(path: Path) -> bool:
+    """Owned by this user and writable by nobody else: entries are unpickled, and unpickling a
+    file someone else could write would run their code."""
+    if not hasattr(os, "getuid"):  # pragma: no cover - Windows: per-user profile directories
+        return True
     try:
-        with open(cache_dir() / f"{entry}.pickle", "rb") as handle:
+        st = path.stat()
+    except OSError:
+        return False
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def load(entry: str) -> Any | None:
+    folder = cache_dir()
+    path = folder / f"{entry}.pickle"
+    if not (_private(folder) and _private(path)):
+        return None
+    try:
+        with open(path, "rb") as handle:
             if handle.read(len(_FORMAT)) != _FORMAT:
                 return None
             return pickle.load(handle)
@@ -107,7 +126,9 @@ def store(entry: str, value: Any) -> None:
     """Write atomically (temp file + rename); never fails the check that produced it."""
     folder = cache_dir()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not _private(folder):
+            return  # a shared or foreign directory: never write entries others could swap
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:

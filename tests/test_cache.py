@@ -122,3 +122,38 @@ def test_the_command_line_says_when_it_answered_from_the_cache(policy, tmp_path)
     as_json = subprocess.run([sys.executable, "-m", "rspdsl", "check", policy, "--format", "json"],
                              capture_output=True, text=True, env=env, cwd=tmp_path)
     assert json.loads(as_json.stdout)["files"][0]["results"]
+
+
+def test_entries_others_could_write_are_never_loaded(policy, tmp_path):
+    import os
+
+    from rspdsl import cache
+
+    entry = cache.key("p.rsp", b"text", {})
+    cache.store(entry, {"answer": 42})
+    assert cache.load(entry) == {"answer": 42}
+    path = cache.cache_dir() / f"{entry}.pickle"
+    os.chmod(path, 0o666)  # group/world-writable: someone else could have replaced it
+    assert cache.load(entry) is None
+    os.chmod(path, 0o600)
+    os.chmod(cache.cache_dir(), 0o777)
+    assert cache.load(entry) is None
+    os.chmod(cache.cache_dir(), 0o700)
+    assert cache.load(entry) == {"answer": 42}
+
+
+def test_the_code_digest_follows_content_not_timestamps():
+    from rspdsl import cache
+
+    cache._code_digest.cache_clear()
+    first = cache._code_digest()
+    source = __import__("pathlib").Path(cache.__file__)
+    stat = source.stat()
+    os_utime = __import__("os").utime
+    os_utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # touched, not edited
+    try:
+        cache._code_digest.cache_clear()
+        assert cache._code_digest() == first
+    finally:
+        os_utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        cache._code_digest.cache_clear()
