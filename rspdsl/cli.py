@@ -79,5 +79,32 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def entry() -> None:
+    """The console script: main(), then leave without tearing the interpreter down.
+
+    A normal exit frees every module and every Z3 object one by one (10-20 ms of a ~0.15 s
+    check) although the operating system reclaims it all anyway. Output is flushed first, and
+    every file rspdsl writes is closed by a `with` block before main() returns, so nothing is
+    lost. Tests and the API call main(), which returns normally.
+    """
+    from . import lifetime
+
+    lifetime.keep_until_exit()
+    try:
+        code = main()
+    except SystemExit as exc:  # argparse's --help, --version and usage errors
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if exc.code is not None and not isinstance(exc.code, int):  # as sys.exit("text") does
+            print(exc.code, file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:  # the reader left (`rspdsl ... | head`); as main() does, not an error
+            pass
+        except (OSError, ValueError):
+            code = code or 2
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

@@ -23,6 +23,7 @@ import time
 from fractions import Fraction
 from typing import Any, Sequence
 
+from .. import lifetime
 from ..semantics.model import Policy
 from ..state import dumps_exact, is_finite_decimal, read_state, state_to_json
 from .encode import EncodingError, StateEncoding, disj, model_values, z3_value
@@ -46,7 +47,9 @@ def verify(policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0,
     """Prove the built-in properties (or those in `properties`; "assert" selects all assertions)."""
     obligations = build_obligations(policy, properties)
     prover = Prover(policy, timeout_ms=timeout_ms, seed=seed, ctx=obligations.state.ctx)
-    return Report(tuple(prover.discharge(ob) for ob in prover.prefilter(obligations.obligations)))
+    report = Report(tuple(prover.discharge(ob) for ob in prover.prefilter(obligations.obligations)))
+    lifetime.keep((obligations, prover))  # the console script skips freeing them one by one
+    return report
 
 
 class _Outcome:
