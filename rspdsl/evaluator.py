@@ -5,11 +5,13 @@ walking the IR per state. Two functions are generated from the same IR:
 
 - `_full(state)`: every threshold, rule, requirement and assertion of a validated state
   (Fractions, bools, scale indices), for `Decision`;
-- `_line(text)`: the batch path. It decodes one JSON line with numbers as Decimals (exact,
-  and as cheap as floats), validates it with inlined checks, decides with short-circuiting,
-  and writes the result line from precomputed fragments. Anything unusual (a "p/q" string,
-  a bad value) returns None and the caller falls back to `read_state` + `_full`, so both
-  paths accept the same states and print the same bytes.
+- `_line(text)`: the batch path, generated on first use for each projection (the actions
+  the result lists, in order; by default all). It decodes one JSON line with numbers as
+  Decimals (exact, and as cheap as floats), validates it with inlined checks, decides with
+  short-circuiting only what the projection lists (plus the verdicts assertions need), and
+  writes the result line from precomputed fragments. Anything unusual (a "p/q" string, a bad
+  value) returns None and the caller falls back to `read_state` + `_full`, so both paths
+  accept the same states and print the same bytes.
 
 Numbers stay exact: comparisons between int, Decimal and Fraction are exact in Python, and
 arithmetic (+, -, k*x, min/max under arithmetic) runs on ints and Fractions only.
@@ -24,7 +26,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Sequence
 
 from .semantics import ir
 from .semantics.model import Policy, Requirement, Rule
@@ -358,8 +360,9 @@ def _bound_const(ns: dict[str, Any], value: Fraction | int) -> str:
 def _validation(policy: Policy, ns: dict[str, Any]) -> list[str]:
     """Inlined checks accepting exactly what read_state accepts in the common forms; anything
     else (strings for reals, NaN, duplicates, ...) returns None and takes the slow path."""
+    n = len(policy.variables)
     out = ["    try:", "        o = _decode(text)", "    except Exception:", "        return None",
-           f"    if o.__class__ is not dict or len(o) != {len(policy.variables)}:", "        return None"]
+           f"    if o.__class__ is not dict or len(o) != {n}:", "        return None"]
     if policy.variables:
         out.append("    try:")
         out += [f"        v{i} = o[{name!r}]" for i, name in enumerate(policy.variables)]
@@ -399,7 +402,17 @@ def _validation(policy: Policy, ns: dict[str, Any]) -> list[str]:
     return out
 
 
-def _generate_line(policy: Policy, ns: dict[str, Any]) -> str:
+def _allowed_refs(policy: Policy) -> set[str]:
+    """Actions whose verdict some expression asks for with allowed(A) (assertions, in valid policies)."""
+    roots = [a.body for a in policy.assertions] + [r.condition for r in policy.rules]
+    roots += [e for r in policy.requirements for e in (r.commitment, r.condition) if e is not None]
+    return {n.action for e in roots for n in ir.walk(e) if isinstance(n, ir.AllowedRef)}
+
+
+def _generate_line(policy: Policy, ns: dict[str, Any], actions: tuple[str, ...]) -> str:
+    """`_line` for the result restricted to `actions` (in that order). An action not asked for
+    is neither written nor, unless an assertion needs its verdict, decided; when it is, only its
+    verdict is computed (no decided_by, no unmet requirements)."""
     gen = _Gen(policy, ns, fast=True)
 
     def frag(value: Any) -> str:
@@ -417,8 +430,9 @@ def _generate_line(policy: Policy, ns: dict[str, Any]) -> str:
         key = ("," if i else "") + json.dumps(name) + ":"
         pieces.append(f"{frag((key + 'false', key + 'true'))}[h{i}]")
     pieces.append(frag('},"actions":{'))
+    wanted = {name: pos for pos, name in enumerate(actions)}
     # Requirement k is unmet-if-listed when active and its commitment fails (evaluated lazily).
-    listed: dict[str, list[int]] = {a: [] for a in policy.actions}
+    listed: dict[str, list[int]] = {a: [] for a in actions}
     for k, req in enumerate(policy.requirements):
         for a in req.actions:
             if a in listed:
@@ -428,8 +442,16 @@ def _generate_line(policy: Policy, ns: dict[str, Any]) -> str:
         req = policy.requirements[k]
         active = _active_code(req, gen)
         _emit(body, gen, f"u{k} = {active} and not {gen.expr(req.commitment)}")
-    for j, action in enumerate(policy.actions.values()):
-        head = ("," if j else "") + json.dumps(action.name) + ':{"allowed":'
+    verdict_only = _allowed_refs(policy) - set(wanted)
+    for j, action in enumerate(policy.actions.values()):  # decided in declaration order
+        if action.name in verdict_only:
+            _emit(body, gen, _action_chain(policy, action.name, lambda k, r: gen.expr(r.condition),
+                                           lambda permit, k, j=j: f"a{j} = {permit}",
+                                           f"a{j} = {action.default_permit}"))
+            continue
+        if action.name not in wanted:
+            continue
+        head = ("," if wanted[action.name] else "") + json.dumps(action.name) + ':{"allowed":'
 
         def decided(permit: bool, k: int, j: int = j, head: str = head) -> str:
             rule = policy.rules[k]
@@ -440,12 +462,15 @@ def _generate_line(policy: Policy, ns: dict[str, Any]) -> str:
         default = f"a{j} = {action.default_permit}; p{j} = {frag(none_text)}"
         _emit(body, gen, _action_chain(policy, action.name, lambda k, r: gen.expr(r.condition),
                                        decided, default))
-        pieces.append(f"p{j}")
         ks = listed[action.name]
         if ks:
             body.append(f"    L{j} = []")
             for k in ks:
                 body.append(f"    if u{k}: L{j}.append({frag(_dumps(_requirement_json(policy.requirements[k])))})")
+    for name in actions:  # written in the order asked for
+        j = gen.act_index[name]
+        pieces.append(f"p{j}")
+        if listed[name]:
             pieces.append(f'",".join(L{j})')
         pieces.append(frag("]}"))
     pieces.append(frag('},"assertions":{'))
@@ -461,6 +486,12 @@ def _generate_line(policy: Policy, ns: dict[str, Any]) -> str:
     lines += body
     lines.append(f"    return ''.join({_tuple(pieces)})")
     return "\n".join(lines) + "\n"
+
+
+def _line_source(policy: Policy, base: dict[str, Any], actions: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+    """The `_line` source and its namespace."""
+    ns = dict(base)
+    return _generate_line(policy, ns, actions), ns
 
 
 # ---------------------------------------------------------------- the evaluator
@@ -485,26 +516,80 @@ class Evaluator:
 
     def __init__(self, policy: Policy):
         self.policy = policy
-        ns: dict[str, Any] = {"Fraction": Fraction, "Decimal": Decimal, "_decode": _DECODER.decode,
-                              "_C": _EXACT}
-        # The generator recurses over the IR (a few frames per level). Python 3.11+ frames do not
-        # use the C stack, so lifting the limit for deep IR (e.g. built by hand) is safe.
-        limit = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(limit, 4 * _policy_depth(policy) + 1000))
-        try:
-            self.source_code = _generate_full(policy, ns) + "\n" + _generate_line(policy, ns)
-        finally:
-            sys.setrecursionlimit(limit)
-        code = compile(self.source_code, f"<rspdsl evaluator for {policy.source.path}>", "exec")
-        exec(code, ns)
+        self._base_ns: dict[str, Any] = {"Fraction": Fraction, "Decimal": Decimal,
+                                         "_decode": _DECODER.decode, "_C": _EXACT}
+        ns = dict(self._base_ns)
+        self.full_source = self._generate(lambda: _generate_full(policy, ns))
+        exec(compile(self.full_source, f"<rspdsl evaluator for {policy.source.path}>", "exec"), ns)
         self._full = ns["_full"]
-        self._line = ns["_line"]
         self._names = tuple(policy.variables)
         self._thresholds = tuple(policy.thresholds)
         self._actions = tuple(policy.actions)
         self._listed = tuple(tuple(k for k, r in enumerate(policy.requirements) if a in r.actions)
                              for a in self._actions)
         self._assertions = tuple(a.name for a in policy.assertions)
+        # The batch path is generated on first use, once per projection (`check` never needs it).
+        self._line_sources: dict[tuple[str, ...], str] = {}
+        self._deciders: dict[tuple[str, ...] | None, Callable[[str, str], str]] = {}
+
+    def _generate(self, make: Callable[[], str]) -> str:
+        # The generator recurses over the IR (a few frames per level). Python 3.11+ frames do not
+        # use the C stack, so lifting the limit for deep IR (e.g. built by hand) is safe.
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 4 * _policy_depth(self.policy) + 1000))
+        try:
+            return make()
+        finally:
+            sys.setrecursionlimit(limit)
+
+    @property
+    def source_code(self) -> str:
+        """The generated source: `_full`, then the full-result `_line`."""
+        self.line_decider()
+        return self.full_source + "\n" + self._line_sources[self._actions]
+
+    def projection(self, actions: Iterable[str] | None = None) -> tuple[str, ...]:
+        """The actions a result lists, in order: every action when None, else the names given
+        (repeats dropped). Raises ValueError naming an unknown action."""
+        if actions is None:
+            return self._actions
+        names = tuple(dict.fromkeys(actions))
+        for name in names:
+            if name not in self.policy.actions:
+                raise ValueError(f"unknown action `{name}`")
+        return names
+
+    def line_function(self, actions: Iterable[str] | None = None) -> Callable[[str], str | None]:
+        """The compiled fast path for a projection: a result line, or None when the line is
+        unusual or bad (the reference path then decides it, or names the culprit)."""
+        names = self.projection(actions)
+        source, ns = self._generate(lambda: _line_source(self.policy, self._base_ns, names))
+        exec(compile(source, f"<rspdsl evaluator for {self.policy.source.path}>", "exec"), ns)
+        self._line_sources[names] = source
+        return ns["_line"]
+
+    def line_decider(self, actions: Iterable[str] | None = None) -> Callable[..., str]:
+        """decide_line for one projection, compiled once: (json_line, origin="state") -> the
+        compact result line, listing only `actions` (None: all). Raises StateError."""
+        key = None if actions is None else tuple(actions)
+        decider = self._deciders.get(key)
+        if decider is not None:
+            return decider
+        names = self.projection(key)
+        fast = self.line_function(names)
+        policy, decide = self.policy, self.decide
+
+        def decide_line(json_line: str, origin: str = "state") -> str:
+            try:
+                out = fast(json_line)
+            except ArithmeticError:  # the exact Decimal context refused to round: decide with Fractions
+                out = None
+            if out is None:  # unusual or bad: the reference path decides, or names the culprit
+                out = _dumps(decision_to_json(policy, decide(read_state(policy, json_line, origin)), names))
+            return out
+
+        self._deciders[key] = decide_line
+        return decide_line
 
     def decide(self, state: dict[str, Any]) -> Decision:
         """Decide a validated state (as read_state returns it: Fractions, bools, scale indices)."""
@@ -530,15 +615,11 @@ class Evaluator:
         """Read (and validate) a state in the STATE.json form, then decide it."""
         return self.decide(read_state(self.policy, obj_or_text, origin))
 
-    def decide_line(self, json_line: str, origin: str = "state") -> str:
-        """One JSON state in, one compact JSON result out (no newline). Raises StateError."""
-        try:
-            out = self._line(json_line)
-        except ArithmeticError:  # the exact Decimal context refused to round: decide with Fractions
-            out = None
-        if out is None:  # unusual or bad: the reference path decides, or names the culprit
-            out = _dumps(decision_to_json(self.policy, self.decide(read_state(self.policy, json_line, origin))))
-        return out
+    def decide_line(self, json_line: str, origin: str = "state",
+                    actions: Sequence[str] | None = None) -> str:
+        """One JSON state in, one compact JSON result out (no newline), listing only `actions`
+        (None: all). Raises StateError. In a loop, prefer line_decider(actions)."""
+        return self.line_decider(actions)(json_line, origin)
 
 
 _CACHE: "OrderedDict[int, tuple[Policy, Evaluator]]" = OrderedDict()
@@ -573,12 +654,14 @@ def _requirement_json(req: Requirement) -> dict[str, Any]:
     return {"line": req.span.line, "column": req.span.column, "text": req.text}
 
 
-def decision_to_json(policy: Policy, decision: Decision) -> dict[str, Any]:
-    """The `eval --format json` shape of the contract, plus "effect" in decided_by and "assertions"."""
-    actions = {}
-    for name in policy.actions:
+def decision_to_json(policy: Policy, decision: Decision,
+                     actions: Sequence[str] | None = None) -> dict[str, Any]:
+    """The `eval --format json` shape of the contract, plus "effect" in decided_by and "assertions".
+    `actions` (default: all, in declaration order) lists the actions to include, in that order."""
+    listed = {}
+    for name in (policy.actions if actions is None else actions):
         rule = decision.decided_by[name]
-        actions[name] = {
+        listed[name] = {
             "allowed": decision.allowed[name],
             "decided_by": _rule_json(rule) if rule is not None else None,
             "unmet": [_requirement_json(r) for r in decision.unmet(name)],
@@ -586,6 +669,6 @@ def decision_to_json(policy: Policy, decision: Decision) -> dict[str, Any]:
     return {
         "tier": policy.tiers[decision.tier].name,
         "thresholds": dict(decision.thresholds),
-        "actions": actions,
+        "actions": listed,
         "assertions": dict(decision.assertions),
     }

@@ -196,3 +196,57 @@ def test_state_and_states_are_exclusive(files):
     tmp, policy = files
     path = write_state(tmp, "s.json", LOW)
     assert rspdsl(policy, "--state", path, "--states", path).returncode == 2
+
+
+# ---------------------------------------------------------------- --action
+
+def test_action_projection_in_batch_is_the_full_result_without_the_others(files):
+    tmp, policy = files
+    states = [{**LOW, "uplift": n / 20, "secure": n % 3 > 0, "deployment": n % 2 == 0} for n in range(21)]
+    path = write_state(tmp, "s.jsonl", "".join(json.dumps(s) + "\n" for s in states))
+    full = rspdsl(policy, "--states", path)
+    for asked in (["deploy"], ["deploy", "train"], ["train", "deploy", "train"]):
+        flags = [arg for name in asked for arg in ("--action", name)]
+        res = rspdsl(policy, "--states", path, *flags)
+        assert res.returncode == 0, res.stderr
+        names = list(dict.fromkeys(asked))
+        want = []
+        for line in full.stdout.splitlines():
+            obj = json.loads(line)
+            obj["actions"] = {name: obj["actions"][name] for name in names}
+            want.append(json.dumps(obj, separators=(",", ":")))
+        assert res.stdout.splitlines() == want  # byte for byte, keys in the order asked
+
+
+def test_action_projection_for_one_state(files):
+    tmp, policy = files
+    path = write_state(tmp, "s.json", HIGH)
+    res = rspdsl(policy, "--state", path, "--format", "json", "--action", "deploy")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert list(out) == ["tier", "thresholds", "actions", "assertions"] and list(out["actions"]) == ["deploy"]
+    batch = rspdsl(policy, "--states", "-", "--action", "deploy", stdin=json.dumps(HIGH))
+    assert json.loads(batch.stdout) == out
+    text = rspdsl(policy, "--state", path, "--action", "deploy")
+    assert "deploy  denied by default" in text.stdout and "train" not in text.stdout
+    assert "tier ASL-3" in text.stdout and "CBRN-3  holds" in text.stdout
+
+
+def test_action_projection_keeps_bad_lines_bad(files):
+    tmp, policy = files
+    lines = [json.dumps(LOW), json.dumps({**LOW, "secure": "yes"}), json.dumps({**LOW, "uplfit": 0.1})]
+    res = rspdsl(policy, "--states", write_state(tmp, "s.jsonl", "\n".join(lines)), "--action", "deploy")
+    assert res.returncode == 2
+    out = [json.loads(line) for line in res.stdout.splitlines()]
+    assert list(out[0]["actions"]) == ["deploy"]
+    assert out[1]["error"]["name"] == "secure" and out[2]["error"]["name"] == "uplfit"
+    assert "did you mean `uplift`" in out[2]["error"]["message"]
+
+
+@pytest.mark.parametrize("source", ["--state", "--states"])
+def test_unknown_action_is_a_usage_error(files, source):
+    tmp, policy = files
+    res = rspdsl(policy, source, write_state(tmp, "s.json", LOW), "--action", "deploy", "--action", "deplyo")
+    assert res.returncode == 2 and res.stdout == ""
+    assert "--action `deplyo` is not an action of this policy" in res.stderr
+    assert "did you mean `deploy`?" in res.stderr

@@ -518,3 +518,112 @@ def test_single_argument_max_and_min_are_the_argument():
     assert evaluate(policy, {"x": Fraction(6)}).tier == 1
     assert evaluate(policy, {"x": Fraction(7)}).tier == 0
     assert evaluate(policy, {"x": Fraction(4)}).tier == 0
+
+
+# ---------------------------------------------------------------- action projections
+
+PROJECTION = """
+policy "Projection" version "1"
+metric x in [0, 1]
+metric y in [0, 1]
+safeguard s1
+safeguard s2
+control m in [0, 24]
+action train default permit
+action deploy
+action release default permit
+threshold A when x + 0.5 * y >= 0.3
+threshold B when x + 0.5 * y >= 0.6 or y >= 0.9
+threshold C when y / 3 + x > 0.5
+tier T0 { require s1 for train, deploy }
+tier T1 when A {
+  require s2 for deploy
+  require m <= x + 0.5 * y + 6 for train, deploy
+}
+tier T2 when B or C { }
+permit deploy when s1 and x + 0.5 * y <= 0.9
+forbid train when tier >= T1 and not s2
+forbid release when tier >= T2
+assert release-safe: not (allowed(release) and tier >= T2)
+assert deploy-secure: allowed(deploy) implies s1
+"""
+
+
+@pytest.fixture(scope="module")
+def projection():
+    return load(PROJECTION)
+
+
+def projections(policy):
+    """A non-empty list of the policy's actions: any order, repeats allowed (listed once)."""
+    return st.lists(st.sampled_from(list(policy.actions)), min_size=1, max_size=len(policy.actions) + 1)
+
+
+def check_projection(policy, s, asked):
+    ev = compile_policy(policy)
+    names = list(dict.fromkeys(asked))
+    line = dumps_exact(state_to_json(policy, s))
+    reference = json.dumps(decision_to_json(policy, ev.decide(s), names), separators=(",", ":"))
+    # the compiled fast path itself (None: it hands the line to the reference path)
+    try:
+        fast = ev.line_function(asked)(line)
+    except ArithmeticError:
+        fast = None
+    event("fast path" if fast is not None else "reference path")
+    if fast is not None:
+        assert fast == reference
+    assert ev.decide_line(line, actions=asked) == reference
+    # a projection is the full result with the other actions removed, in the order asked
+    full = json.loads(ev.decide_line(line))
+    full["actions"] = {name: full["actions"][name] for name in names}
+    assert json.dumps(full, separators=(",", ":")) == reference
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_projection_fast_path_matches_reference(projection, data):
+    check_projection(projection, data.draw(values_for(projection)), data.draw(projections(projection)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_projection_on_the_ladder_and_nodes(ladder, nodes, data):
+    policy = data.draw(st.sampled_from([ladder, nodes]))
+    check_projection(policy, data.draw(values_for(policy)), data.draw(projections(policy)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_projection_rejects_what_read_state_rejects(projection, data):
+    line = data.draw(messy_lines(projection))
+    asked = data.draw(projections(projection))
+    decide = compile_policy(projection).line_decider(asked)
+    try:
+        s = read_state(projection, line)
+    except StateError as exc:
+        with pytest.raises(StateError) as info:
+            decide(line)
+        assert info.value.message == exc.message and info.value.name == exc.name
+        return
+    check_projection(projection, s, asked)
+
+
+def test_projection_decides_only_what_it_needs(projection):
+    ev = compile_policy(projection)
+    ev.line_decider(["deploy"])
+    source = ev._line_sources[("deploy",)]
+    assert "a1 = True; p1 = " in source          # deploy: decided and written
+    assert "a2 = False\n" in source               # release: an assertion needs its verdict, nothing more
+    assert "p2 = " not in source and "L2" not in source
+    assert "a0 = " not in source and "L0" not in source   # train: neither decided nor written
+    ev.line_decider(["train"])
+    assert "a1 = " in ev._line_sources[("train",)]  # deploy-secure needs deploy's verdict
+
+
+def test_projection_names_are_checked(projection):
+    ev = compile_policy(projection)
+    with pytest.raises(ValueError, match="unknown action `deplyo`"):
+        ev.line_decider(["deploy", "deplyo"])
+    assert ev.projection(["release", "deploy", "release"]) == ("release", "deploy")
+    assert ev.projection(None) == ("train", "deploy", "release")
+

@@ -1,9 +1,10 @@
-"""`rspdsl eval FILE --state STATE.json | --states STATES.jsonl [--format text|json]`.
+"""`rspdsl eval FILE --state STATE.json | --states STATES.jsonl [--format text|json] [--action NAME]...`.
 
 One state: print its tier, thresholds, and for each action whether it is allowed, which rule
 decided it and which active requirements are unmet. Many states (JSON lines): one compact JSON
-result per non-blank input line, in order, streamed. Exit 0, or 2 when the policy, a state or
-a state file cannot be used.
+result per non-blank input line, in order, streamed. `--action` lists only the named actions
+(in the order given), and the batch path then decides and writes nothing else about the
+others. Exit 0, or 2 when the policy, a state, a state file or an action name cannot be used.
 """
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import io
 import json
 import os
 import sys
-from typing import IO, Iterable
+from typing import IO, Iterable, Sequence
 
+from ..diagnostics import did_you_mean
 from ..evaluator import Decision, compile_policy, decision_to_json
 from ..semantics.model import Policy
 from ..state import StateError, dumps_exact, read_state
@@ -31,6 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="one state per line; prints one JSON result per line, in order (`-`: stdin)")
     parser.add_argument("--format", choices=("text", "json"), default=None,
                         help="output for --state (default text); --states always writes JSON lines")
+    parser.add_argument("--action", metavar="NAME", action="append", dest="actions",
+                        help="list only this action (repeatable; in the order given). The tier, "
+                             "thresholds and assertions are still reported; with --states the other "
+                             "actions are not decided unless an assertion needs their verdict")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,9 +53,27 @@ def run(args: argparse.Namespace) -> int:
             print(render_diagnostic(diag, loaded.source), file=sys.stderr)
         return 2
     policy = loaded.policy
+    actions = getattr(args, "actions", None)
+    if actions is not None:
+        unknown = _unknown_action(policy, actions)
+        if unknown:
+            print(f"rspdsl eval: {unknown}", file=sys.stderr)
+            return 2
+        actions = list(dict.fromkeys(actions))  # a repeated name is listed once
     if args.states is not None:
-        return _batch(policy, args.states)
-    return _single(policy, args.file, args.state, args.format or "text")
+        return _batch(policy, args.states, actions)
+    return _single(policy, args.file, args.state, args.format or "text", actions)
+
+
+def _unknown_action(policy: Policy, names: Sequence[str]) -> str | None:
+    """A usage message for the first --action that names no action of the policy, or None."""
+    for name in names:
+        if name not in policy.actions:
+            declared = ", ".join(policy.actions) or "none"
+            hint = did_you_mean(name, list(policy.actions))
+            return (f"--action `{name}` is not an action of this policy (its actions: {declared})"
+                    + (f"; {hint}" if hint else ""))
+    return None
 
 
 # ---------------------------------------------------------------- one state
@@ -69,7 +93,8 @@ def _read_bytes(path: str) -> bytes | str:
         return f"cannot read state file `{path}`: {exc.strerror or exc}"
 
 
-def _single(policy: Policy, policy_path: str, state_path: str, fmt: str) -> int:
+def _single(policy: Policy, policy_path: str, state_path: str, fmt: str,
+            actions: Sequence[str] | None = None) -> int:
     data = _read_bytes(state_path)
     shown = "<stdin>" if state_path == "-" else state_path
     if isinstance(data, str):
@@ -83,14 +108,15 @@ def _single(policy: Policy, policy_path: str, state_path: str, fmt: str) -> int:
         return 2
     decision = compile_policy(policy).decide(state)
     if fmt == "json":
-        print(dumps_exact(decision_to_json(policy, decision), indent=2))
+        print(dumps_exact(decision_to_json(policy, decision, actions), indent=2))
     else:
-        print(render_text(policy, policy_path, decision))
+        print(render_text(policy, policy_path, decision, actions))
     return 0
 
 
-def render_text(policy: Policy, path: str, decision: Decision) -> str:
-    """The human-readable decision: tier, thresholds, actions with reasons, assertions."""
+def render_text(policy: Policy, path: str, decision: Decision, actions: Sequence[str] | None = None) -> str:
+    """The human-readable decision: tier, thresholds, actions (all, or those named, in that
+    order) with reasons, assertions."""
     lines = [f"{path}: tier {policy.tiers[decision.tier].name}"]
     if decision.thresholds:
         lines.append("thresholds:")
@@ -98,8 +124,10 @@ def render_text(policy: Policy, path: str, decision: Decision) -> str:
         for name, holds in decision.thresholds.items():
             lines.append(f"  {name:<{width}}  {'holds' if holds else 'does not hold'}")
     lines.append("actions:")
-    width = max((len(a) for a in policy.actions), default=0)
-    for name, action in policy.actions.items():
+    names = list(policy.actions) if actions is None else list(actions)
+    width = max((len(a) for a in names), default=0)
+    for name in names:
+        action = policy.actions[name]
         allowed = decision.allowed[name]
         rule = decision.decided_by[name]
         if rule is not None:
@@ -140,7 +168,7 @@ def _open_lines(path: str) -> IO[str] | str:
         return f"cannot read states file `{path}`: {exc.strerror or exc}"
 
 
-def _batch(policy: Policy, path: str) -> int:
+def _batch(policy: Policy, path: str, actions: Sequence[str] | None = None) -> int:
     stream = _open_lines(path)
     if isinstance(stream, str):
         print(f"rspdsl eval: {stream}", file=sys.stderr)
@@ -149,7 +177,7 @@ def _batch(policy: Policy, path: str) -> int:
     # From stdin, answer each line as it comes (a coprocess may be waiting); from a file, chunk.
     interactive = path == "-"
     try:
-        bad, lineno = _stream(policy, stream, shown, sys.stdout, interactive)
+        bad, lineno = _stream(policy, stream, shown, sys.stdout, interactive, actions)
     except UnicodeDecodeError as exc:
         print(f"{shown}: error: not valid UTF-8 ({exc.reason}) after the lines already answered",
               file=sys.stderr)
@@ -166,9 +194,9 @@ def _batch(policy: Policy, path: str) -> int:
 
 
 def _stream(policy: Policy, lines: Iterable[str], shown: str, out: IO[str],
-            interactive: bool) -> tuple[int, int]:
+            interactive: bool, actions: Sequence[str] | None = None) -> tuple[int, int]:
     """Decide every line; a bad line gets an {"error": ...} result in its place. Returns (bad, lines)."""
-    decide_line = compile_policy(policy).decide_line
+    decide_line = compile_policy(policy).line_decider(actions)
     buffer: list[str] = []
     bad = 0
     lineno = 0
