@@ -22,7 +22,7 @@ import decimal
 import json
 import math
 import sys
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -65,7 +65,8 @@ class _Gen:
     """Turns IR into Python expressions over locals v<i> (variables), h<i> (thresholds),
     T (tier index) and a<j> (allowed); constants live in the exec namespace as K<n>."""
 
-    def __init__(self, policy: Policy, namespace: dict[str, Any], fast: bool):
+    def __init__(self, policy: Policy, namespace: dict[str, Any], fast: bool,
+                 shared: "frozenset[str] | set[str]" = frozenset()):
         self.fast = fast
         self.ns = namespace
         self.var_index = {name: i for i, name in enumerate(policy.variables)}
@@ -75,6 +76,11 @@ class _Gen:
         self.needs_q: set[int] = set()   # real variables used under arithmetic (fast path converts them)
         self.pre: list[str] = []         # hoisted temporaries for the next statement
         self.temps = 0
+        # Common subexpressions (fast path): the linear sides of comparisons seen so far, and
+        # those known (from a first pass) to occur more than once, computed once into a temporary.
+        self.seen: Counter[str] = Counter()
+        self.shared = shared
+        self.memo: dict[str, str] = {}
 
     def const(self, value: Fraction | int, arith: bool) -> str:
         q = Fraction(value)
@@ -188,7 +194,23 @@ class _Gen:
                     d //= p
             scale = scale * d // math.gcd(scale, d)
         (lc, ld), (rc, rd) = self._lin(left, Fraction(scale)), self._lin(right, Fraction(scale))
+        (lc, ld), (rc, rd) = self._share(lc, ld), self._share(rc, rd)
         return f"({lc} {op} {rc})", 1 + max(ld, rd)
+
+    def _share(self, code: str, depth: int) -> tuple[str, int]:
+        """A side that calls the exact context and occurs more than once (a ladder repeats
+        `cyber + 0.5 * autonomy` per tier) is computed once, at the top level, into a temporary.
+        Only whole sides are counted, so both passes see the same code strings."""
+        if "_C." not in code:
+            return code, depth
+        self.seen[code] += 1
+        if code not in self.shared:
+            return code, depth
+        name = self.memo.get(code)
+        if name is None:
+            name, _ = self.hoist(code)
+            self.memo[code] = name
+        return name, 1
 
     def _lin(self, e: ir.IExpr, m: Fraction) -> tuple[str, int]:
         code, depth = self._lin_node(e, m)
@@ -409,11 +431,13 @@ def _allowed_refs(policy: Policy) -> set[str]:
     return {n.action for e in roots for n in ir.walk(e) if isinstance(n, ir.AllowedRef)}
 
 
-def _generate_line(policy: Policy, ns: dict[str, Any], actions: tuple[str, ...]) -> str:
+def _generate_line(policy: Policy, ns: dict[str, Any], actions: tuple[str, ...],
+                   shared: "frozenset[str] | set[str]" = frozenset()) -> tuple[str, Counter[str]]:
     """`_line` for the result restricted to `actions` (in that order). An action not asked for
     is neither written nor, unless an assertion needs its verdict, decided; when it is, only its
-    verdict is computed (no decided_by, no unmet requirements)."""
-    gen = _Gen(policy, ns, fast=True)
+    verdict is computed (no decided_by, no unmet requirements). Returns the source and the
+    comparison sides it computes (for _line_source's common subexpressions)."""
+    gen = _Gen(policy, ns, fast=True, shared=shared)
 
     def frag(value: Any) -> str:
         name = f"K{len(ns)}"
@@ -485,13 +509,19 @@ def _generate_line(policy: Policy, ns: dict[str, Any], actions: tuple[str, ...])
         lines.append(f"    q{i} = v{i} if v{i}.__class__ is int else Fraction(v{i})")
     lines += body
     lines.append(f"    return ''.join({_tuple(pieces)})")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", gen.seen
 
 
 def _line_source(policy: Policy, base: dict[str, Any], actions: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
-    """The `_line` source and its namespace."""
+    """The `_line` source and its namespace. A first pass counts the comparison sides; if one
+    repeats, a second pass computes each repeated side once."""
     ns = dict(base)
-    return _generate_line(policy, ns, actions), ns
+    source, seen = _generate_line(policy, ns, actions)
+    repeated = {code for code, n in seen.items() if n > 1}
+    if repeated:
+        ns = dict(base)
+        source, _ = _generate_line(policy, ns, actions, repeated)
+    return source, ns
 
 
 # ---------------------------------------------------------------- the evaluator

@@ -620,6 +620,14 @@ def test_projection_decides_only_what_it_needs(projection):
     assert "a1 = " in ev._line_sources[("train",)]  # deploy-secure needs deploy's verdict
 
 
+def test_repeated_arithmetic_is_computed_once(projection):
+    # `x + 0.5 * y` is a side of four comparisons; the requirement's side differs (+ 6)
+    source = compile_policy(projection).source_code
+    line_source = source[source.index("def _line"):]
+    assert [ln.strip() for ln in line_source.splitlines() if "_C.multiply(K" in ln][0].startswith("t0 = _C.add(")
+    assert sum("_C.multiply(K" in ln for ln in line_source.splitlines()) == 2
+
+
 def test_projection_names_are_checked(projection):
     ev = compile_policy(projection)
     with pytest.raises(ValueError, match="unknown action `deplyo`"):
