@@ -635,3 +635,16 @@ def test_projection_names_are_checked(projection):
     assert ev.projection(["release", "deploy", "release"]) == ("release", "deploy")
     assert ev.projection(None) == ("train", "deploy", "release")
 
+
+@pytest.mark.parametrize("asked", [None, ["deploy"]])
+def test_batch_path_rejects_a_repeated_name(projection, asked):
+    # the fast path decodes without a pairs hook: a repeated name must still be refused
+    ev = compile_policy(projection)
+    good = {"x": 0.5, "y": 0.25, "s1": True, "s2": False, "m": 3}
+    body = json.dumps(good)[1:-1]
+    repeats = [(name, json.dumps(value)) for name, value in good.items()] + [("x", '"a,b"'), ("s1", "[1, 2]")]
+    for name, value in repeats:
+        for line in ["{" + body + f', "{name}": {value}}}', "{" + f'"{name}": {value}, ' + body + "}"]:
+            with pytest.raises(StateError, match=f"`{name}` is given more than once"):
+                ev.decide_line(line, actions=asked)
+    assert json.loads(ev.decide_line(json.dumps(good), actions=asked))["tier"] == "T2"
