@@ -384,7 +384,10 @@ def _validation(policy: Policy, ns: dict[str, Any]) -> list[str]:
     """Inlined checks accepting exactly what read_state accepts in the common forms; anything
     else (strings for reals, NaN, duplicates, ...) returns None and takes the slow path."""
     n = len(policy.variables)
-    out = ["    try:", "        o = _decode(text)", "    except Exception:", "        return None",
+    # The decoder's own scanner, without decode()'s Python wrapper (two whitespace regex
+    # matches): anything after the value but JSON whitespace is refused, as decode() does.
+    out = ["    try:", "        o, end = _scan(text, 0)", "    except Exception:", "        return None",
+           "    if end != len(text) and text[end:].strip(' \\t\\n\\r'):", "        return None",
            f"    if o.__class__ is not dict or len(o) != {n}:", "        return None"]
     if n:
         # The decoder builds the dict in C (no pairs hook: ~0.7 us/line less), so a repeated
@@ -556,7 +559,7 @@ class Evaluator:
         # Fast-path JSON: dicts built in C, floats as exact Decimals (the generated line checks
         # for repeated names itself); the reference path keeps state.py's pairs-hook decoder.
         self._base_ns: dict[str, Any] = {"Fraction": Fraction, "Decimal": Decimal,
-                                         "_decode": _FAST_DECODER.decode, "_C": _EXACT}
+                                         "_scan": _FAST_DECODER.scan_once, "_C": _EXACT}
         ns = dict(self._base_ns)
         self.full_source = self._generate(lambda: _generate_full(policy, ns))
         exec(compile(self.full_source, f"<rspdsl evaluator for {policy.source.path}>", "exec"), ns)

@@ -648,3 +648,17 @@ def test_batch_path_rejects_a_repeated_name(projection, asked):
             with pytest.raises(StateError, match=f"`{name}` is given more than once"):
                 ev.decide_line(line, actions=asked)
     assert json.loads(ev.decide_line(json.dumps(good), actions=asked))["tier"] == "T2"
+
+
+def test_batch_path_takes_only_json_whitespace_around_the_object(projection):
+    ev = compile_policy(projection)
+    good = json.dumps({"x": 0.5, "y": 0.25, "s1": True, "s2": False, "m": 3})
+    want = ev.decide_line(good)
+    for line in [good + "\n", good + " \r\n", "\t" + good, " " + good + " \n"]:
+        assert ev.decide_line(line) == want
+    for tail in ["\x0b", "\u00a0", "\u2028", "x", " {}", ","]:
+        with pytest.raises(StateError) as info:
+            ev.decide_line(good + tail)
+        with pytest.raises(StateError) as reference:
+            read_state(projection, good + tail)
+        assert info.value.message == reference.value.message
