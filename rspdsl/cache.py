@@ -1,8 +1,8 @@
 """An on-disk cache of `rspdsl check` outcomes, keyed by everything that determines them.
 
 What `check` reports for a file (its front-end diagnostics and its proof results) is a function
-of: the file's bytes and the name it is reported under, the rspdsl sources and grammar, the Z3
-and Lark installed, the Python version, and the options (timeout, seed, properties). The key is
+of: the file's bytes and the name it is reported under, the rspdsl sources and grammar (the
+parser tables are one of those sources), the Z3 installed, the Python version, and the options (timeout, seed, properties). The key is
 a SHA-256 over all of them, so a hit cannot be stale: change any of them and the key changes.
 
 Only outcomes that a rerun would reproduce are stored: none with an `unknown` result (a timeout
@@ -72,11 +72,12 @@ def _code_digest() -> bytes:
 
 @functools.lru_cache(maxsize=1)
 def _engines_digest() -> bytes:
-    """Z3 and Lark as installed, identified without importing them (that is what a hit saves)."""
+    """Z3 as installed, identified without importing it (that is what a hit saves). Lark is not
+    used at run time: the parser is generated into rspdsl's sources (syntax/_generated_parser.py)."""
     from importlib.util import find_spec
 
     h = hashlib.sha256(sys.version.encode())
-    for name, suffixes in (("z3", (".py", ".so", ".dylib", ".dll")), ("lark", (".py", ".lark"))):
+    for name, suffixes in (("z3", (".py", ".so", ".dylib", ".dll")),):
         spec = find_spec(name)
         h.update(name.encode() + b"\0")
         for root in (spec.submodule_search_locations or []) if spec else []:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from lark import Token, Tree
+from ._generated_parser import Token, Tree
 
 from ..diagnostics import Diagnostic, error
 from ..source import SourceFile, Span

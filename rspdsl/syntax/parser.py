@@ -1,12 +1,14 @@
 """Text to Lark parse tree, with syntax diagnostics; then lowered to the AST by lower.py.
 
-The Lark parser is built once per process (and cached on disk by Lark between processes).
+The parser is Lark's LALR parser for grammar/rsp.lark, generated ahead of time as a standalone
+module (tools/gen_parser.py), so start-up neither imports Lark nor builds its tables.
 Syntax errors are reported for every broken declaration: after an error the declaration
 that holds it is blanked out (newlines kept, so positions stay true) and parsing resumes.
 """
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from pathlib import Path
 
@@ -43,35 +45,18 @@ def grammar_path() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def get_parser():
-    from lark import Lark
+    """The LALR parser, from the tables tools/gen_parser.py generated from the grammar.
 
-    return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="basic",
-                propagate_positions=True, maybe_placeholders=False, cache=_cache_file())
+    Importing Lark and building (or loading) its tables would cost ~12 ms of every start-up;
+    the generated module holds both the tables and the runtime parsing needs.
+    """
+    from . import _generated_parser as generated
 
-
-def _cache_file() -> "str | bool":
-    """Lark's serialized-parser cache, in a per-user cache dir; off when it cannot be written."""
-    import os
-    import tempfile
-
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    for folder in (os.path.join(base, "rspdsl"), tempfile.gettempdir()):
-        try:
-            os.makedirs(folder, exist_ok=True)
-            if os.access(folder, os.W_OK):
-                return os.path.join(folder, f"lark-rsp-{_grammar_digest()}.cache")
-        except OSError:
-            continue
-    return False
-
-
-def _grammar_digest() -> str:
-    import hashlib
-
-    from lark import __version__ as lark_version
-
-    data = grammar_path().read_bytes() + lark_version.encode()
-    return hashlib.sha256(data).hexdigest()[:16]
+    grammar = grammar_path()
+    if hashlib.sha256(grammar.read_bytes()).hexdigest() != generated.GRAMMAR_SHA256:
+        raise RuntimeError(f"{grammar} changed since rspdsl/syntax/_generated_parser.py was generated; "
+                           "run python tools/gen_parser.py")
+    return generated.Lark_StandAlone()
 
 
 def describe_token(name: str) -> str:
@@ -91,7 +76,7 @@ def _expected_text(expected: "set[str]") -> str:
 
 def parse_tree(source: SourceFile):
     """Parse the text; returns (lark tree or None, syntax diagnostics)."""
-    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+    from ._generated_parser import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
     text = source.text
     diagnostics: list[Diagnostic] = []
@@ -201,7 +186,7 @@ def _too_deep(tree) -> "tuple[Span, bool] | None":
     A chain of one operator (`a or b or c`, `a + b - c`) is a left-leaning tree but not nesting:
     its links count only toward the path length. Found without recursion.
     """
-    from lark import Tree
+    from ._generated_parser import Tree
 
     stack = [(tree, 0, 0)]
     while stack:
