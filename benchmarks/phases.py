@@ -21,9 +21,9 @@ def mark(label: str) -> None:
     _t = now
 
 
-import z3, lark  # noqa: E401,E402,F401
+import z3  # noqa: E402,F401
 
-mark("import z3, lark (the floor's work)")
+mark("import z3 (the floor's work without Lark)")
 import rspdsl.cli, rspdsl.commands.check, rspdsl.frontend, rspdsl.syntax.lower  # noqa: E401,E402,F401
 import rspdsl.semantics.resolve, rspdsl.logic.prover, rspdsl.logic.obligations  # noqa: E401,E402,F401
 import rspdsl.render.results_text, rspdsl.evaluator  # noqa: E401,E402,F401
@@ -32,7 +32,7 @@ mark("import rspdsl modules")
 from rspdsl.syntax.parser import get_parser  # noqa: E402
 
 get_parser()
-mark("load the parser (Lark's cache)")
+mark("load the parser (generated module)")
 from rspdsl.frontend import parse_text  # noqa: E402
 from rspdsl.semantics.resolve import resolve  # noqa: E402
 
@@ -54,7 +54,7 @@ results = tuple(prover.discharge(ob) for ob in prover.prefilter(obs.obligations)
 mark("solve + replay witnesses")
 del prover, obs
 gc.collect()
-mark("free the Z3 context")
+mark("free the Z3 context (the console script skips this)")
 from rspdsl.render.checked import CheckedFile  # noqa: E402
 from rspdsl.render.results_text import render_text  # noqa: E402
 

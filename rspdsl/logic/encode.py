@@ -119,7 +119,7 @@ class StateEncoding:
         """Variable name -> its constant's name (cached: asking Z3 for names is not free)."""
         cached = self.__dict__.get("_smt_names")
         if cached is None:
-            cached = {name: str(const) for name, const in self.vars.items()}
+            cached = {name: const.decl().name() for name, const in self.vars.items()}
             object.__setattr__(self, "_smt_names", cached)
         return cached
 
@@ -467,7 +467,7 @@ def encode_state(policy: Policy, prefix: str = "", *, shared: Mapping[str, Any] 
         consts[name] = const
         bounds.extend(_bounds(variable, const))
         if symbols is not None:
-            symbols.add(Symbol(str(const), name, prefix if name not in shared else "", variable))
+            symbols.add(Symbol(const.decl().name(), name, prefix if name not in shared else "", variable))
 
     b = _Builder(consts, ctx)
     tr = _Translator(b)
