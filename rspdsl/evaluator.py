@@ -434,6 +434,43 @@ def _validation(policy: Policy, ns: dict[str, Any]) -> list[str]:
     return out
 
 
+def _cheap(e: ir.IExpr) -> bool:
+    """A commitment as cheap to test twice as to read from a variable: a flag or a plain comparison."""
+    if isinstance(e, ir.Not):
+        return _cheap(e.arg)
+    if isinstance(e, ir.Cmp):
+        return all(isinstance(side, (ir.Var, ir.Const, ir.IntConst)) for side in (e.left, e.right))
+    return isinstance(e, (ir.Var, ir.BoolConst))
+
+
+def _unmet_list(policy: Policy, gen: _Gen, j: int, ks: list[int], precomputed: set[int],
+                fragment: Callable[[int], str]) -> list[str]:
+    """L<j>: the unmet requirements of action j, in declaration order. Consecutive requirements
+    with the same activity condition (a tier's block) share one test of it; a requirement of the
+    lowest tier is always active, so it is not tested at all."""
+    lowest = min((t.index for t in policy.tiers), default=0)
+    groups: list[tuple[str, list[int]]] = []
+    for k in ks:
+        req = policy.requirements[k]
+        parts = [f"T >= {int(req.tier)}"] if req.tier is not None and req.tier > lowest else []
+        if req.condition is not None:
+            parts.append(gen.expr(req.condition))
+        active = " and ".join(parts)
+        if groups and groups[-1][0] == active:
+            groups[-1][1].append(k)
+        else:
+            groups.append((active, [k]))
+    out = [f"L{j} = []"]
+    for active, group in groups:
+        pad = "    " if active else ""
+        if active:
+            out.append(f"if {active}:")
+        for k in group:
+            unmet = f"u{k}" if k in precomputed else f"not {gen.expr(policy.requirements[k].commitment)}"
+            out.append(f"{pad}if {unmet}: L{j}.append({fragment(k)})")
+    return out
+
+
 def _allowed_refs(policy: Policy) -> set[str]:
     """Actions whose verdict some expression asks for with allowed(A) (assertions, in valid policies)."""
     roots = [a.body for a in policy.assertions] + [r.condition for r in policy.rules]
@@ -471,11 +508,12 @@ def _generate_line(policy: Policy, ns: dict[str, Any], actions: tuple[str, ...],
         for a in req.actions:
             if a in listed:
                 listed[a].append(k)
-    used = sorted({k for ks in listed.values() for k in ks})
-    for k in used:
+    # A costly commitment listed for several of the actions is tested once, into u<k>.
+    listings = Counter(k for ks in listed.values() for k in ks)
+    precomputed = {k for k, n in listings.items() if n > 1 and not _cheap(policy.requirements[k].commitment)}
+    for k in sorted(precomputed):
         req = policy.requirements[k]
-        active = _active_code(req, gen)
-        _emit(body, gen, f"u{k} = {active} and not {gen.expr(req.commitment)}")
+        _emit(body, gen, f"u{k} = {_active_code(req, gen)} and not {gen.expr(req.commitment)}")
     verdict_only = _allowed_refs(policy) - set(wanted)
     for j, action in enumerate(policy.actions.values()):  # decided in declaration order
         if action.name in verdict_only:
@@ -496,11 +534,9 @@ def _generate_line(policy: Policy, ns: dict[str, Any], actions: tuple[str, ...],
         default = f"a{j} = {action.default_permit}; p{j} = {frag(none_text)}"
         _emit(body, gen, _action_chain(policy, action.name, lambda k, r: gen.expr(r.condition),
                                        decided, default))
-        ks = listed[action.name]
-        if ks:
-            body.append(f"    L{j} = []")
-            for k in ks:
-                body.append(f"    if u{k}: L{j}.append({frag(_dumps(_requirement_json(policy.requirements[k])))})")
+        if listed[action.name]:
+            _emit(body, gen, _unmet_list(policy, gen, j, listed[action.name], precomputed,
+                                         lambda k: frag(_dumps(_requirement_json(policy.requirements[k])))))
     for name in actions:  # written in the order asked for
         j = gen.act_index[name]
         pieces.append(f"p{j}")
