@@ -11,23 +11,25 @@ run, every witness replayed through the evaluator then; a hit replays nothing an
 nothing, it returns what that run found (with this run's elapsed time).
 
 Where: $RSPDSL_CACHE_DIR, else $XDG_CACHE_HOME/rspdsl/results, else ~/.cache/rspdsl/results.
-Off with RSPDSL_NO_CACHE=1 or `rspdsl check --no-cache`. Entries are pickles, so the cache is
-used only in a directory and with files owned by the current user and writable by nobody else. Unreadable or corrupt entries are
-ignored (and replaced); at most MAX_ENTRIES are kept, the least recently written go first.
+Off with RSPDSL_NO_CACHE=1 or `rspdsl check --no-cache`. Entries are JSON (rspdsl.cache_codec:
+only the outcome's own classes can be read back, so an entry cannot run code). A hit is trusted
+as a proof, so the cache is used only in a directory and with files owned by the current user
+and writable by nobody else: no one else can plant a "proved". Unreadable or corrupt entries
+are ignored (and replaced); at most MAX_ENTRIES are kept, the least recently written go first.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
 import os
-import pickle
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 MAX_ENTRIES = 512
-_FORMAT = b"rspdsl-check-cache-1"
+_FORMAT = b"rspdsl-check-cache-2\n"   # -1 entries were pickles (*.pickle); they are removed
+_SUFFIX = ".json"
 
 
 def enabled() -> bool:
@@ -98,8 +100,8 @@ def key(path: str, data: bytes, options: dict[str, Any]) -> str:
 
 
 def _private(path: Path) -> bool:
-    """Owned by this user and writable by nobody else: entries are unpickled, and unpickling a
-    file someone else could write would run their code."""
+    """Owned by this user and writable by nobody else: a hit is reported as a proof, so an entry
+    someone else could write would let them forge results."""
     if not hasattr(os, "getuid"):  # pragma: no cover - Windows: per-user profile directories
         return True
     try:
@@ -111,14 +113,17 @@ def _private(path: Path) -> bool:
 
 def load(entry: str) -> Any | None:
     folder = cache_dir()
-    path = folder / f"{entry}.pickle"
+    path = folder / f"{entry}{_SUFFIX}"
     if not (_private(folder) and _private(path)):
         return None
     try:
         with open(path, "rb") as handle:
-            if handle.read(len(_FORMAT)) != _FORMAT:
-                return None
-            return pickle.load(handle)
+            data = handle.read()
+        if not data.startswith(_FORMAT):
+            return None
+        from . import cache_codec
+
+        return cache_codec.loads(data[len(_FORMAT):].decode("utf-8"))
     except Exception:  # noqa: BLE001 - a missing or damaged entry is a miss
         return None
 
@@ -130,12 +135,14 @@ def store(entry: str, value: Any) -> None:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not _private(folder):
             return  # a shared or foreign directory: never write entries others could swap
+        from . import cache_codec
+
+        payload = _FORMAT + cache_codec.dumps(value).encode("utf-8")  # CodecError: store nothing
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(_FORMAT)
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, folder / f"{entry}.pickle")
+                handle.write(payload)
+            os.replace(tmp, folder / f"{entry}{_SUFFIX}")
         except BaseException:
             os.unlink(tmp)
             raise
@@ -145,7 +152,12 @@ def store(entry: str, value: Any) -> None:
 
 
 def _prune(folder: Path) -> None:
-    entries = list(folder.glob("*.pickle"))
+    for legacy in folder.glob("*.pickle"):  # format 1 entries: never read again
+        try:
+            legacy.unlink()
+        except OSError:
+            pass
+    entries = list(folder.glob(f"*{_SUFFIX}"))
     if len(entries) <= MAX_ENTRIES:
         return
     entries.sort(key=lambda p: p.stat().st_mtime_ns)

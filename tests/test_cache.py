@@ -42,7 +42,7 @@ def policy(tmp_path, monkeypatch):
 
 
 def entries(tmp_path) -> list[Path]:
-    return sorted((tmp_path / "cache").glob("*.pickle"))
+    return sorted((tmp_path / "cache").glob("*.json"))
 
 
 def test_a_repeated_check_is_answered_from_the_cache_with_the_same_findings(policy, tmp_path):
@@ -106,7 +106,7 @@ def check_args(*argv: str):
 def test_a_damaged_entry_is_a_miss_and_is_replaced(policy, tmp_path):
     check.check_file(policy, use_cache=True)
     (entry,) = entries(tmp_path)
-    entry.write_bytes(b"not a pickle")
+    entry.write_bytes(b"not a cache entry")
     again = check.check_file(policy, use_cache=True)
     assert not again.cached
     assert check.check_file(policy, use_cache=True).cached
@@ -132,7 +132,7 @@ def test_entries_others_could_write_are_never_loaded(policy, tmp_path):
     entry = cache.key("p.rsp", b"text", {})
     cache.store(entry, {"answer": 42})
     assert cache.load(entry) == {"answer": 42}
-    path = cache.cache_dir() / f"{entry}.pickle"
+    path = cache.cache_dir() / f"{entry}.json"
     os.chmod(path, 0o666)  # group/world-writable: someone else could have replaced it
     assert cache.load(entry) is None
     os.chmod(path, 0o600)
@@ -157,3 +157,71 @@ def test_the_code_digest_follows_content_not_timestamps():
     finally:
         os_utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
         cache._code_digest.cache_clear()
+
+
+# ---------------------------------------------------------------- the file format (cache_codec)
+
+SHIPPED = sorted((ROOT / "policies").glob("*.rsp"))
+GOLDEN_NOT_OK = sorted((ROOT / "tests" / "golden" / "not-ok").glob("*.rsp"))
+
+
+@pytest.mark.parametrize("path", SHIPPED + GOLDEN_NOT_OK[:6], ids=lambda p: p.name)
+def test_an_entry_reads_back_as_the_same_outcome_in_every_format(path, monkeypatch):
+    from rspdsl import cache_codec
+
+    monkeypatch.setenv("RSPDSL_NO_CACHE", "1")
+    fresh = check.check_file(str(path))
+    back = cache_codec.loads(cache_codec.dumps(fresh))
+    assert back == fresh
+    for fmt in ("text", "json", "sarif", "markdown"):
+        assert check.render([back], fmt) == check.render([fresh], fmt), fmt
+    # exact values survive: every witness value is the same object type and value
+    for ours, theirs in zip(back.results, fresh.results):
+        assert ours.witness == theirs.witness and ours.details == theirs.details
+        assert [type(v) for v in (ours.witness.to_json() if ours.witness else {}).values()] == \
+            [type(v) for v in (theirs.witness.to_json() if theirs.witness else {}).values()]
+
+
+def test_the_format_keeps_what_json_alone_would_lose():
+    from fractions import Fraction
+
+    from rspdsl import cache_codec
+    from rspdsl.diagnostics import Severity
+
+    value = {"tenth": Fraction(1, 10), "pair": (1, "a"), "list": [True, None], 3: Severity.ERROR,
+             "nested": {"q": (Fraction(-7, 3),)}, "seconds": 0.1}
+    back = cache_codec.loads(cache_codec.dumps(value))
+    assert back == value
+    assert type(back["tenth"]) is Fraction and type(back["pair"]) is tuple
+    assert back[3] is Severity.ERROR and list(back) == list(value)
+
+
+@pytest.mark.parametrize("text", [
+    '{"$c": "Popen", "f": {"args": ["sh"]}}',          # only the outcome's own classes come back
+    '{"$e": "Signals", "v": 9}',
+    '{"$q": [1, 0]}', '{"$q": [1.5, 2]}', '{"$q": "1/2"}',
+    '{"no": "tag"}', '{"$m": [[[1], 2]]}', '[', '{"$c": "Result", "f": {"nope": 1}}',
+])
+def test_anything_but_the_format_is_refused(text):
+    from rspdsl import cache_codec
+
+    with pytest.raises(cache_codec.CodecError):
+        cache_codec.loads(text)
+
+
+def test_values_outside_the_format_are_not_stored(policy, tmp_path):
+    class Foreign:
+        pass
+
+    entry = cache.key("p.rsp", b"foreign", {})
+    cache.store(entry, {"x": Foreign()})
+    assert entries(tmp_path) == [] and cache.load(entry) is None
+
+
+def test_format_one_pickles_are_removed_not_read(policy, tmp_path):
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    legacy = folder / ("0" * 64 + ".pickle")
+    legacy.write_bytes(b"rspdsl-check-cache-1 whatever")
+    check.check_file(policy, use_cache=True)
+    assert not legacy.exists() and len(entries(tmp_path)) == 1
