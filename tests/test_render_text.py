@@ -78,6 +78,16 @@ def test_several_files_end_with_a_total():
     assert overall_exit_code([checked_ok(), checked_broken()]) == 2
 
 
+def test_the_total_says_which_answers_came_from_the_cache():
+    from dataclasses import replace
+
+    ok, good = checked_ok(), checked_all_proved()
+    some = render_text([replace(ok, cached=True), good])
+    assert lines_of(some)[-1] == "2 files: 4 proved, 2 violated, 1 unknown, 1 warning (0.52 s, 1 cached)"
+    every = render_text([replace(ok, cached=True), replace(good, cached=True)])
+    assert lines_of(every)[-1].endswith("(0.52 s, all cached)")
+
+
 # ---------------------------------------------------------------- witnesses
 
 def test_witness_table_is_aligned():

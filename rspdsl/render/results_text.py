@@ -295,5 +295,7 @@ def render_text(files: list[CheckedFile], *, verbose: bool = False, color: bool 
             text += f", {_plural(total['warnings'], 'warning')}"
         if unusable:
             text += f", {unusable} not checked"
-        out += f"\n{text} ({sum(f.seconds for f in files):.2f} s)\n"
+        cached = sum(f.cached for f in files)
+        note = "" if not cached else ", all cached" if cached == len(files) else f", {cached} cached"
+        out += f"\n{text} ({sum(f.seconds for f in files):.2f} s{note})\n"
     return out
