@@ -93,3 +93,19 @@ def checked_broken(path: str = "broken.rsp") -> CheckedFile:
 
 def checked_all_proved(path: str = "good.rsp") -> CheckedFile:
     return checked_ok(path, tuple(r for r in sample_results() if r.status == "proved"), 0.1)
+
+
+# A policy whose every property holds (exit 0), for end-to-end and cache tests.
+CLEAN = """\
+policy "Clean" version "1"
+metric cbrn_uplift in [0, 1]
+safeguard asl3_security
+action deploy
+threshold CBRN-3 when cbrn_uplift >= 0.5
+tier ASL-2 { }
+tier ASL-3 when CBRN-3 {
+  require asl3_security for deploy
+}
+permit deploy when tier <= ASL-2 or asl3_security
+assert secure-at-asl3: allowed(deploy) and tier >= ASL-3 implies asl3_security
+"""

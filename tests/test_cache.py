@@ -11,23 +11,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from render_samples import CLEAN as POLICY
 
 from rspdsl import cache
 from rspdsl.commands import check
 from rspdsl.logic.results import Report, Result
-
-POLICY = """policy "Cached" version "1"
-metric cbrn_uplift in [0, 1]
-safeguard asl3_security
-action deploy
-threshold CBRN-3 when cbrn_uplift >= 0.5
-tier ASL-2 { }
-tier ASL-3 when CBRN-3 {
-  require asl3_security for deploy
-}
-permit deploy when tier <= ASL-2 or asl3_security
-assert secure-at-asl3: allowed(deploy) and tier >= ASL-3 implies asl3_security
-"""
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from render_samples import BROKEN, POLICY
+from render_samples import BROKEN, CLEAN, POLICY
 
 from rspdsl.cli import build_parser
 from rspdsl.commands import check
@@ -17,20 +17,6 @@ from rspdsl.logic.results import Report, Result
 
 ROOT = Path(__file__).resolve().parent.parent
 SARIF_SCHEMA = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"  # the official schema, vendored
-
-CLEAN = """\
-policy "Clean" version "1"
-metric cbrn_uplift in [0, 1]
-safeguard asl3_security
-action deploy
-threshold CBRN-3 when cbrn_uplift >= 0.5
-tier ASL-2 { }
-tier ASL-3 when CBRN-3 {
-  require asl3_security for deploy
-}
-permit deploy when tier <= ASL-2 or asl3_security
-assert secure-at-asl3: allowed(deploy) and tier >= ASL-3 implies asl3_security
-"""
 
 
 @pytest.fixture
