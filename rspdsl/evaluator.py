@@ -499,7 +499,7 @@ def _generate_line(policy: Policy, ns: dict[str, Any], actions: tuple[str, ...],
               + "[T]"]
     for i, name in enumerate(policy.thresholds):
         key = ("," if i else "") + json.dumps(name) + ":"
-        pieces.append(f"{frag((key + 'false', key + 'true'))}[h{i}]")
+        pieces.append(_pick(f"h{i}", frag(key + "true"), frag(key + "false")))
     pieces.append(frag('},"actions":{'))
     wanted = {name: pos for pos, name in enumerate(actions)}
     # Requirement k is unmet-if-listed when active and its commitment fails (evaluated lazily).
@@ -547,7 +547,7 @@ def _generate_line(policy: Policy, ns: dict[str, Any], actions: tuple[str, ...],
     for k, assertion in enumerate(policy.assertions):
         _emit(body, gen, f"x{k} = {gen.expr(assertion.body)}")
         key = ("," if k else "") + json.dumps(assertion.name) + ":"
-        pieces.append(f"{frag((key + 'false', key + 'true'))}[x{k}]")
+        pieces.append(_pick(f"x{k}", frag(key + "true"), frag(key + "false")))
     pieces.append(frag("}}"))
 
     lines = ["def _line(text):"] + _validation(policy, ns)
@@ -556,6 +556,12 @@ def _generate_line(policy: Policy, ns: dict[str, Any], actions: tuple[str, ...],
     lines += body
     lines.append(f"    return ''.join({_tuple(pieces)})")
     return "\n".join(lines) + "\n", gen.seen
+
+
+def _pick(flag: str, if_true: str, if_false: str) -> str:
+    # A conditional expression, not (F, T)[flag]: indexing a tuple by a bool is not specialised
+    # by CPython 3.11+ (bool is not an exact int), and the line has one per threshold/assertion.
+    return f"({if_true} if {flag} else {if_false})"
 
 
 def _line_source(policy: Policy, base: dict[str, Any], actions: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
@@ -608,6 +614,7 @@ class Evaluator:
         self._assertions = tuple(a.name for a in policy.assertions)
         # The batch path is generated on first use, once per projection (`check` never needs it).
         self._line_sources: dict[tuple[str, ...], str] = {}
+        self._line_functions: dict[tuple[str, ...], Callable[[str], str | None]] = {}
         self._deciders: dict[tuple[str, ...] | None, Callable[[str, str], str]] = {}
 
     def _generate(self, make: Callable[[], str]) -> str:
@@ -638,13 +645,23 @@ class Evaluator:
         return names
 
     def line_function(self, actions: Iterable[str] | None = None) -> Callable[[str], str | None]:
-        """The compiled fast path for a projection: a result line, or None when the line is
-        unusual or bad (the reference path then decides it, or names the culprit)."""
+        """The compiled fast path for a projection (compiled once): a result line, or None when
+        the line is unusual or bad, and then reference_line decides it or names the culprit.
+        It may also raise ArithmeticError (a rounding the exact context refused): same remedy."""
         names = self.projection(actions)
-        source, ns = self._generate(lambda: _line_source(self.policy, self._base_ns, names))
-        exec(compile(source, f"<rspdsl evaluator for {self.policy.source.path}>", "exec"), ns)
-        self._line_sources[names] = source
-        return ns["_line"]
+        function = self._line_functions.get(names)
+        if function is None:
+            source, ns = self._generate(lambda: _line_source(self.policy, self._base_ns, names))
+            exec(compile(source, f"<rspdsl evaluator for {self.policy.source.path}>", "exec"), ns)
+            self._line_sources[names] = source
+            function = self._line_functions[names] = ns["_line"]
+        return function
+
+    def reference_line(self, json_line: str | bytes, origin: str = "state",
+                       actions: Sequence[str] | None = None) -> str:
+        """The result line by the reference path: read_state, _full, decision_to_json."""
+        decision = self.decide(read_state(self.policy, json_line, origin))
+        return _dumps(decision_to_json(self.policy, decision, self.projection(actions)))
 
     def line_decider(self, actions: Iterable[str] | None = None) -> Callable[..., str]:
         """decide_line for one projection, compiled once: (json_line, origin="state") -> the
@@ -654,8 +671,7 @@ class Evaluator:
         if decider is not None:
             return decider
         names = self.projection(key)
-        fast = self.line_function(names)
-        policy, decide = self.policy, self.decide
+        fast, reference = self.line_function(names), self.reference_line
 
         def decide_line(json_line: str, origin: str = "state") -> str:
             try:
@@ -663,7 +679,7 @@ class Evaluator:
             except ArithmeticError:  # the exact Decimal context refused to round: decide with Fractions
                 out = None
             if out is None:  # unusual or bad: the reference path decides, or names the culprit
-                out = _dumps(decision_to_json(policy, decide(read_state(policy, json_line, origin)), names))
+                out = reference(json_line, origin, names)
             return out
 
         self._deciders[key] = decide_line

@@ -634,6 +634,10 @@ def test_projection_names_are_checked(projection):
         ev.line_decider(["deploy", "deplyo"])
     assert ev.projection(["release", "deploy", "release"]) == ("release", "deploy")
     assert ev.projection(None) == ("train", "deploy", "release")
+    assert ev.line_function(["deploy", "train"]) is ev.line_function(("deploy", "train", "deploy"))
+    line = json.dumps({"x": "1/3", "y": 0, "s1": True, "s2": True, "m": 1})  # a ratio: not the fast path
+    assert ev.line_function(["deploy"])(line) is None
+    assert ev.reference_line(line, actions=["deploy"]) == ev.decide_line(line, actions=["deploy"])
 
 
 @pytest.mark.parametrize("asked", [None, ["deploy"]])
