@@ -372,9 +372,12 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, separators=_LINE_SEPARATORS)
 
 
-def _bound_const(ns: dict[str, Any], value: Fraction | int) -> str:
+def _bound_const(ns: dict[str, Any], value: Fraction | int, for_decimal: bool) -> str:
+    # The constant of the value's own type where exact: Decimal against Decimal compares
+    # without converting an int operand first (half the time of Decimal against int).
     q = Fraction(value)
-    obj: Any = q.numerator if q.denominator == 1 else (Decimal(number_text(q)) if is_finite_decimal(q) else q)
+    obj: Any = (q.numerator if q.denominator == 1 and not for_decimal
+                else Decimal(number_text(q)) if is_finite_decimal(q) else q)
     name = f"K{len(ns)}"
     ns[name] = obj
     return name
@@ -412,12 +415,13 @@ def _validation(policy: Policy, ns: dict[str, Any]) -> list[str]:
             out += [f"    {v} = {name}.get({v}) if {v}.__class__ is str else None",
                     f"    if {v} is None:", "        return None"]
         else:
-            bounds = []  # the value on the left: Decimal's own comparison runs, not a reflected one
-            if var.lo is not None:
-                bounds.append(f"{v} >= {_bound_const(ns, var.lo)}")
-            if var.hi is not None:
-                bounds.append(f"{v} <= {_bound_const(ns, var.hi)}")
-            in_bounds = " and ".join(bounds) or "True"
+            def in_bounds(for_decimal: bool, v: str = v, var: Any = var) -> str:
+                bounds = []  # the value on the left: its own comparison runs, not a reflected one
+                if var.lo is not None:
+                    bounds.append(f"{v} >= {_bound_const(ns, var.lo, for_decimal)}")
+                if var.hi is not None:
+                    bounds.append(f"{v} <= {_bound_const(ns, var.hi, for_decimal)}")
+                return " and ".join(bounds) or "True"
             # read_state refuses exponents beyond ±MAX_EXPONENT; the bounds already exclude the
             # huge ones when they are finite and of sane size, leaving only the tiny ones to test.
             huge_excluded = (var.lo is not None and var.hi is not None
@@ -425,11 +429,11 @@ def _validation(policy: Policy, ns: dict[str, Any]) -> list[str]:
             extreme = (f"{v}.adjusted() < {-MAX_EXPONENT}" if huge_excluded
                        else f"not ({-MAX_EXPONENT} <= {v}.adjusted() <= {MAX_EXPONENT})")
             out += [f"    c = {v}.__class__",
-                    "    if c is int:",
-                    f"        if not ({in_bounds}):", "            return None",
-                    "    elif c is Decimal:",
-                    f"        if not ({in_bounds}) or ({v} and {extreme}):",
+                    "    if c is Decimal:",  # the usual case first; zero has any exponent
+                    f"        if not ({in_bounds(True)}) or ({extreme} and {v}):",
                     "            return None",
+                    "    elif c is int:",
+                    f"        if not ({in_bounds(False)}):", "            return None",
                     "    else:", "        return None"]
     return out
 
