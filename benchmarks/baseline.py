@@ -1,18 +1,21 @@
 """The hand-written baseline: the ladder's decisions coded directly in Python, no rspdsl.
 
-    python benchmarks/baseline.py TIERS STATES.jsonl > results.jsonl
+    python benchmarks/baseline.py TIERS STATES.jsonl [--action NAME]... > results.jsonl
 
 What a careful programmer would write for the generated ladder (generate.py) without a policy
 language, doing the same I/O and the same decisions as `rspdsl eval --states`: read each JSON
 line with exact numbers (Decimal, as rspdsl does, so boundaries agree), compute every threshold,
 the tier, each action's verdict with the rule that decided it and the unmet requirements, and
 every assertion, and write the same result line, byte for byte (the benchmark compares them).
+With `--action NAME` (repeatable) it writes what `rspdsl eval --states --action NAME` writes:
+only those actions, in that order, and it works out the unmet requirements only for them.
 
 It validates nothing (no bounds, types, missing or unknown names): that and the generality are
 what rspdsl adds, so this is the practical lower bound on the work.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from decimal import Decimal
@@ -27,8 +30,13 @@ def _d(q: Fraction) -> Decimal:
     return Decimal(q.numerator) / Decimal(q.denominator)  # exact: the spec's numbers are short decimals
 
 
-def writer(spec: LadderSpec, layout: Layout):
-    """decide(state dict) -> the result line (no newline), with the spec's numbers bound."""
+ACTIONS = ("train", "deploy", "release_weights")
+
+
+def writer(spec: LadderSpec, layout: Layout, actions: tuple[str, ...] = ACTIONS):
+    """decide(state dict) -> the result line (no newline) listing `actions` in that order, with
+    the spec's numbers bound. deploy's and release_weights' verdicts are always decided (the
+    assertions ask for them); train only when listed."""
     levels = list(spec.levels)
     cbrn = [_d(q) for q in spec.cbrn]
     cyber = [_d(q) for q in spec.cyber]
@@ -57,6 +65,11 @@ def writer(spec: LadderSpec, layout: Layout):
     req_deployment = {k: req(("deployment", k)) for k in levels}
     req_interval = {k: req(("interval", k)) for k in levels}
 
+    unknown = [a for a in actions if a not in ACTIONS]
+    if unknown:
+        raise ValueError(f"the ladder has no action {unknown[0]!r}")
+    want_train, want_deploy = "train" in actions, "deploy" in actions
+
     def decide(s: dict) -> str:
         c, combined, panel = s["cbrn_uplift"], s["cyber_ctf"] + half * s["autonomy_score"], s
         caps = [False]
@@ -75,15 +88,16 @@ def writer(spec: LadderSpec, layout: Layout):
 
         # train: default permit; the first forbid that holds decides
         train_by = None
-        if not basic:
-            train_by = forbid_basic
-        elif growing and not assessed:
-            train_by = forbid_growth
-        else:
-            for k in range(1, tier + 1):
-                if not (s[f"security_{k}"] and months <= interval[k - 1]):
-                    train_by = forbid_train[k]
-                    break
+        if want_train:
+            if not basic:
+                train_by = forbid_basic
+            elif growing and not assessed:
+                train_by = forbid_growth
+            else:
+                for k in range(1, tier + 1):
+                    if not (s[f"security_{k}"] and months <= interval[k - 1]):
+                        train_by = forbid_train[k]
+                        break
         # deploy: default deny; forbids first, then the permit
         deploy_by = None
         for k in range(1, tier + 1):
@@ -95,40 +109,59 @@ def writer(spec: LadderSpec, layout: Layout):
             deploy_by = permit_deploy
         release_by = forbid_release if tier >= weights else None
 
+        # unmet requirements, in one pass over the tiers for the actions listed
         unmet_train = [] if basic else [req_basic]
         unmet_deploy = [] if basic else [req_basic]
         if not review:
             unmet_deploy.append(req_review)
-        for k in range(1, tier + 1):
-            secure, fits = s[f"security_{k}"], months <= interval[k - 1]
-            if not secure:
-                unmet_train.append(req_security[k])
-                unmet_deploy.append(req_security[k])
-            if not s[f"deployment_{k}"]:
-                unmet_deploy.append(req_deployment[k])
-            if not fits:
-                unmet_train.append(req_interval[k])
-                unmet_deploy.append(req_interval[k])
+        if want_train and want_deploy:
+            for k in range(1, tier + 1):
+                secure, fits = s[f"security_{k}"], months <= interval[k - 1]
+                if not secure:
+                    unmet_train.append(req_security[k])
+                    unmet_deploy.append(req_security[k])
+                if not s[f"deployment_{k}"]:
+                    unmet_deploy.append(req_deployment[k])
+                if not fits:
+                    unmet_train.append(req_interval[k])
+                    unmet_deploy.append(req_interval[k])
+        elif want_deploy:
+            for k in range(1, tier + 1):
+                if not s[f"security_{k}"]:
+                    unmet_deploy.append(req_security[k])
+                if not s[f"deployment_{k}"]:
+                    unmet_deploy.append(req_deployment[k])
+                if not months <= interval[k - 1]:
+                    unmet_deploy.append(req_interval[k])
+        elif want_train:
+            for k in range(1, tier + 1):
+                if not s[f"security_{k}"]:
+                    unmet_train.append(req_security[k])
+                if not months <= interval[k - 1]:
+                    unmet_train.append(req_interval[k])
         if growing and not assessed:
             unmet_train.append(req_assessment)
+        parts_by = {
+            "train": f'"train":{{"allowed":{flag[train_by is None]},"decided_by":{train_by or "null"},'
+                     f'"unmet":[{",".join(unmet_train)}]}}' if want_train else "",
+            "deploy": f'"deploy":{{"allowed":{flag[bool(deploy)]},"decided_by":{deploy_by or "null"},'
+                      f'"unmet":[{",".join(unmet_deploy)}]}}' if want_deploy else "",
+            "release_weights": f'"release_weights":{{"allowed":{flag[release_by is None]},'
+                               f'"decided_by":{release_by or "null"},"unmet":[]}}',
+        }
 
         asserts = [f'"weights-stay-home":{flag[not (release_by is None and tier >= weights)]}',
                    f'"deploy-reviewed":{flag[bool(not deploy or review)]}']
         asserts += [f'"deploy-secure-{k}":{flag[bool(not (deploy and tier >= k) or s[f"security_{k}"])]}'
                     for k in levels]
         return (tier_head[tier] + "".join(parts) + '},"actions":{'
-                f'"train":{{"allowed":{flag[train_by is None]},"decided_by":{train_by or "null"},'
-                f'"unmet":[{",".join(unmet_train)}]}},'
-                f'"deploy":{{"allowed":{flag[bool(deploy)]},"decided_by":{deploy_by or "null"},'
-                f'"unmet":[{",".join(unmet_deploy)}]}},'
-                f'"release_weights":{{"allowed":{flag[release_by is None]},"decided_by":{release_by or "null"},'
-                '"unmet":[]}},"assertions":{' + ",".join(asserts) + "}}")
+                + ",".join(parts_by[a] for a in actions) + '},"assertions":{' + ",".join(asserts) + "}}")
 
     return decide
 
 
-def run(tiers: int, lines, write) -> None:
-    decide = writer(ladder_spec(tiers), ladder(tiers)[1])
+def run(tiers: int, lines, write, actions: tuple[str, ...] = ACTIONS) -> None:
+    decide = writer(ladder_spec(tiers), ladder(tiers)[1], tuple(dict.fromkeys(actions)))
     loads = json.JSONDecoder(parse_float=Decimal).decode
     out = []
     for line in lines:
@@ -145,12 +178,14 @@ def run(tiers: int, lines, write) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 2:
-        print("usage: baseline.py TIERS STATES.jsonl", file=sys.stderr)
-        return 2
-    with open(argv[1], encoding="utf-8") as handle:
-        run(int(argv[0]), handle, sys.stdout.write)
+    p = argparse.ArgumentParser(description="the hand-written baseline (see the module docstring)")
+    p.add_argument("tiers", type=int)
+    p.add_argument("states", metavar="STATES.jsonl")
+    p.add_argument("--action", dest="actions", action="append", choices=ACTIONS,
+                   help="list only this action (repeatable), as rspdsl eval --action does")
+    args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    with open(args.states, encoding="utf-8") as handle:
+        run(args.tiers, handle, sys.stdout.write, tuple(args.actions or ACTIONS))
     return 0
 
 

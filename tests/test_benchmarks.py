@@ -68,6 +68,10 @@ def test_every_engine_agrees_with_rspdsl_in_process():
     written: list[str] = []
     baseline.run(tiers, lines, written.append)
     assert "".join(written).splitlines() == [evaluator.decide_line(line) for line in lines]  # byte for byte
+    for actions in (("deploy",), ("release_weights", "train"), ("deploy", "train", "release_weights")):
+        written.clear()
+        baseline.run(tiers, lines, written.append, actions)
+        assert "".join(written).splitlines() == [evaluator.decide_line(line, actions=actions) for line in lines]
 
     contexts = [translate.convert_state(policy, parse_json(line)) for line in lines]
     deploy = [w["actions"]["deploy"]["allowed"] for w in want]
@@ -108,4 +112,27 @@ def test_the_harness_runs_end_to_end_in_a_tiny_mode(tmp_path, capsys):
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["throughput"]["agreement"] == []
     assert data["scaling"][0]["tiers"] == 2
-    assert "rspdsl eval --states" in capsys.readouterr().out
+    engines = data["throughput"]["engines"]
+    assert engines[run.REFERENCE]["answers"] == "full result" and engines[run.BASELINE]["answers"] == "full result"
+    assert engines[run.PROJECTED]["answers"] == "deploy only"
+    assert engines[run.BASELINE_PROJECTED]["answers"] == "deploy only"
+    out = capsys.readouterr().out
+    assert "rspdsl eval --states --action deploy" in out
+    if run.available("cedarpy"):  # the Cedar ratio is taken against the deploy-only projection
+        assert engines["Cedar (cedarpy)"]["answers"] == "deploy only"
+        assert "deploy only (the question Cedar answers): rspdsl --action deploy / Cedar (cedarpy)" in out
+
+
+def test_compare_catches_a_wrong_line_or_projection():
+    full = ['{"tier":"L-1","thresholds":{},"actions":{"train":{"allowed":true,"decided_by":null,"unmet":[]},'
+            '"deploy":{"allowed":false,"decided_by":null,"unmet":[]}},"assertions":{}}']
+    projected = ['{"tier":"L-1","thresholds":{},"actions":{"deploy":{"allowed":false,"decided_by":null,'
+                 '"unmet":[]}},"assertions":{}}']
+    raw = {run.REFERENCE: full, run.BASELINE: full, run.PROJECTED: projected, run.BASELINE_PROJECTED: projected}
+    decisions = {label: [{"tier": "L-1", "deploy": False}] for label in raw}
+    assert run.compare(raw, decisions, 1) == []
+    wrong = [projected[0].replace('"unmet":[]', '"unmet":[{"line":1}]')]
+    problems = run.compare({**raw, run.PROJECTED: wrong, run.BASELINE_PROJECTED: wrong}, decisions, 1)
+    assert len(problems) == 1 and "not the full result without the other actions" in problems[0]
+    problems = run.compare({**raw, run.BASELINE_PROJECTED: wrong}, decisions, 1)
+    assert len(problems) == 1 and "hand-written Python, deploy only writes a different line" in problems[0]
