@@ -8,8 +8,8 @@ Syntax (well-formed, not necessarily meaningful):
     declarations()        any declaration form, including tiers with requirements
     modules(comments=False)
                           an ast.Module; with comments=True every item also carries comments,
-                          blank lines and (for tiers) closing comments, positioned where the
-                          parser can attach them back
+                          blank lines and (for tiers) closing comments and a comment after the
+                          `}`, positioned where the parser can attach them back
 
 Semantics (policies that pass the checker: names declared, types and units consistent,
 arithmetic linear, thresholds acyclic, a proper tier ladder):
@@ -201,7 +201,8 @@ def _commented(draw, item, first: bool):
     if isinstance(item, ast.TierDecl):
         reqs = tuple(draw(_commented(r, k == 0)) for k, r in enumerate(item.requirements))
         closing = tuple(draw(st.lists(comment_texts, max_size=2)))
-        return dataclasses.replace(item, comments=comments, requirements=reqs, closing_comments=closing)
+        return dataclasses.replace(item, comments=comments, requirements=reqs, closing_comments=closing,
+                                   closing_trailing=draw(st.none() | comment_texts))
     return dataclasses.replace(item, comments=comments)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rspdsl.cli import main
 from rspdsl.frontend import load_text, parse_text
@@ -39,9 +40,44 @@ def all_comments(module: ast.Module):
         out.append(("decl", d.comments))
         if isinstance(d, ast.TierDecl):
             out.extend(("req", r.comments) for r in d.requirements)
-            out.append(("closing", d.closing_comments))
+            out.append(("closing", d.closing_comments, d.closing_trailing))
     out.append(("end", module.trailing_comments))
     return out
+
+
+def comments_with_depth(text: str) -> list[tuple[str, int]]:
+    """Every comment in document order, with how many `{` are open where it starts."""
+    out, depth, i = [], 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch == '"':  # a string: skip to its closing quote (strings never span lines)
+            i += 1
+            while text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif ch == "#":
+            end = text.find("\n", i)
+            end = len(text) if end < 0 else end
+            out.append((text[i:end].rstrip(), depth))
+            i = end
+        elif ch in "{}":
+            depth += 1 if ch == "{" else -1
+        i += 1
+    return out
+
+
+@st.composite
+def texts_with_extra_comments(draw) -> str:
+    """A canonical text with comments added at line ends and on lines of their own, anywhere:
+    after a `}`, in a tier body, between declarations, inside a declaration split over lines."""
+    lines = format_module(draw(modules(comments=True))).splitlines()
+    out = []
+    for n, line in enumerate(lines):
+        if draw(st.integers(0, 2)) == 0:
+            line += f"  # extra {n}"
+        out.append(line)
+        if draw(st.integers(0, 3)) == 0:
+            out.append(draw(st.sampled_from(["", "  "])) + f"# own line {n}")
+    return "\n".join(out) + "\n"
 
 
 # ---------------------------------------------------------------- properties
@@ -66,6 +102,14 @@ def test_comments_and_blank_lines_survive(module):
 def test_format_is_idempotent(module):
     once = format_module(module)
     assert format_module(parse(once)) == once
+
+
+@SETTINGS
+@given(texts_with_extra_comments())
+def test_every_comment_stays_once_in_order_and_on_its_side_of_each_brace(text):
+    out = fmt(text)
+    assert parse(out) == parse(text)
+    assert comments_with_depth(out) == comments_with_depth(text)
 
 
 @SETTINGS
@@ -185,12 +229,26 @@ tier T {  # on the brace line
 
   require b
   # at the end of the body
-  # after the brace
-}
+}  # after the brace
 action x
 # a comment inside nothing
 # the end
 """
+    assert fmt(source) == expected
+    assert fmt(expected) == expected
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("tier T {}  # after\n", "tier T { }  # after\n"),
+    ("tier T {  # open\n}\n", "tier T {  # open\n}\n"),  # one line would make `# open` an after-`}` comment
+    ("tier T {  # open\n}  # close\n", "tier T {  # open\n}  # close\n"),
+    ("tier T { require a }  # after\n", "tier T {\n  require a\n}  # after\n"),
+    ("tier T {\n  require a }  # after\n", "tier T {\n  require a\n}  # after\n"),
+    ("tier T { } tier U { }  # after U\n", "tier T { }\ntier U { }  # after U\n"),
+    ("tier T { } action a  # after a\n", "tier T { }\naction a  # after a\n"),
+    ("tier T { }\n  # own line\naction a\n", "tier T { }\n# own line\naction a\n"),
+])
+def test_comments_around_a_tiers_closing_brace(source, expected):
     assert fmt(source) == expected
     assert fmt(expected) == expected
 

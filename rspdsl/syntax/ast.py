@@ -185,6 +185,7 @@ class TierDecl:
     span: Span = _span()
     comments: Comments = _comments()
     closing_comments: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    closing_trailing: str | None = field(default=None, compare=False, repr=False)  # after the `}`
 
 
 @dataclass(frozen=True)

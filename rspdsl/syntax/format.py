@@ -214,23 +214,28 @@ def _item_lines(d: ast.Decl, indent: str, first: bool) -> list[str]:
     else:
         code = _decl_lines(d, indent)
         at = len(code) - 1
-    if c.trailing is not None:
-        code[at] = f"{code[at]}  {c.trailing}"
+    code[at] = _with_comment(code[at], c.trailing)
     out.extend(code)
     return out
 
 
 def _tier_lines(t: ast.TierDecl, indent: str) -> tuple[list[str], int]:
-    """The tier's lines and the index of its `{` line."""
+    """The tier's lines and the index of its `{` line; the comment after `}` stays after it."""
     header = _with_when(f"tier {t.name.name}{_desc(t.description)}", t.condition, " {", indent)
-    if not t.requirements and not t.closing_comments:
-        header[-1] += " }"
-        return header, len(header) - 1
+    brace_at = len(header) - 1
+    if not t.requirements and not t.closing_comments and t.comments.trailing is None:
+        # `tier T { }`: the one line is the `}` line, so a comment on it re-parses as closing_trailing
+        header[-1] = _with_comment(header[-1] + " }", t.closing_trailing)
+        return header, brace_at
     body: list[str] = []
     for k, req in enumerate(t.requirements):
         body.extend(_item_lines(req, indent + INDENT, first=(k == 0)))
     body.extend(indent + INDENT + text for text in t.closing_comments)
-    return header + body + [indent + "}"], len(header) - 1
+    return header + body + [_with_comment(indent + "}", t.closing_trailing)], brace_at
+
+
+def _with_comment(line: str, comment: str | None) -> str:
+    return line if comment is None else f"{line}  {comment}"
 
 
 def format_module(module: ast.Module) -> str:

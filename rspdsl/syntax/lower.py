@@ -5,6 +5,7 @@ rule fails loudly (LoweringError) instead of passing through silently.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from fractions import Fraction
 
@@ -279,75 +280,103 @@ class Lowerer:
 
 # ---------------------------------------------------------------- comments
 
+Comment = tuple[int, int, str]  # (line, column, text), as comments_of returns them
+
+
+class _CommentCursor:
+    """The file's comments in order, handed out once each; `limit` holds back the comments from
+    an index on (a tier's comment after its `}`, which its body must not take)."""
+
+    def __init__(self, comments: list[Comment]):
+        self.comments = comments
+        self.idx = 0
+        self.limit = len(comments)
+
+    def take_until(self, line_no: int) -> list[Comment]:
+        """The comments on lines before `line_no`."""
+        taken = []
+        while self.idx < self.limit and self.comments[self.idx][0] < line_no:
+            taken.append(self.comments[self.idx])
+            self.idx += 1
+        return taken
+
+    def take_trailing(self, line_no: int, after_col: int) -> str | None:
+        """The comment on `line_no` at or after `after_col`, if it is the next one."""
+        if self.idx < self.limit:
+            line, col, text = self.comments[self.idx]
+            if line == line_no and col >= after_col:
+                self.idx += 1
+                return text
+        return None
+
+    def after_brace(self, tier: ast.TierDecl) -> int | None:
+        """The index of the comment after a tier's `}` on the `}` line, or None."""
+        end = tier.span
+        for j in range(self.idx, len(self.comments)):
+            line, col, _ = self.comments[j]
+            if line > end.end_line:
+                break
+            if line == end.end_line and col >= end.end_column:
+                return j
+        return None
+
+
 def attach_comments(source: SourceFile, decls: tuple[ast.Decl, ...]):
     """Give each declaration (and each requirement inside a tier) its comments and blank-line flag.
 
     A comment on the last line of an item, after it, trails that item; any other comment leads
-    the next item (comments inside a multi-line item move in front of it). Comments after the
-    last requirement of a tier stay at the end of the tier body; those after the last
-    declaration end the file.
+    the next item (comments inside a multi-line item move in front of it). A comment on a
+    tier's `{` line trails the header; comments after the last requirement of a tier stay at
+    the end of the tier body; a comment after the tier's `}` stays after the `}`; comments on
+    their own lines after the `}` lead the next declaration, like any comment between two
+    declarations. Those after the last declaration end the file.
     """
-    import dataclasses
-
-    comments = comments_of(source.text)
     lines = source.text.split("\n")
-    idx = 0
+    cursor = _CommentCursor(comments_of(source.text))
 
     def is_blank(line_no: int) -> bool:
         return 1 <= line_no <= len(lines) and not lines[line_no - 1].strip()
 
-    def take_until(line_no: int) -> list[tuple[int, int, str]]:
-        nonlocal idx
-        taken = []
-        while idx < len(comments) and comments[idx][0] < line_no:
-            taken.append(comments[idx])
-            idx += 1
-        return taken
-
-    def take_trailing(line_no: int, after_col: int) -> str | None:
-        nonlocal idx
-        if idx < len(comments) and comments[idx][0] == line_no and comments[idx][1] >= after_col:
-            idx += 1
-            return comments[idx - 1][2]
-        return None
-
-    def annotate(item, start_line: int, end_line: int, end_col: int, first_item: bool,
-                 header_line: int | None = None):
-        leading = take_until(start_line)
+    def annotate(start_line: int, end_line: int, end_col: int, first_item: bool,
+                 header_line: int | None = None) -> ast.Comments:
+        leading = cursor.take_until(start_line)
         inner_end = header_line if header_line is not None else end_line
-        inner = []
-        while idx < len(comments) and comments[idx][0] < inner_end:
-            inner.append(comments[idx])
-            _advance()
+        inner = cursor.take_until(inner_end)
         trailing_col = end_col if header_line is None else 1
-        trailing = take_trailing(inner_end, trailing_col)
+        trailing = cursor.take_trailing(inner_end, trailing_col)
         first_line = leading[0][0] if leading else start_line
         blank = (not first_item) and is_blank(first_line - 1)
-        texts = tuple(c[2] for c in leading + inner)
-        return ast.Comments(texts, trailing, blank)
+        return ast.Comments(tuple(c[2] for c in leading + inner), trailing, blank)
 
-    def _advance():
-        nonlocal idx
-        idx += 1
+    def annotate_tier(tier: ast.TierDecl, first_item: bool, next_decl: ast.Decl | None) -> ast.TierDecl:
+        span = tier.span
+        after_brace = cursor.after_brace(tier)
+        if after_brace is not None:
+            cursor.limit = after_brace  # a one-line tier's header or last requirement must not take it
+        header = annotate(span.line, span.end_line, span.end_column, first_item,
+                          header_line=_open_brace_line(source, tier))
+        reqs = tuple(dataclasses.replace(req, comments=annotate(
+            req.span.line, req.span.end_line, req.span.end_column, k == 0))
+            for k, req in enumerate(tier.requirements))
+        closing = cursor.take_until(span.end_line + 1)
+        cursor.limit = len(cursor.comments)
+        # `} action x  # c`: the comment follows (and trails) the declaration after the brace
+        owns_end = next_decl is None or next_decl.span.line > span.end_line
+        end_comment = cursor.take_trailing(span.end_line, span.end_column) if owns_end else None
+        return dataclasses.replace(tier, requirements=reqs, comments=header,
+                                   closing_comments=tuple(c[2] for c in closing),
+                                   closing_trailing=end_comment)
 
     out = []
     for n, decl in enumerate(decls):
-        span = decl.span
+        next_decl = decls[n + 1] if n + 1 < len(decls) else None
         if isinstance(decl, ast.TierDecl):
-            brace = _open_brace_line(source, decl)
-            comments_here = annotate(decl, span.line, span.end_line, span.end_column, n == 0, header_line=brace)
-            reqs = []
-            for k, req in enumerate(decl.requirements):
-                c = annotate(req, req.span.line, req.span.end_line, req.span.end_column, k == 0)
-                reqs.append(dataclasses.replace(req, comments=c))
-            closing = take_until(span.end_line + 1)
-            decl = dataclasses.replace(decl, requirements=tuple(reqs), comments=comments_here,
-                                       closing_comments=tuple(c[2] for c in closing))
+            decl = annotate_tier(decl, n == 0, next_decl)
         else:
-            c = annotate(decl, span.line, span.end_line, span.end_column, n == 0)
-            decl = dataclasses.replace(decl, comments=c)
+            span = decl.span
+            decl = dataclasses.replace(decl, comments=annotate(span.line, span.end_line, span.end_column, n == 0))
         out.append(decl)
-    trailing = tuple(c[2] for c in comments[idx:])
+    trailing = tuple(c[2] for c in cursor.comments[cursor.idx:])
     return tuple(out), trailing
 
 
