@@ -142,3 +142,87 @@ def test_names_that_smtlib_already_uses():
     assert "(declare-fun rsp.let () Real)" in text and "rsp.let  = metric let" in text
     [mit] = [r for r in report.results if r.property == "mitigations"]
     assert set(mit.witness.to_json()["state"]) == {"let", "exists", "ite", "distinct", "forall", "Bool", "Real"}
+
+
+# ---------------------------------------------------------------- reruns into the same directory
+
+WEIGHTS = (DEFECTS / "assert/violated/weights.rsp").read_text(encoding="utf-8")
+
+
+def _smt(tmp_path: Path, policy_text: str, out: Path, *flags: str) -> int:
+    from rspdsl.cli import main
+    policy = tmp_path / "policy.rsp"
+    policy.write_text(policy_text, encoding="utf-8")
+    return main(["smt", str(policy), "-o", str(out), *flags])
+
+
+def _names(directory: Path) -> set[str]:
+    return {p.name for p in directory.iterdir()}
+
+
+def test_a_rerun_removes_the_files_of_obligations_that_are_gone(tmp_path, capsys):
+    out = tmp_path / "smt"
+    assert _smt(tmp_path, WEIGHTS, out) == 0
+    before = _names(out)
+    assert "009-assert-sane-sane.smt2" in before
+    fewer = "\n".join(ln for ln in WEIGHTS.splitlines() if not ln.startswith("assert sane"))
+    capsys.readouterr()
+    assert _smt(tmp_path, fewer, out) == 0
+    assert "removed 1 from an earlier run" in capsys.readouterr().out
+    assert _names(out) == before - {"009-assert-sane-sane.smt2"}
+    # a narrower run leaves only its own obligations (numbered afresh)
+    assert _smt(tmp_path, fewer, out, "--property", "assert") == 0
+    assert _names(out) == {"001-assert-no-weights-at-asl3-no-weights-at-asl3.smt2"}
+
+
+def test_a_rerun_leaves_files_rspdsl_did_not_write(tmp_path):
+    out = tmp_path / "smt"
+    assert _smt(tmp_path, WEIGHTS, out) == 0
+    generated = (out / "009-assert-sane-sane.smt2").read_text(encoding="utf-8")
+    keep = {
+        "notes.txt": "mine",
+        "mine.smt2": "(check-sat)\n",
+        "999-mine.smt2": "; my own obligation\n(check-sat)\n",
+        "009-assert-sane-sane-copy.smt2": generated,  # a copy of a generated file under another name
+    }
+    for name, text in keep.items():
+        (out / name).write_text(text, encoding="utf-8")
+    (out / "010-a-directory.smt2").mkdir()
+    assert _smt(tmp_path, WEIGHTS, out, "--property", "consistency") == 0
+    assert _names(out) == {"001-consistency-release_weights.smt2", "010-a-directory.smt2", *keep}
+    assert all((out / name).read_text(encoding="utf-8") == text for name, text in keep.items())
+
+
+def test_a_file_rspdsl_did_not_write_in_the_way_stops_the_run(tmp_path, capsys):
+    out = tmp_path / "smt"
+    assert _smt(tmp_path, WEIGHTS, out) == 0
+    stale = out / "009-assert-sane-sane.smt2"
+    stale_text = stale.read_text(encoding="utf-8")
+    mine = out / "001-consistency-release_weights.smt2"
+    mine.write_text("; my own version\n(check-sat)\n", encoding="utf-8")
+    capsys.readouterr()
+    fewer = "\n".join(ln for ln in WEIGHTS.splitlines() if not ln.startswith("assert sane"))
+    assert _smt(tmp_path, fewer, out) == 2
+    err = capsys.readouterr().err
+    assert "not written by rspdsl smt" in err and str(mine) in err
+    assert mine.read_text(encoding="utf-8") == "; my own version\n(check-sat)\n"
+    assert stale.read_text(encoding="utf-8") == stale_text  # nothing written, nothing removed
+    link = out / "002-monotonic-tier.smt2"
+    link.unlink()
+    link.symlink_to(tmp_path / "policy.rsp")  # a link is never ours to write through
+    mine.unlink()
+    assert _smt(tmp_path, fewer, out) == 2
+    assert str(link) in capsys.readouterr().err and (tmp_path / "policy.rsp").read_text() == fewer
+
+
+def test_files_of_an_older_rspdsl_are_rewritten_but_never_removed(tmp_path, capsys):
+    """Before the mark, files began `; rspdsl obligation NNN` then `; property: ...`."""
+    out = tmp_path / "smt"
+    out.mkdir()
+    older = "; rspdsl obligation {n}\n; property: assert\n(check-sat)\n"
+    (out / "001-consistency-release_weights.smt2").write_text(older.format(n="001"), encoding="utf-8")
+    (out / "042-assert-gone-gone.smt2").write_text(older.format(n="042"), encoding="utf-8")
+    assert _smt(tmp_path, WEIGHTS, out) == 0
+    assert "; written by rspdsl smt as 001-" in (out / "001-consistency-release_weights.smt2").read_text()
+    assert (out / "042-assert-gone-gone.smt2").read_text() == older.format(n="042")
+    assert "042-assert-gone-gone.smt2" in capsys.readouterr().err

@@ -3,12 +3,18 @@
 Each file asserts a formula that is satisfiable iff the obligation is violated (sat = violated,
 unsat = proved), with a header naming the property, subject and source location, so another
 solver (`cvc5 FILE`, `z3 FILE`) can re-check any verdict of `rspdsl check`.
-Exit 0 when the files are written; 2 when the policy or the directory cannot be used.
+
+DIR then holds exactly this run's obligations: the files an earlier run wrote there (marked by
+their first two lines) are rewritten or removed, so `for f in DIR/*.smt2` never meets an
+obligation the policy no longer has. Files rspdsl did not write are never changed or removed.
+Exit 0 when the files are written; 2 when the policy or the directory cannot be used, or when
+a file rspdsl did not write has the name of one to write (nothing is written then).
 """
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..logic.results import PROPERTIES
 
@@ -25,7 +31,10 @@ def _property_ids(text: str) -> list[str]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="POLICY", help="the policy (.rsp)")
     parser.add_argument("-o", "--output", metavar="DIR", required=True,
-                        help="directory for the .smt2 files (created if missing)")
+                        help="directory for the .smt2 files (created if missing); .smt2 files an earlier "
+                        "`rspdsl smt` wrote there and this run does not are removed, other files are left "
+                        "alone, and a file rspdsl did not write with the name of a new one stops the run "
+                        "(exit 2, nothing written)")
     parser.add_argument("--property", type=_property_ids, action="append", dest="properties", metavar="ID",
                         help="export only these properties (repeatable, or comma-separated): "
                         f"{', '.join(PROPERTIES)}, assert (every assertion), assert:NAME")
@@ -42,12 +51,27 @@ def run(args: argparse.Namespace) -> int:
         return 2
     requested = {pid for group in args.properties for pid in group} if args.properties else None
 
-    from ..logic.smtlib import write_files
+    from ..logic.smtlib import ForeignFileError, obligation_files, sync_directory
     try:
-        written = write_files(loaded.policy, args.output, requested)
+        result = sync_directory(obligation_files(loaded.policy, requested), args.output)
+    except ForeignFileError as exc:
+        _report_foreign(exc.paths)
+        return 2
     except OSError as exc:
         print(f"rspdsl smt: cannot write to {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    noun = "obligation" if len(written) == 1 else "obligations"
-    print(f"wrote {len(written)} {noun} to {args.output} (sat = violated, unsat = proved)")
+    noun = "obligation" if len(result.written) == 1 else "obligations"
+    removed = f"; removed {len(result.removed)} from an earlier run" if result.removed else ""
+    print(f"wrote {len(result.written)} {noun} to {args.output}{removed} (sat = violated, unsat = proved)")
+    if result.kept_older:
+        print(f"rspdsl smt: note: left {len(result.kept_older)} file(s) that an older rspdsl smt may have "
+              "written without its mark; remove them if they are stale: "
+              + ", ".join(str(p) for p in result.kept_older), file=sys.stderr)
     return 0
+
+
+def _report_foreign(paths: list[Path]) -> None:
+    print("rspdsl smt: these files were not written by rspdsl smt and are in the way; nothing was "
+          "written (move them, or choose another directory with -o):", file=sys.stderr)
+    for path in paths:
+        print(f"  {path}", file=sys.stderr)

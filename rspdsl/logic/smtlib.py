@@ -7,14 +7,16 @@ reaches ...") carry them explicitly.
 """
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..semantics.model import Policy
 from .obligations import Obligation, ObligationSet, build_obligations
 
-__all__ = ["SmtFile", "obligation_files", "obligation_smt2", "file_name", "write_files"]
+__all__ = ["SmtFile", "ForeignFileError", "SyncResult", "obligation_files", "obligation_smt2", "file_name",
+           "write_files", "sync_directory"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ def _slug(text: str) -> str:
 
 def file_name(number: int, ob: Obligation) -> str:
     return f"{number:03d}-{_slug(ob.property)}-{_slug(ob.subject)}.smt2"
+
+
+_WRITTEN_AS = "written by rspdsl smt as"
 
 
 def _comment(text: str) -> str:
@@ -77,7 +82,8 @@ def obligation_smt2(ob: Obligation, policy: Policy, number: int = 1) -> str:
     lines = [ln for ln in body.splitlines()
              if not ln.startswith("; benchmark") and not ln.startswith("(set-info :status")]
     header = [
-        f"rspdsl obligation {number:03d}",
+        f"rspdsl obligation {number:03d}",  # these two lines mark the file as ours: see _origin
+        f"{_WRITTEN_AS} {file_name(number, ob)}: a later run into its directory rewrites or removes it",
         f"property: {ob.property}",
         f"subject:  {ob.subject}",
         f"severity: {ob.severity}",
@@ -128,13 +134,73 @@ def obligation_files(policy: Policy, properties: set[str] | None = None,
             for i, ob in enumerate(obligations.obligations, start=1)]
 
 
-def write_files(policy: Policy, directory: str | Path, properties: set[str] | None = None) -> list[Path]:
-    """Write every obligation's file into `directory` (created if needed); returns the paths."""
+# ---------------------------------------------------------------- the output directory
+
+_GENERATED_NAME = re.compile(r"(\d{3,})-.+\.smt2")
+OURS, OLDER, FOREIGN = "ours", "older", "foreign"
+
+
+class ForeignFileError(Exception):
+    """Files rspdsl did not write are in the way of files it must write; nothing was written."""
+
+    def __init__(self, paths: list[Path]):
+        super().__init__(", ".join(str(p) for p in paths))
+        self.paths = paths
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    written: list[Path]
+    removed: list[Path] = field(default_factory=list)  # stale files an earlier run wrote
+    kept_older: list[Path] = field(default_factory=list)  # stale-looking, unmarked: see _origin
+
+
+def _origin(path: Path) -> str:
+    """Who wrote `path`: OURS when its first two lines are the header obligation_smt2 writes for
+    this very name (so a user's renamed copy is not ours); OLDER when only the first line is
+    (`rspdsl smt` before the second line existed, or a copy of such a file); else FOREIGN."""
+    m = _GENERATED_NAME.fullmatch(path.name)
+    if m is None or path.is_symlink() or not path.is_file():
+        return FOREIGN
+    try:
+        with path.open("rb") as fh:
+            first, second = fh.readline(400), fh.readline(400)  # a name is at most 255 bytes
+    except OSError:
+        return FOREIGN
+    if first.rstrip(b"\r\n") != f"; rspdsl obligation {m.group(1)}".encode():
+        return FOREIGN
+    if second.startswith(f"; {_WRITTEN_AS} {path.name}:".encode()):
+        return OURS
+    return OLDER
+
+
+def sync_directory(files: list[SmtFile], directory: str | Path) -> SyncResult:
+    """Make `directory` hold exactly `files` among the files `rspdsl smt` wrote there.
+
+    A file this command wrote earlier is rewritten, or removed when the new output has no file
+    of its name. Nothing else is removed: a file rspdsl did not write with the name of a file to
+    write raises ForeignFileError before anything is written; a file written by an older rspdsl
+    (which did not mark its files) may be rewritten under its own name but is never removed.
+    """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
+    names = {f.name for f in files}
+    foreign = sorted(out / n for n in names if os.path.lexists(out / n) and _origin(out / n) == FOREIGN)
+    if foreign:
+        raise ForeignFileError(foreign)
+    others = sorted(p for p in out.iterdir() if p.name not in names)
+    origin = {p: _origin(p) for p in others}
     written = []
-    for f in obligation_files(policy, properties):
-        target = out / f.name
-        target.write_text(f.text, encoding="utf-8")
-        written.append(target)
-    return written
+    for f in files:
+        (out / f.name).write_text(f.text, encoding="utf-8")
+        written.append(out / f.name)
+    removed = [p for p in others if origin[p] == OURS]
+    for path in removed:
+        path.unlink()
+    return SyncResult(written, removed, [p for p in others if origin[p] == OLDER])
+
+
+def write_files(policy: Policy, directory: str | Path, properties: set[str] | None = None) -> list[Path]:
+    """Write every obligation's file into `directory` (created if needed) and remove the files an
+    earlier run wrote there that this one does not (see sync_directory); returns the paths written."""
+    return sync_directory(obligation_files(policy, properties), directory).written
