@@ -26,7 +26,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from .semantics import ir
 from .semantics.model import Policy, Requirement, Rule
@@ -36,6 +36,7 @@ from .state import MAX_EXPONENT, StateError, is_finite_decimal, number_text, rea
 # compiler have nesting limits far below what a long `a + b + ...` chain can reach.
 _MAX_DEPTH = 24
 _LINE_SEPARATORS = (",", ":")
+_T = TypeVar("_T")
 _FAST_DECODER = json.JSONDecoder(parse_float=Decimal)
 # Arithmetic on Decimals that is exact or raises: nothing may round, overflow or underflow.
 _EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
@@ -619,9 +620,9 @@ class Evaluator:
         # The batch path is generated on first use, once per projection (`check` never needs it).
         self._line_sources: dict[tuple[str, ...], str] = {}
         self._line_functions: dict[tuple[str, ...], Callable[[str], str | None]] = {}
-        self._deciders: dict[tuple[str, ...] | None, Callable[[str, str], str]] = {}
+        self._deciders: dict[tuple[str, ...] | None, Callable[..., str]] = {}
 
-    def _generate(self, make: Callable[[], str]) -> str:
+    def _generate(self, make: Callable[[], _T]) -> _T:
         # The generator recurses over the IR (a few frames per level). Python 3.11+ frames do not
         # use the C stack, so lifting the limit for deep IR (e.g. built by hand) is safe.
         limit = sys.getrecursionlimit()
