@@ -343,6 +343,16 @@ def test_fmt_diff_prints_a_unified_diff(tmp_path, capsys):
     assert ugly.read_text() == UGLY
 
 
+def test_fmt_diff_alone_previews_and_writes_nothing(tmp_path, capsys):
+    ugly, pretty = write(tmp_path, "u.rsp", UGLY), write(tmp_path, "p.rsp", PRETTY)
+    assert main(["fmt", "--diff", str(ugly), str(pretty)]) == 1  # a file would change
+    captured = capsys.readouterr()
+    assert "\n+action a\n" in captured.out and "would reformat" in captured.err
+    assert ugly.read_text() == UGLY
+    assert main(["fmt", "--diff", str(pretty)]) == 0
+    assert capsys.readouterr().out == ""
+
+
 def test_fmt_bad_file_gives_diagnostics_exit_2_and_still_formats_the_others(tmp_path, capsys):
     bad = write(tmp_path, "bad.rsp", 'policy "P"\naction\n')
     ugly = write(tmp_path, "u.rsp", UGLY)

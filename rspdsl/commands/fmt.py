@@ -1,5 +1,7 @@
 """`rspdsl fmt FILE... [--check] [--diff]`: rewrite policies in the canonical layout.
 
+--check and --diff change nothing: they report (and --diff shows) what would change, exit 1.
+
 Formatting needs only the syntax (a policy with name or type errors is still formatted).
 Before anything is written, the output is parsed again and must give the same AST as the
 input: the formatter never changes what a policy means, even if it has a bug.
@@ -66,7 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check", action="store_true",
                         help="change nothing; exit 1 and list the files that would change")
     parser.add_argument("--diff", action="store_true",
-                        help="print a unified diff of the changes (with --check, nothing is written)")
+                        help="change nothing; print a unified diff of what would change and exit 1 "
+                             "if a file would change (as --check does)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,13 +78,15 @@ def run(args: argparse.Namespace) -> int:
     for path in args.files:
         result = _one(path, args, would_change)
         status = max(status, result)
-    if args.check and would_change:
+    if (args.check or args.diff) and would_change:
         noun = "file" if len(would_change) == 1 else "files"
         print(f"{len(would_change)} {noun} would be reformatted", file=sys.stderr)
     return status
 
 
 def _one(path: str, args: argparse.Namespace, would_change: list[str]) -> int:
+    # --diff previews: like black and ruff, it never writes (it used to rewrite the file too)
+    dry_run = args.check or args.diff
     if path == "-":
         text, problem = sys.stdin.read(), None
         if text.startswith("\ufeff"):
@@ -102,15 +107,15 @@ def _one(path: str, args: argparse.Namespace, would_change: list[str]) -> int:
     if args.diff and result.changed:
         sys.stdout.write(_unified_diff(name, text, result.text))
     if path == "-":
-        if not args.check and not args.diff:
+        if not dry_run:
             sys.stdout.write(result.text)
-        if result.changed and args.check:
+        if result.changed and dry_run:
             would_change.append(name)
             return CHANGED
         return OK
     if not result.changed:
         return OK
-    if args.check:
+    if dry_run:
         would_change.append(path)
         print(f"would reformat {path}", file=sys.stderr)
         return CHANGED
