@@ -9,13 +9,14 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import event, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from rspdsl.evaluator import compile_policy, decision_to_json, evaluate
 from rspdsl.frontend import load_text
 from rspdsl.semantics import ir
 from rspdsl.state import StateError, dumps_exact, read_state, state_to_json
+from strategies import well_typed_policy_text
 
 
 def load(text: str):
@@ -589,6 +590,15 @@ def test_projection_fast_path_matches_reference(projection, data):
 @given(data=st.data())
 def test_projection_on_the_ladder_and_nodes(ladder, nodes, data):
     policy = data.draw(st.sampled_from([ladder, nodes]))
+    check_projection(policy, data.draw(values_for(policy)), data.draw(projections(policy)))
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_projection_on_random_policies(data):
+    # assertions with allowed(A), requirements with `when`, shared arithmetic: whatever comes up
+    policy = load(data.draw(well_typed_policy_text()))
     check_projection(policy, data.draw(values_for(policy)), data.draw(projections(policy)))
 
 
