@@ -489,6 +489,33 @@ def test_batch_and_reference_paths_agree_on_messy_lines(nodes, data):
     assert ev.decide_line(line) == json.dumps(decision_to_json(nodes, ev.decide(s)), separators=(",", ":"))
 
 
+# Text-level edits where JSON readers differ: the batch path's reader (msgspec) must never
+# accept a line the reference reader (json) rejects, nor read one differently.
+LEXICAL_EDITS = ["", " ", "\t", "\n", "\r\n", "\ufeff", "x", ",", "}", "{}", "\u0000", "\\", '"',
+                 '\\ud800', '\\u0041', '\\x41', "01", "+1", "1.", ".5", "-", "1e", "1E+2", "-0.0", "NaN",
+                 "Infinity", "\u00e9", "\u2028", "true", "null", "[", "]", ":"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_batch_reader_accepts_exactly_what_the_reference_reader_accepts(nodes, data):
+    valid = st.builds(lambda values: dumps_exact(state_to_json(nodes, values)), values_for(nodes))
+    line = data.draw(st.one_of(valid, messy_lines(nodes)))  # edits to valid lines matter most
+    # at either end (leading and trailing text) or anywhere inside (names, values, separators)
+    cut = data.draw(st.one_of(st.just(0), st.just(len(line)), st.integers(0, len(line))))
+    line = line[:cut] + data.draw(st.sampled_from(LEXICAL_EDITS)) + line[cut:]
+    ev = compile_policy(nodes)
+    try:
+        s = read_state(nodes, line)
+    except StateError as exc:
+        assert ev.line_function()(line) is None
+        with pytest.raises(StateError) as info:
+            ev.decide_line(line)
+        assert info.value.message == exc.message
+        return
+    assert ev.decide_line(line) == json.dumps(decision_to_json(nodes, ev.decide(s)), separators=(",", ":"))
+
+
 POLICY_FILES = sorted((Path(__file__).resolve().parent.parent / "policies").glob("*.rsp"))
 
 
