@@ -2,8 +2,9 @@
 
 What `check` reports for a file (its front-end diagnostics and its proof results) is a function
 of: the file's bytes and the name it is reported under, the rspdsl sources and grammar (the
-parser tables are one of those sources), the Z3 installed, the Python version, and the options (timeout, seed, properties). The key is
-a SHA-256 over all of them, so a hit cannot be stale: change any of them and the key changes.
+parser tables are one of those sources), the Z3 installed, the Python version, and the options
+(timeout, seed, properties). The key is a SHA-256 over all of them, so a hit cannot be stale:
+change any of them and the key changes.
 
 Only outcomes that a rerun would reproduce are stored: none with an `unknown` result (a timeout
 depends on the machine's load) or an internal error. Every stored result was produced by a full
