@@ -487,3 +487,182 @@ def test_requirement_restated_elsewhere_is_no_change(old, new):
     assert diff(BASE, text).verdict == "equivalent"
     moved = edit(BASE, "  require interval <= 6\n", "") + "require interval <= 6 when CBRN-3 or bio >= high\n"
     assert diff(BASE, moved).verdict == "equivalent"
+
+
+# ----------------------------------------------------------------------------- text changes
+
+TEXTS = """\
+policy "Test" version "1"
+scale level "Bio levels" { low, medium, high, critical }
+metric uplift in [0, 1] "Share of tasks"
+metric bio : level "Bio level"
+judgement panel "Panel rules it out [self-assessed: CEO]"
+safeguard sec2 "ASL-2 standard"
+safeguard sec3 "ASL-3 standard"
+control interval in [0, 24] unit months "Months between evaluations"
+action train default permit "Train a model"
+action deploy "Deploy a model"
+threshold CBRN-3 "CBRN-3 threshold" when uplift >= 0.5 or panel
+tier ASL-2 "Base" { require sec2 for train, deploy "Section 2" }
+tier ASL-3 "High" when CBRN-3 or bio >= high {
+  require sec3 for train, deploy "Section 3"
+  require interval <= 6 "Section 4"
+}
+permit deploy when tier <= ASL-2 and sec2 "Section 5"
+forbid train when tier >= ASL-3 and not sec3 "Stop condition"
+assert safe "Never deploy without sec2": allowed(deploy) implies sec2
+"""
+
+
+def texts(report) -> list[tuple]:
+    return [(t.entity, t.name, t.field, t.old, t.new, t.old_location[1].line, t.new_location[1].line)
+            for t in report.text_changes]
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ('policy "Test"', 'policy "Test v2"', ("policy", "Test v2", "title", "Test", "Test v2", 1)),
+    ('version "1"', 'version "2"', ("policy", "Test", "version", "1", "2", 1)),
+    ('"Bio levels"', '"Biology levels"', ("scale", "level", "description", "Bio levels", "Biology levels", 2)),
+    ('"Share of tasks"', '"Share of expert tasks"',
+     ("metric", "uplift", "description", "Share of tasks", "Share of expert tasks", 3)),
+    ("[self-assessed: CEO]", "[external: panel]",
+     ("judgement", "panel", "description", "Panel rules it out [self-assessed: CEO]",
+      "Panel rules it out [external: panel]", 5)),
+    ('"ASL-3 standard"', '"ASL-3 security standard"',
+     ("safeguard", "sec3", "description", "ASL-3 standard", "ASL-3 security standard", 7)),
+    ('"Months between evaluations"', '"Months between runs"',
+     ("control", "interval", "description", "Months between evaluations", "Months between runs", 8)),
+    ('default permit "Train a model"', "default permit",
+     ("action", "train", "description", "Train a model", None, 9)),
+    ('action deploy "Deploy a model"', 'action deploy "Deploy a model publicly"',
+     ("action", "deploy", "description", "Deploy a model", "Deploy a model publicly", 10)),
+    ('"CBRN-3 threshold"', '"CBRN-3 (Appendix C)"',
+     ("threshold", "CBRN-3", "description", "CBRN-3 threshold", "CBRN-3 (Appendix C)", 11)),
+    ('"High"', '"High risk"', ("tier", "ASL-3", "description", "High", "High risk", 13)),
+    ('"Section 3"', '"Section 3.1"', ("requirement", "sec3", "description", "Section 3", "Section 3.1", 14)),
+    ("require interval <= 6 ", "require interval <= 6.0 ",
+     ("requirement", "interval <= 6.0", "text", "interval <= 6", "interval <= 6.0", 15)),
+    ('"Section 5"', '"Section 5 [CEO]"', ("rule", "permit deploy", "description", "Section 5", "Section 5 [CEO]", 17)),
+    ('not sec3 "Stop condition"', "not sec3",
+     ("rule", "forbid train", "description", "Stop condition", None, 18)),
+    ('"Never deploy without sec2"', '"Never deploy without the ASL-2 standard"',
+     ("assertion", "safe", "description", "Never deploy without sec2", "Never deploy without the ASL-2 standard", 19)),
+])
+def test_each_kind_of_text_edit_is_reported_and_meaning_unchanged(old, new, expected):
+    report = diff(TEXTS, edit(TEXTS, old, new))
+    entity, name, field, before, after, line = expected
+    assert texts(report) == [(entity, name, field, before, after, line, line)]
+    assert report.verdict == "equivalent" and report.exit_code() == 0 and report.changes == ()
+    (change,) = report.text_changes
+    assert change.old_location[0] == "old.rsp" and change.new_location[0] == "new.rsp"
+
+
+def test_a_description_added_is_reported_with_no_old_text():
+    report = diff(BASE, edit(BASE, "judgement panel\n", 'judgement panel "Panel [self-assessed: CEO]"\n'))
+    assert texts(report) == [("judgement", "panel", "description", None, "Panel [self-assessed: CEO]", 5, 5)]
+
+
+def test_text_changes_follow_new_lines_when_lines_move():
+    new = edit(TEXTS, "safeguard sec2 ", "# a comment\nsafeguard sec2 ")
+    new = edit(new, '"Section 3"', '"Section 3.1"')
+    report = diff(TEXTS, new)
+    assert texts(report) == [("requirement", "sec3", "description", "Section 3", "Section 3.1", 14, 15)]
+
+
+def test_the_policy_with_itself_reports_no_text_change():
+    assert diff(TEXTS, TEXTS).text_changes == ()
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "policies").glob("*.rsp")), ids=lambda p: p.name)
+def test_a_shipped_policy_with_itself_reports_no_text_change(path):
+    text = path.read_text(encoding="utf-8")
+    report = diff(text, text)
+    assert report.text_changes == () and report.verdict == "equivalent"
+
+
+def test_reformatting_and_comments_report_no_text_change():
+    from rspdsl.syntax.format import format_module
+    messy = (TEXTS.replace("require interval <= 6 ", "require  ( interval<=6 )  ")
+             .replace("and not sec3", "and (not (sec3))")
+             .replace("tier ASL-2 ", "# the base tier\ntier   ASL-2 ")
+             .replace(' "Stop condition"', '   "Stop condition"   # see section 7'))
+    formatted = format_module(load_text(messy, "m.rsp").module)
+    assert formatted != messy
+    recommented = formatted.replace("# see section 7", "# see section 8")
+    for old, new in ((TEXTS, messy), (messy, formatted), (formatted, recommented)):
+        report = diff(old, new)
+        assert report.text_changes == () and report.verdict == "equivalent", (old, new)
+
+
+def test_text_changes_never_change_the_verdict_or_exit_code():
+    weaker = edit(edit(TEXTS, "  require sec3 for train, deploy \"Section 3\"\n", ""), '"High"', '"High risk"')
+    report = diff(TEXTS, weaker)
+    assert report.verdict == "weaker" and report.exit_code() == 1
+    assert [t.name for t in report.text_changes] == ["ASL-3"]
+    stronger = edit(edit(TEXTS, "uplift >= 0.5", "uplift >= 0.25"), '"CBRN-3 threshold"', '"lowered"')
+    report = diff(TEXTS, stronger)
+    assert report.verdict == "stronger" and report.exit_code() == 0
+    assert [t.name for t in report.text_changes] == ["CBRN-3"]
+
+
+def test_an_edited_requirement_keeps_its_description_paired():
+    # the `when` and the description change together: the meaning change and the text change both show
+    new = edit(TEXTS, 'require interval <= 6 "Section 4"', 'require interval <= 6 when panel "Section 4 (panel)"')
+    report = diff(TEXTS, new)
+    assert report.verdict == "weaker"
+    assert texts(report) == [("requirement", "interval <= 6", "description", "Section 4", "Section 4 (panel)", 15, 15)]
+
+
+def test_ambiguous_requirements_are_not_guessed():
+    # both requirements of ASL-3 change what they say: no pair is certain, so no text change is claimed
+    new = edit(TEXTS, 'require sec3 for train, deploy "Section 3"', 'require sec2 for train "Section 3b"')
+    new = edit(new, 'require interval <= 6 "Section 4"', 'require interval <= 3 "Section 4b"')
+    assert diff(TEXTS, new).text_changes == ()
+
+
+def test_a_renamed_entity_with_an_edited_description_is_reported_under_its_new_name():
+    new = edit(TEXTS.replace("sec3", "asl3_security"), '"ASL-3 standard"', '"ASL-3 Security Standard"')
+    new = edit(new, '"Stop condition"', '"Stop condition (Section 7)"')
+    report = diff(TEXTS, new, renames={"sec3": "asl3_security"})
+    assert report.verdict == "equivalent"
+    assert texts(report) == [
+        ("safeguard", "asl3_security", "description", "ASL-3 standard", "ASL-3 Security Standard", 7, 7),
+        ("rule", "forbid train", "description", "Stop condition", "Stop condition (Section 7)", 18, 18)]
+    # the commitment `sec3` now reads `asl3_security` only because of the rename: not a text change
+    assert "text" not in {t.field for t in report.text_changes}
+
+
+def test_text_changes_in_json_text_and_markdown():
+    new = edit(TEXTS, "[self-assessed: CEO]", "[decided informally]")
+    report = diff(TEXTS, new)
+    data = report_to_json(report)
+    assert data["text_changes"] == [{
+        "entity": "judgement", "name": "panel", "field": "description",
+        "old": "Panel rules it out [self-assessed: CEO]", "new": "Panel rules it out [decided informally]",
+        "old_line": 5, "new_line": 5}]
+    assert {"verdict", "changes", "old", "new", "new_file", "summary", "declarations", "unknown"} <= set(data)
+    assert json.loads(render_json(report))["text_changes"] == data["text_changes"]
+    text = render_text(report)
+    assert "Text changed (meaning unchanged):" in text and "No change in meaning" not in text
+    assert "judgement panel: description (old.rsp:5 → new.rsp:5)" in text
+    assert '      OLD: "Panel rules it out [self-assessed: CEO]"' in text
+    assert '      NEW: "Panel rules it out [decided informally]"' in text
+    assert "Meaning unchanged, but 1 text changed" in text
+    assert "1 text change. Verdict: equivalent." in text
+    markdown = render_markdown(report)
+    assert "Meaning unchanged, but **1 text changed**" in markdown
+    assert "Text changed (meaning unchanged)" in markdown
+    assert "[self-assessed: CEO]" in markdown and "`old.rsp:5`" in markdown and "`new.rsp:5`" in markdown
+    same = diff(TEXTS, TEXTS)
+    assert report_to_json(same)["text_changes"] == [] and "No change in meaning" in render_text(same)
+    assert "text change" not in render_text(same) + render_markdown(same)
+
+
+def test_cli_text_change_exits_0_and_shows_it(files):
+    old = files("old.rsp", TEXTS)
+    new = files("new.rsp", edit(TEXTS, '"Section 2"', '"Section 2 [self-assessed]"'))
+    r = run_cli(old, new)
+    assert r.returncode == 0, r.stderr
+    assert "~ requirement sec2: description" in r.stdout and '"Section 2 [self-assessed]"' in r.stdout
+    r = run_cli(old, new, "--format", "json")
+    assert r.returncode == 0 and json.loads(r.stdout)["text_changes"][0]["new"] == "Section 2 [self-assessed]"

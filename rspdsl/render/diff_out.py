@@ -8,7 +8,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from ..differ import Change, DiffReport, Side
+from ..differ import Change, DiffReport, Side, TextChange
 from ..state import dumps_exact, number_text
 
 _DECL_MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": "~"}
@@ -24,7 +24,27 @@ def plan_line(report: DiffReport) -> str:
             f"{_plural(len(report.strengthenings), 'strengthening')}")
     if report.unknowns:
         line += f", {len(report.unknowns)} unknown"
+    if report.text_changes:
+        line += f", {_plural(len(report.text_changes), 'text change')}"
     return line + "."
+
+
+def _texts_changed(report: DiffReport) -> str:
+    """The count of text edits in words, for the sentences that would otherwise say "no change"."""
+    n = len(report.text_changes)
+    return f"{n} text{'' if n == 1 else 's'} changed"
+
+
+def _quoted(text: str | None) -> str:
+    """A text as the policy spells it (a string literal), or (none) when it is absent."""
+    if text is None:
+        return "(none)"
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _where(location: tuple[str, Any]) -> str:
+    path, span = location
+    return f"{path}:{span.line}"
 
 
 def _value(value: Any) -> str:
@@ -83,6 +103,12 @@ def _text_change(change: Change) -> list[str]:
     return out
 
 
+def _text_edit(t: TextChange) -> list[str]:
+    return [f"  ~ {t.entity} {t.name}: {t.field} ({_where(t.old_location)} → {_where(t.new_location)})",
+            f"      OLD: {_quoted(t.old)}",
+            f"      NEW: {_quoted(t.new)}"]
+
+
 def render_text(report: DiffReport) -> str:
     lines = [f"rspdsl diff: {report.old_path} → {report.new_path}"]
     if report.new_file:
@@ -94,12 +120,19 @@ def render_text(report: DiffReport) -> str:
             lines.append(f"  {_DECL_MARK[d.change]} {d.entity} {d.name}{detail}"
                          if d.change != "added" and d.change != "removed"
                          else f"  {_DECL_MARK[d.change]} {d.entity} {d.name}" + (f" ({d.detail})" if d.detail else ""))
+    if report.text_changes:
+        lines += ["", "Text changed (meaning unchanged):"]
+        for t in report.text_changes:
+            lines += _text_edit(t)
     if report.changes:
         lines += ["", "Changes in meaning:"]
         for i, change in enumerate(report.changes):
             if i:
                 lines.append("")
             lines += _text_change(change)
+    elif report.text_changes:
+        lines += ["", f"Meaning unchanged, but {_texts_changed(report)} (above): every state gets the same "
+                  "tier, the same permissions and the same commitments from both."]
     elif not report.new_file:
         lines += ["", "No change in meaning: every state gets the same tier, the same permissions and the "
                   "same commitments from both."]
@@ -136,8 +169,14 @@ def change_to_json(change: Change) -> dict:
     }
 
 
+def text_change_to_json(t: TextChange) -> dict:
+    return {"entity": t.entity, "name": t.name, "field": t.field, "old": t.old, "new": t.new,
+            "old_line": t.old_location[1].line, "new_line": t.new_location[1].line}
+
+
 def report_to_json(report: DiffReport) -> dict:
-    """The `diff --format json` shape of the contract, plus old/new paths, declarations, unknowns."""
+    """The `diff --format json` shape of the contract, plus old/new paths, declarations, unknowns
+    and text changes."""
     return {
         "verdict": report.verdict,
         "changes": [change_to_json(c) for c in report.changes],
@@ -150,6 +189,7 @@ def report_to_json(report: DiffReport) -> dict:
                          for d in report.declarations],
         "unknown": [{"aspect": u.aspect, "subject": u.subject, "question": u.question, "reason": u.reason}
                     for u in report.unknowns],
+        "text_changes": [text_change_to_json(t) for t in report.text_changes],
     }
 
 
@@ -174,6 +214,10 @@ def _side_cell(side: Side) -> str:
     return _cell(f"tier {side.tier}" + (f"; {side.outcome}" if side.outcome else ""))
 
 
+def _md_text(text: str | None, location: tuple[str, Any]) -> str:
+    return f"{_cell(_quoted(text))} ({_code(_where(location))})"
+
+
 _VERDICT_MARK = {"equivalent": "✅ equivalent", "stronger": "✅ stronger", "weaker": "❌ weaker",
                  "incomparable": "❌ incomparable", "unknown": "❔ unknown"}
 
@@ -186,6 +230,9 @@ def render_markdown(report: DiffReport) -> str:
     else:
         lines.append(f"**Verdict: {_VERDICT_MARK.get(report.verdict, report.verdict)}** — "
                      f"{plan_line(report)[len('Plan: '):]}")
+        if report.text_changes and not report.changes:
+            them = "it" if len(report.text_changes) == 1 else "them"
+            lines += ["", f"Meaning unchanged, but **{_texts_changed(report)}**: review {them} below."]
     if report.changes:
         lines += ["", "| | Aspect | Subject | Change | OLD | NEW |", "|---|---|---|---|---|---|"]
         for c in report.changes:
@@ -197,6 +244,12 @@ def render_markdown(report: DiffReport) -> str:
             lines += [f"{i}. {_cell(c.subject)}: {_cell(c.message)}", "",
                       "   ```json", "   " + dumps_exact(c.state), "   ```", ""]
         lines.append("</details>")
+    if report.text_changes:
+        lines += ["", "**📝 Text changed (meaning unchanged)**", "",
+                  "| Entity | Name | Field | OLD | NEW |", "|---|---|---|---|---|"]
+        for t in report.text_changes:
+            lines.append(f"| {t.entity} | {_code(t.name)} | {t.field} | {_md_text(t.old, t.old_location)} | "
+                         f"{_md_text(t.new, t.new_location)} |")
     if report.declarations:
         lines += ["", "<details><summary>Declarations changed</summary>", "",
                   "| | Entity | Name | Detail |", "|---|---|---|---|"]
