@@ -8,8 +8,9 @@ Syntax (well-formed, not necessarily meaningful):
     declarations()        any declaration form, including tiers with requirements
     modules(comments=False)
                           an ast.Module; with comments=True every item also carries comments,
-                          blank lines and (for tiers) closing comments and a comment after the
-                          `}`, positioned where the parser can attach them back
+                          blank lines (also between consecutive comments) and (for tiers)
+                          closing comments and a comment after the `}`, positioned where the
+                          parser can attach them back
 
 Semantics (policies that pass the checker: names declared, types and units consistent,
 arithmetic linear, thresholds acyclic, a proper tier ladder):
@@ -189,19 +190,28 @@ comment_texts = st.one_of(
     st.text(_COMMENT_ALPHABET, max_size=15).map(lambda s: ("# " + s).rstrip()))
 
 
+def _gaps(lines: range):
+    """Which lines of a run of comments (indices in `lines`) have a blank line above them."""
+    return st.frozensets(st.sampled_from(lines)) if len(lines) else st.just(frozenset())
+
+
 @st.composite
 def _commented(draw, item, first: bool):
-    """`item` with random comments, shaped as the parser attaches them (no blank before a first item)."""
+    """`item` with random comments and blank lines, shaped as the parser attaches them: no blank
+    line above a first item, nor at the top of a tier body."""
     import dataclasses
 
+    leading = tuple(draw(st.lists(comment_texts, max_size=2)))
     comments = ast.Comments(
-        leading=tuple(draw(st.lists(comment_texts, max_size=2))),
+        leading=leading,
         trailing=draw(st.none() | comment_texts),
-        blank_before=(not first) and draw(st.booleans()))
+        blank_before=(not first) and draw(st.booleans()),
+        gaps=draw(_gaps(range(1, len(leading) + 1))))  # line len(leading) is the code
     if isinstance(item, ast.TierDecl):
         reqs = tuple(draw(_commented(r, k == 0)) for k, r in enumerate(item.requirements))
         closing = tuple(draw(st.lists(comment_texts, max_size=2)))
         return dataclasses.replace(item, comments=comments, requirements=reqs, closing_comments=closing,
+                                   closing_gaps=draw(_gaps(range(0 if reqs else 1, len(closing)))),
                                    closing_trailing=draw(st.none() | comment_texts))
     return dataclasses.replace(item, comments=comments)
 
@@ -212,11 +222,12 @@ def modules(draw, comments: bool = False, max_decls: int = 8) -> ast.Module:
     if draw(st.booleans()) or comments:
         decls.append(draw(policy_headers))
     decls.extend(draw(st.lists(declarations(), max_size=max_decls)))
-    trailing: tuple[str, ...] = ()
-    if comments:
-        decls = [draw(_commented(d, n == 0)) for n, d in enumerate(decls)]
-        trailing = tuple(draw(st.lists(comment_texts, max_size=2)))
-    return ast.Module(tuple(decls), trailing)
+    if not comments:
+        return ast.Module(tuple(decls))
+    decls = [draw(_commented(d, n == 0)) for n, d in enumerate(decls)]
+    trailing = tuple(draw(st.lists(comment_texts, max_size=2)))
+    return ast.Module(tuple(decls), trailing,
+                      trailing_gaps=draw(_gaps(range(0 if decls else 1, len(trailing)))))
 
 
 # ---------------------------------------------------------------- semantics: checked policies

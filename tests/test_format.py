@@ -40,13 +40,13 @@ def all_comments(module: ast.Module):
         out.append(("decl", d.comments))
         if isinstance(d, ast.TierDecl):
             out.extend(("req", r.comments) for r in d.requirements)
-            out.append(("closing", d.closing_comments, d.closing_trailing))
-    out.append(("end", module.trailing_comments))
+            out.append(("closing", d.closing_comments, d.closing_gaps, d.closing_trailing))
+    out.append(("end", module.trailing_comments, module.trailing_gaps))
     return out
 
 
-def comments_with_depth(text: str) -> list[tuple[str, int]]:
-    """Every comment in document order, with how many `{` are open where it starts."""
+def comment_spans(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, depth) of every comment in document order; depth: how many `{` are open."""
     out, depth, i = [], 0, 0
     while i < len(text):
         ch = text[i]
@@ -57,7 +57,7 @@ def comments_with_depth(text: str) -> list[tuple[str, int]]:
         elif ch == "#":
             end = text.find("\n", i)
             end = len(text) if end < 0 else end
-            out.append((text[i:end].rstrip(), depth))
+            out.append((i, end, depth))
             i = end
         elif ch in "{}":
             depth += 1 if ch == "{" else -1
@@ -65,10 +65,30 @@ def comments_with_depth(text: str) -> list[tuple[str, int]]:
     return out
 
 
+def comments_with_depth(text: str) -> list[tuple[str, int]]:
+    """Every comment in document order, with how many `{` are open where it starts."""
+    return [(text[start:end].rstrip(), depth) for start, end, depth in comment_spans(text)]
+
+
+def blank_lines_between_comments(text: str) -> list[bool | None]:
+    """For every comment in document order: whether a blank line separates it from the comment
+    before it, or None unless both sit on lines of their own with only blank lines between."""
+    out: list[bool | None] = []
+    prev_end, prev_own_line = 0, False
+    for start, end, _ in comment_spans(text):
+        own_line = not text[text.rfind("\n", 0, start) + 1:start].strip()
+        between = text[prev_end:start]
+        adjacent = prev_own_line and own_line and not between.strip()
+        out.append(between.count("\n") >= 2 if adjacent else None)
+        prev_end, prev_own_line = end, own_line
+    return out
+
+
 @st.composite
 def texts_with_extra_comments(draw) -> str:
     """A canonical text with comments added at line ends and on lines of their own, anywhere:
-    after a `}`, in a tier body, between declarations, inside a declaration split over lines."""
+    after a `}`, in a tier body, between declarations, inside a declaration split over lines;
+    blank lines (one, or a run) follow some of the comments on lines of their own."""
     lines = format_module(draw(modules(comments=True))).splitlines()
     out = []
     for n, line in enumerate(lines):
@@ -77,6 +97,7 @@ def texts_with_extra_comments(draw) -> str:
         out.append(line)
         if draw(st.integers(0, 3)) == 0:
             out.append(draw(st.sampled_from(["", "  "])) + f"# own line {n}")
+            out.extend(draw(st.sampled_from([[], [], [""], ["", "  "]])))  # no, one or a run of blank lines
     return "\n".join(out) + "\n"
 
 
@@ -110,6 +131,16 @@ def test_every_comment_stays_once_in_order_and_on_its_side_of_each_brace(text):
     out = fmt(text)
     assert parse(out) == parse(text)
     assert comments_with_depth(out) == comments_with_depth(text)
+
+
+@SETTINGS
+@given(texts_with_extra_comments())
+def test_a_blank_line_between_two_comments_stays_one(text):
+    before, after = blank_lines_between_comments(text), blank_lines_between_comments(fmt(text))
+    assert len(after) == len(before)
+    for k, blank in enumerate(before):
+        if blank is not None:  # two comments on lines of their own, only blank lines between
+            assert after[k] == blank, (k, text)
 
 
 @SETTINGS
@@ -249,6 +280,28 @@ action x
     ("tier T { }\n  # own line\naction a\n", "tier T { }\n# own line\naction a\n"),
 ])
 def test_comments_around_a_tiers_closing_brace(source, expected):
+    assert fmt(source) == expected
+    assert fmt(expected) == expected
+
+
+@pytest.mark.parametrize("source, expected", [
+    # between two comments, and between a comment and a declaration: one for a run of blank lines
+    ('policy "P"\n# a\n\n\n# b\naction x\n', 'policy "P"\n# a\n\n# b\naction x\n'),
+    ('policy "P"\n# a\n  \n# b\n\naction x\n', 'policy "P"\n# a\n\n# b\n\naction x\n'),
+    # in a tier body and at the end of the file; none at the top of a file or body, nor above `}`
+    ("tier T {\n\n  # a\n\n  # b\n  require x\n\n  # c\n\n  # d\n\n}\n",
+     "tier T {\n  # a\n\n  # b\n  require x\n\n  # c\n\n  # d\n}\n"),
+    ("tier T {\n\n  # a\n\n  # b\n}\n", "tier T {\n  # a\n\n  # b\n}\n"),
+    ("action x\n\n# a\n\n# b\n", "action x\n\n# a\n\n# b\n"),
+    ("\n\n# a\n\n# b\n", "# a\n\n# b\n"),
+    # comments inside a declaration move in front, into the code's place and its blank line
+    ("action y\n\nthreshold t\n  # a\n\n  # b\n  when x\n", "action y\n\n# a\n\n# b\nthreshold t when x\n"),
+    # a declaration that starts where another ends follows it, whatever lies above their line
+    ('policy "P"\n\ntier B { require g }  action x\n', 'policy "P"\n\ntier B {\n  require g\n}\naction x\n'),
+    ('policy "P"\n\naction a action b\n', 'policy "P"\n\naction a\naction b\n'),
+    ("tier T {\n  require a\n\n  require b require c\n}\n", "tier T {\n  require a\n\n  require b\n  require c\n}\n"),
+])
+def test_blank_lines_around_comments_and_between_items_on_one_line(source, expected):
     assert fmt(source) == expected
     assert fmt(expected) == expected
 

@@ -99,7 +99,10 @@ class Comments:
     """Comments attached to a declaration by the parser, so the formatter can keep them."""
     leading: tuple[str, ...] = ()
     trailing: str | None = None
-    blank_before: bool = False
+    blank_before: bool = False  # before the item's first line: its first leading comment, or its code
+    # the lines after the first (leading[1:], then the code, at index len(leading)) that a
+    # blank line separates from the line above them
+    gaps: frozenset[int] = frozenset()
 
 
 def _comments() -> Comments:
@@ -186,6 +189,8 @@ class TierDecl:
     comments: Comments = _comments()
     closing_comments: tuple[str, ...] = field(default=(), compare=False, repr=False)
     closing_trailing: str | None = field(default=None, compare=False, repr=False)  # after the `}`
+    # indices of closing_comments with a blank line above (0: below the last requirement)
+    closing_gaps: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -216,3 +221,5 @@ class Module:
     declarations: tuple[Decl, ...]
     trailing_comments: tuple[str, ...] = field(default=(), compare=False, repr=False)
     span: Span = _span()
+    # indices of trailing_comments with a blank line above (0: below the last declaration)
+    trailing_gaps: frozenset[int] = field(default=frozenset(), compare=False, repr=False)

@@ -204,11 +204,25 @@ def _decl_lines(d: ast.Decl, indent: str = "") -> list[str]:
     raise TypeError(f"not a declaration: {d!r}")
 
 
+def _comment_lines(texts: tuple[str, ...], gaps: frozenset[int], indent: str, first: bool) -> list[str]:
+    """Comments on lines of their own, a blank line above those in `gaps` (none above the first
+    line of the file or of a tier body)."""
+    out: list[str] = []
+    for k, text in enumerate(texts):
+        if k in gaps and not (k == 0 and first):
+            out.append("")
+        out.append(indent + text)
+    return out
+
+
 def _item_lines(d: ast.Decl, indent: str, first: bool) -> list[str]:
     """One declaration with its comments: blank line, leading comments, code, trailing comment."""
     c = d.comments
-    out = [""] if (c.blank_before and not first) else []
-    out.extend(indent + text for text in c.leading)
+    # the item's lines are its leading comments, then its code (line len(c.leading))
+    gaps = c.gaps | {0} if c.blank_before else c.gaps
+    out = _comment_lines(c.leading, gaps, indent, first)
+    if len(c.leading) in gaps and (out or not first):
+        out.append("")
     if isinstance(d, ast.TierDecl):
         code, at = _tier_lines(d, indent)  # a tier's trailing comment sits on its `{` line
     else:
@@ -230,7 +244,7 @@ def _tier_lines(t: ast.TierDecl, indent: str) -> tuple[list[str], int]:
     body: list[str] = []
     for k, req in enumerate(t.requirements):
         body.extend(_item_lines(req, indent + INDENT, first=(k == 0)))
-    body.extend(indent + INDENT + text for text in t.closing_comments)
+    body.extend(_comment_lines(t.closing_comments, t.closing_gaps, indent + INDENT, first=not body))
     return header + body + [_with_comment(indent + "}", t.closing_trailing)], brace_at
 
 
@@ -242,7 +256,7 @@ def format_module(module: ast.Module) -> str:
     lines: list[str] = []
     for n, decl in enumerate(module.declarations):
         lines.extend(_item_lines(decl, "", first=(n == 0)))
-    lines.extend(module.trailing_comments)
+    lines.extend(_comment_lines(module.trailing_comments, module.trailing_gaps, "", first=not lines))
     if not lines:
         return ""
     return "\n".join(lines) + "\n"

@@ -93,9 +93,10 @@ class Lowerer:
     # ------------------------------------------------------------ module
     def module(self, tree: Tree) -> ast.Module:
         decls = tuple(self.decl(child) for child in tree.children)
-        decls, trailing = attach_comments(self.source, decls)
+        decls, trailing, trailing_gaps = attach_comments(self.source, decls)
         end = self.source.span_at(len(self.source.text))
-        return ast.Module(decls, trailing, Span(1, 1, end.line, end.column, 0, len(self.source.text)))
+        return ast.Module(decls, trailing, Span(1, 1, end.line, end.column, 0, len(self.source.text)),
+                          trailing_gaps)
 
     def decl(self, tree: Tree) -> ast.Decl:
         method = getattr(self, "d_" + tree.data, None)
@@ -322,7 +323,7 @@ class _CommentCursor:
 
 
 def attach_comments(source: SourceFile, decls: tuple[ast.Decl, ...]):
-    """Give each declaration (and each requirement inside a tier) its comments and blank-line flag.
+    """Give each declaration (and each requirement inside a tier) its comments and blank lines.
 
     A comment on the last line of an item, after it, trails that item; any other comment leads
     the next item (comments inside a multi-line item move in front of it). A comment on a
@@ -330,42 +331,54 @@ def attach_comments(source: SourceFile, decls: tuple[ast.Decl, ...]):
     the end of the tier body; a comment after the tier's `}` stays after the `}`; comments on
     their own lines after the `}` lead the next declaration, like any comment between two
     declarations. Those after the last declaration end the file.
+
+    Blank lines are recorded above every comment and item that opens its line, except at the
+    start of the file or of a tier body.
     """
     lines = source.text.split("\n")
     cursor = _CommentCursor(comments_of(source.text))
 
-    def is_blank(line_no: int) -> bool:
-        return 1 <= line_no <= len(lines) and not lines[line_no - 1].strip()
+    def blank_above(line_no: int, col: int) -> bool:
+        """A blank line separates what starts at (line_no, col) from what precedes it; only
+        something that opens its line can be separated (`} action x` follows the `}`)."""
+        if line_no < 2:
+            return False
+        return not lines[line_no - 2].strip() and not lines[line_no - 1][:col - 1].strip()
 
-    def annotate(start_line: int, end_line: int, end_col: int, first_item: bool,
-                 header_line: int | None = None) -> ast.Comments:
-        leading = cursor.take_until(start_line)
-        inner_end = header_line if header_line is not None else end_line
+    def gaps_of(comments: list[Comment]) -> frozenset[int]:
+        return frozenset(k for k, (line, col, _) in enumerate(comments) if blank_above(line, col))
+
+    def annotate(span: Span, first_item: bool, header_line: int | None = None) -> ast.Comments:
+        leading = cursor.take_until(span.line)
+        inner_end = header_line if header_line is not None else span.end_line
         inner = cursor.take_until(inner_end)
-        trailing_col = end_col if header_line is None else 1
+        trailing_col = span.end_column if header_line is None else 1
         trailing = cursor.take_trailing(inner_end, trailing_col)
-        first_line = leading[0][0] if leading else start_line
-        blank = (not first_item) and is_blank(first_line - 1)
-        return ast.Comments(tuple(c[2] for c in leading + inner), trailing, blank)
+        # fmt writes leading comments, then inner ones (moved into the code's place, so they
+        # take the blank line above the code), then the code: index len(leading) is the code's
+        gaps = gaps_of(leading) | {len(leading) + j for j in gaps_of(inner) if j > 0}
+        if blank_above(span.line, span.column):
+            gaps |= {len(leading)}
+        return ast.Comments(tuple(c[2] for c in leading + inner), trailing,
+                            blank_before=0 in gaps and not first_item, gaps=gaps - {0})
 
     def annotate_tier(tier: ast.TierDecl, first_item: bool, next_decl: ast.Decl | None) -> ast.TierDecl:
         span = tier.span
         after_brace = cursor.after_brace(tier)
         if after_brace is not None:
             cursor.limit = after_brace  # a one-line tier's header or last requirement must not take it
-        header = annotate(span.line, span.end_line, span.end_column, first_item,
-                          header_line=_open_brace_line(source, tier))
-        reqs = tuple(dataclasses.replace(req, comments=annotate(
-            req.span.line, req.span.end_line, req.span.end_column, k == 0))
-            for k, req in enumerate(tier.requirements))
+        header = annotate(span, first_item, header_line=_open_brace_line(source, tier))
+        reqs = tuple(dataclasses.replace(req, comments=annotate(req.span, k == 0))
+                     for k, req in enumerate(tier.requirements))
         closing = cursor.take_until(span.end_line + 1)
         cursor.limit = len(cursor.comments)
+        closing_gaps = gaps_of(closing) if reqs else gaps_of(closing) - {0}  # none atop the body
         # `} action x  # c`: the comment follows (and trails) the declaration after the brace
         owns_end = next_decl is None or next_decl.span.line > span.end_line
         end_comment = cursor.take_trailing(span.end_line, span.end_column) if owns_end else None
         return dataclasses.replace(tier, requirements=reqs, comments=header,
                                    closing_comments=tuple(c[2] for c in closing),
-                                   closing_trailing=end_comment)
+                                   closing_trailing=end_comment, closing_gaps=closing_gaps)
 
     out = []
     for n, decl in enumerate(decls):
@@ -373,11 +386,11 @@ def attach_comments(source: SourceFile, decls: tuple[ast.Decl, ...]):
         if isinstance(decl, ast.TierDecl):
             decl = annotate_tier(decl, n == 0, next_decl)
         else:
-            span = decl.span
-            decl = dataclasses.replace(decl, comments=annotate(span.line, span.end_line, span.end_column, n == 0))
+            decl = dataclasses.replace(decl, comments=annotate(decl.span, n == 0))
         out.append(decl)
-    trailing = tuple(c[2] for c in cursor.comments[cursor.idx:])
-    return tuple(out), trailing
+    rest = cursor.comments[cursor.idx:]
+    trailing_gaps = gaps_of(rest) if out else gaps_of(rest) - {0}  # none at the start of the file
+    return tuple(out), tuple(c[2] for c in rest), trailing_gaps
 
 
 def _open_brace_line(source: SourceFile, decl: ast.TierDecl) -> int:
