@@ -3,6 +3,19 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+# How large and how fine numbers may be, in one place because the limits depend on each other.
+# A policy's literals, and constants folded from them, stay within 10^±LITERAL_MAX_EXPONENT with
+# at most LITERAL_MAX_DIGITS digits (else E0016): exact arithmetic on bigger ones would build
+# thousand-digit integers in the evaluator and the solver.
+LITERAL_MAX_EXPONENT = 1000
+LITERAL_MAX_DIGITS = 1000
+LITERAL_MAX_BITS = 3322  # bits of 10**LITERAL_MAX_EXPONENT, the bound on folded constants
+# State values (STATE.json, batch lines) whose decimal exponent lies beyond ±STATE_MAX_EXPONENT
+# are refused rather than expanded (`1e-999999999` would be a billion-digit integer). Witnesses
+# are built from the policy's constants and must read back when replayed, so this stays well
+# above the literal bound (tests/test_state.py checks states at the literal extremes read back).
+STATE_MAX_EXPONENT = 4000
+
 
 def is_finite_decimal(q: Fraction) -> bool:
     d = q.denominator

@@ -17,13 +17,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from .numbers import decimal_text, is_finite_decimal  # noqa: F401  (is_finite_decimal: re-exported)
+from .numbers import STATE_MAX_EXPONENT, decimal_text, is_finite_decimal  # noqa: F401  (re-exported)
 from .diagnostics import did_you_mean
 from .semantics.model import Policy, Variable
 
-# Literals whose decimal exponent lies beyond this are refused rather than expanded: reading
-# `1e-999999999` exactly would build a billion-digit integer. Policy bounds never come near.
-MAX_EXPONENT = 4000
+MAX_EXPONENT = STATE_MAX_EXPONENT  # see rspdsl/numbers.py
 
 _RATIONAL = re.compile(r"\s*([+-]?[0-9]+)\s*/\s*([0-9]+)\s*")
 _SORT_WORD = {"real": "a number", "bool": "true or false", "int": "a scale value"}

@@ -197,6 +197,22 @@ def test_extreme_exponents_are_refused_not_expanded(policy):
     assert read_state(policy, with_raw("uplift", "0e-999999999"))["uplift"] == 0
 
 
+def test_states_at_the_literal_extremes_read_back():
+    # A witness is built from the policy's constants; whatever a policy may spell, the state
+    # reader must read back when the witness is replayed (rspdsl/numbers.py ties the bounds).
+    from rspdsl.numbers import LITERAL_MAX_DIGITS, LITERAL_MAX_EXPONENT
+
+    big = f"1e{LITERAL_MAX_EXPONENT}"
+    extreme = load_text(f'policy "Extreme" version "1"\nmetric m in [-{big}, {big}]\naction act\n'
+                        f'tier T0 {{ }}\ntier T1 when m >= 1 {{ }}\npermit act when m <= -{big} + 1\n', "extreme.rsp")
+    assert extreme.ok, [d.message for d in extreme.diagnostics]
+    fine = Fraction(int("7" * LITERAL_MAX_DIGITS), int("9" * LITERAL_MAX_DIGITS))
+    for value in (Fraction(10) ** LITERAL_MAX_EXPONENT, -Fraction(10) ** LITERAL_MAX_EXPONENT,
+                  Fraction(1, 10 ** LITERAL_MAX_EXPONENT), fine, Fraction(10) ** LITERAL_MAX_EXPONENT - fine):
+        state = {"m": value}
+        assert read_state(extreme.policy, dumps_exact(state_to_json(extreme.policy, state))) == state
+
+
 def test_overlong_integer_literal(policy):
     expect_error(policy, with_raw("compute", "1" * 5000), None, "number")
 

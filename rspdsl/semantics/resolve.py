@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..diagnostics import Diagnostic, Related, did_you_mean, error, warning
+from ..numbers import LITERAL_MAX_BITS
 from ..source import SourceFile, Span
 from ..syntax import ast
 from . import ir
@@ -323,7 +324,7 @@ class Resolver:
 
         Multiplying literals can build numbers no literal could, and the evaluator and solver
         would then handle thousand-digit integers (and Python refuses to print them)."""
-        limit = 3322  # bits of 10**1000
+        limit = LITERAL_MAX_BITS
         if value.numerator.bit_length() > limit or value.denominator.bit_length() > limit:
             self.err("E0016", "this arithmetic on constants gives a number beyond 10^1000 in size or precision",
                      span, hint="numbers must stay within 1e-1000 .. 1e1000; rescale the quantity (e.g. its unit)")

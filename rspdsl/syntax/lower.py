@@ -9,11 +9,11 @@ import dataclasses
 import re
 from fractions import Fraction
 
-from ._generated_parser import Token, Tree
-
 from ..diagnostics import Diagnostic, error
+from ..numbers import LITERAL_MAX_DIGITS, LITERAL_MAX_EXPONENT
 from ..source import SourceFile, Span
 from . import ast
+from ._generated_parser import Token, Tree
 from .parser import comments_of
 
 
@@ -34,8 +34,8 @@ def parse_number(text: str) -> Fraction:
     return Fraction(text.replace("_", ""))
 
 
-MAX_EXPONENT = 1000
-MAX_DIGITS = 1000
+MAX_EXPONENT = LITERAL_MAX_EXPONENT  # see rspdsl/numbers.py
+MAX_DIGITS = LITERAL_MAX_DIGITS
 _NUMBER_PARTS = re.compile(r"([0-9_]*)(?:\.([0-9_]*))?(?:[eE]([+-]?[0-9]+))?")
 
 
