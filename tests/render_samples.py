@@ -95,8 +95,9 @@ def checked_all_proved(path: str = "good.rsp") -> CheckedFile:
     return checked_ok(path, tuple(r for r in sample_results() if r.status == "proved"), 0.1)
 
 
-# A policy whose every property holds (exit 0), for end-to-end and cache tests.
-CLEAN = """\
+# A policy whose every property holds (exit 0), for end-to-end, cache and CI-recipe tests:
+# CLEAN_RULES without an assertion, CLEAN with one.
+CLEAN_RULES = """\
 policy "Clean" version "1"
 metric cbrn_uplift in [0, 1]
 safeguard asl3_security
@@ -107,5 +108,5 @@ tier ASL-3 when CBRN-3 {
   require asl3_security for deploy
 }
 permit deploy when tier <= ASL-2 or asl3_security
-assert secure-at-asl3: allowed(deploy) and tier >= ASL-3 implies asl3_security
 """
+CLEAN = CLEAN_RULES + "assert secure-at-asl3: allowed(deploy) and tier >= ASL-3 implies asl3_security\n"

@@ -17,6 +17,8 @@ import pytest
 
 yaml = pytest.importorskip("yaml")  # PyYAML comes with pre-commit (the `test` extra)
 
+from render_samples import CLEAN_RULES  # noqa: E402
+
 from rspdsl.cli import COMMANDS, build_parser  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,18 +28,7 @@ CI_DOC = ROOT / "docs" / "ci.md"
 BIN = Path(sys.executable).parent
 RSPDSL = BIN / "rspdsl"
 
-GOOD = """\
-policy "Good" version "1"
-metric cbrn_uplift in [0, 1]
-safeguard asl3_security
-action deploy
-threshold CBRN-3 when cbrn_uplift >= 0.5
-tier ASL-2 { }
-tier ASL-3 when CBRN-3 {
-  require asl3_security for deploy
-}
-permit deploy when tier <= ASL-2 or asl3_security
-"""
+GOOD = CLEAN_RULES
 WEAKER = GOOD.replace("permit deploy when tier <= ASL-2 or asl3_security", "permit deploy")
 VIOLATED = GOOD.replace("  require asl3_security for deploy\n", "  require asl3_security for deploy\n"
                         "  require cbrn_uplift <= 0.2 for deploy\n")
