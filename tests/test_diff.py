@@ -370,7 +370,8 @@ def test_renderers():
     assert "**Verdict: ❌ incomparable**" in md and "| 🔻 weakening | requirement | `deploy` |" in md
     data = json.loads(render_json(report))
     assert data["verdict"] == report_to_json(report)["verdict"] == "incomparable"
-    assert data["summary"] == {"weakenings": 1, "strengthenings": len(report.strengthenings), "unknown": 0}
+    assert data["summary"] == {"weakenings": 1, "strengthenings": len(report.strengthenings), "unknown": 0,
+                               "text_changes": 0}
 
 
 def test_json_shape_is_the_contract():
@@ -641,6 +642,7 @@ def test_text_changes_in_json_text_and_markdown():
         "old": "Panel rules it out [self-assessed: CEO]", "new": "Panel rules it out [decided informally]",
         "old_line": 5, "new_line": 5}]
     assert {"verdict", "changes", "old", "new", "new_file", "summary", "declarations", "unknown"} <= set(data)
+    assert data["summary"]["text_changes"] == 1 and data["summary"]["weakenings"] == 0
     assert json.loads(render_json(report))["text_changes"] == data["text_changes"]
     text = render_text(report)
     assert "Text changed (meaning unchanged):" in text and "No change in meaning" not in text

@@ -184,7 +184,7 @@ def report_to_json(report: DiffReport) -> dict:
         "new": report.new_path,
         "new_file": report.new_file,
         "summary": {"weakenings": len(report.weakenings), "strengthenings": len(report.strengthenings),
-                    "unknown": len(report.unknowns)},
+                    "unknown": len(report.unknowns), "text_changes": len(report.text_changes)},
         "declarations": [{"change": d.change, "entity": d.entity, "name": d.name, "detail": d.detail}
                          for d in report.declarations],
         "unknown": [{"aspect": u.aspect, "subject": u.subject, "question": u.question, "reason": u.reason}
