@@ -133,5 +133,9 @@ def test_verify_is_confirmed_by_the_evaluator(data, text):
             if not holds:
                 assert status[(f"assert:{name}", name)] == "violated"
         for rule, holds in zip(policy.rules, d.rules_holding):
-            if holds and rule.effect == "permit" and d.allowed[rule.action]:
+            # a permit that allows here, with no other permit holding, changes this decision: no warning
+            alone = not any(h and r.action == rule.action and r.effect == "permit" and r is not rule
+                            for r, h in zip(policy.rules, d.rules_holding))
+            if holds and rule.effect == "permit" and d.allowed[rule.action] and alone \
+                    and not policy.actions[rule.action].default_permit:
                 assert rule_status[rule.span] == "proved"

@@ -30,9 +30,12 @@ EXPECTED: dict[str, dict] = {
     "anthropic-rsp-v2.2.rsp": {
         "counts": {("assert", "proved"): 4, ("assert", "violated"): 1, ("consistency", "proved"): 4,
                    ("mitigations", "proved"): 12, ("mitigations", "violated"): 12,
-                   ("monotonic", "proved"): 6, ("reachability", "proved"): 24},
+                   ("monotonic", "proved"): 6, ("reachability", "proved"): 23, ("reachability", "violated"): 1},
         "not_proved": {
             ("assert:no-training-without-required-security", "no-training-without-required-security"),
+            # 6.2's de-deploy forbid: whenever CBRN-3 holds without the ASL-3 Deployment Standard or
+            # interim measures, neither permit holds either (a warning; docs/findings.md)
+            ("reachability", "forbid deploy"),
             ("mitigations", "deploy: months_since_safeguards_approval <= 12"),
             ("mitigations", "deploy_internal: affirmative_case"),
             ("mitigations", "deploy_internal: asl2_deployment or asl3_deployment or interim_deployment_measures"),
@@ -211,6 +214,13 @@ def test_every_witness_replays(checked, name):
             assert decision["assertions"][prop.split(":", 1)[1]] is False
         elif prop == "monotonic":  # our violations are all of the "newly allowed" kind
             assert decision["actions"][result["subject"]]["allowed"] is (role == "higher"), result["message"]
+        elif prop == "reachability" and result["details"]["finding"] == "never changes a decision":
+            # our redundant rules are all forbids: the witness is a state where the forbid holds (it
+            # decides, or another forbid does) and the action is denied
+            effect, action = result["subject"].split(" #")[0].split(" ")
+            verdict = decision["actions"][action]
+            assert effect == "forbid" and verdict["allowed"] is False, result["message"]
+            assert verdict["decided_by"] is not None, result["message"]
         else:
             pytest.fail(f"unexpected violated property {prop}")
 

@@ -35,13 +35,40 @@ class Target:
     """A condition some state must reach (kind "reach")."""
 
     label: str                 # what it means when no state reaches it, e.g. "never holds"
-    formula: Any
+    formula: Any               # a Z3 term, or a function building it when first asked (term())
     reached: Confirm           # the evaluator's view of a state reaching it
     # When set, a violation of this target is shown with the previous target's state as witness,
     # and this predicate must hold of it (e.g. "the permit holds, yet the action is forbidden").
     witness_claim: Confirm | None = None
     # When no state reaches the target: (formula, why if it is satisfiable, why if not), to say why.
     why: tuple[Any, str, str] | None = None
+    # When no state reaches the target, which conditions rule it out: `formula` is `base` and every
+    # clause; the prover names a minimal set of clauses that is unsatisfiable with `base`
+    # (details["covered_by"]), e.g. the other rules that decide wherever a redundant rule holds.
+    # (base, ((label, clause), ...)), or a function building it (cover_parts()).
+    cover: Any = None
+    # When set, the target is checked as these literals over `definitions` (constants naming
+    # subformulas, one tuple shared by many targets): the prover asserts the definitions once, on a
+    # solver of their own, and checks each target as assumptions, far cheaper than adding `formula`
+    # (which means the same) in a scope each time. A satisfiable check proves the target reached
+    # without a state; the evaluator still confirms every state that is shown.
+    assume: tuple[Any, ...] = ()
+    definitions: tuple[Any, ...] = ()
+
+    def term(self):
+        """The target's formula (built on first use when given as a function: a rule's target
+        names every other rule of its action, so building all of them eagerly is quadratic)."""
+        return self._forced("formula")
+
+    def cover_parts(self) -> tuple[Any, tuple[tuple[str, Any], ...]] | None:
+        return self._forced("cover")
+
+    def _forced(self, name: str):
+        cache = self.__dict__.setdefault("_built", {})
+        if name not in cache:
+            value = getattr(self, name)
+            cache[name] = value() if callable(value) else value
+        return cache[name]
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +107,7 @@ class Obligation:
             consts = [c for copy in self.copies for c in copy.vars.values()]
             misses = []
             for t in self.targets:
-                body = z3.Implies(conj(ctx, z3ctx), z3.Not(t.formula))
+                body = z3.Implies(conj(ctx, z3ctx), z3.Not(t.term()))
                 misses.append(z3.ForAll(consts, body) if consts else body)
             return disj(misses, z3ctx)
         raise ValueError(f"unknown obligation kind {self.kind!r}")
@@ -400,6 +427,7 @@ def _reachability(policy: Policy, s: StateEncoding) -> list[Obligation]:
                      Target("always holds", z3.Not(term), lambda ds, n=name: not ds[0].thresholds[n])))))
 
     rule_subjects = rule_names(policy)
+    lits = _RuleLiterals(policy, s)
     for rule in policy.rules:
         k, a = rule.index, rule.action
         cond = s.rule_holds[k]
@@ -410,14 +438,19 @@ def _reachability(policy: Policy, s: StateEncoding) -> list[Obligation]:
                 "never allows", z3.And(cond, z3.Not(disj(forbids, s.ctx))),
                 lambda ds, k=k, a=a: ds[0].rules_holding[k] and ds[0].allowed[a],
                 witness_claim=lambda ds, k=k, a=a: ds[0].rules_holding[k] and not ds[0].allowed[a]))
+        # last, the most general finding: removing the rule changes no verdict
+        targets.append(_decisive(policy, s, rule, lits))
 
         def message(status: str, details: dict, rule=rule) -> str:
             what = f"The {rule.effect} rule for {rule.action} ({_where(rule.span)})"
             if status == "proved":
                 return f"{what} takes effect in some state."
             if status == "violated":
-                if details.get("finding") == "never allows":
+                finding = details.get("finding")
+                if finding == "never allows":
                     return f"{what} never allows {rule.action}: wherever it holds, a forbid rule overrides it."
+                if finding == "never changes a decision":
+                    return f"{what} never changes a decision: {_redundancy(policy, rule, details)}."
                 return f"{what} never holds: its condition is false in every state."
             return f"Could not decide whether {what[0].lower() + what[1:]} can take effect."
 
@@ -446,6 +479,130 @@ def _reachability(policy: Policy, s: StateEncoding) -> list[Obligation]:
 
     items.sort(key=lambda item: item[0])
     return [ob for _, ob in items]
+
+
+class _RuleLiterals:
+    """Named subformulas for the rules' "changes a decision" targets, so that each target is a
+    handful of assumption literals on one solver that holds the definitions once (adding each
+    target's formula in a scope of its own costs the solver far more on a long ladder).
+
+    Per rule k a constant for its condition; per action and effect, over its rules r_1..r_m in
+    order, `before_i` = some of r_1..r_{i-1} holds and `after_i` = some of r_{i+1}..r_m holds
+    (chains, so the definitions stay linear in the number of rules)."""
+
+    def __init__(self, policy: Policy, s: StateEncoding) -> None:
+        import z3
+        self.ctx = s.ctx
+        false = z3.BoolVal(False, s.ctx)
+        defs: list = []
+
+        def define(name: str, term):
+            const = z3.Bool(f"rspdsl!{name}", s.ctx)
+            defs.append(const == term)
+            return const
+
+        self.holds = {r.index: define(f"rule{r.index}", s.rule_holds[r.index]) for r in policy.rules}
+        # (action, effect) -> (rule indices, before, after), before/after by position
+        self.chains: dict[tuple[str, str], tuple[list[int], list, list]] = {}
+        for n, a in enumerate(policy.actions):
+            for effect in ("permit", "forbid"):
+                ks = [r.index for r in policy.rules_for(a) if r.effect == effect]
+                before, after = [false], [false]
+                for i, k in enumerate(ks[:-1]):
+                    before.append(define(f"{effect}{n}before{i + 1}", z3.Or(before[-1], self.holds[k])))
+                for i in range(len(ks) - 1, 0, -1):
+                    after.insert(0, define(f"{effect}{n}after{i - 1}", z3.Or(after[0], self.holds[ks[i]])))
+                self.chains[(a, effect)] = (ks, before, after)
+        self.definitions = tuple(defs)
+
+    def alone(self, rule: Rule) -> list:
+        """The rule holds and no other rule of its action and effect does."""
+        import z3
+        ks, before, after = self.chains[(rule.action, rule.effect)]
+        i = ks.index(rule.index)
+        return [self.holds[rule.index], z3.Not(before[i]), z3.Not(after[i])]
+
+    def some(self, action: str, effect: str):
+        """Some rule of `action` with `effect` holds."""
+        import z3
+        ks, _, after = self.chains[(action, effect)]
+        return z3.Or(self.holds[ks[0]], after[0]) if ks else z3.BoolVal(False, self.ctx)
+
+
+def _decisive(policy: Policy, s: StateEncoding, rule: Rule, lits: _RuleLiterals) -> Target:
+    """The target "the rule changes a decision": a state where allowed(A) with the rule differs
+    from allowed(A) without it,
+
+        forbid F: F ∧ ¬⋁ other forbids of A ∧ (A is default permit ∨ ⋁ permits of A);
+        permit P: A is default deny ∧ P ∧ ¬⋁ other permits of A ∧ ¬⋁ forbids of A.
+
+    Only A's verdict depends on the rule (and allowed(A) is also all that mitigations, monotonic
+    and the assertions read of it), so no such state means the rule is redundant. Which rule
+    `eval` names as deciding may change without it; verdicts do not."""
+    import z3
+    k, a = rule.index, rule.action
+    default = policy.actions[a].default_permit
+    others = [r for r in policy.rules_for(a) if r.index != k]
+    same = tuple(r.index for r in others if r.effect == rule.effect)
+    permits = tuple(r.index for r in others if r.effect == "permit")
+    cond = s.rule_holds[k]
+    label = "never changes a decision"
+    if rule.effect == "permit" and default:
+        # allowed(A) = ¬⋁ forbids whatever the permits: no state, and nothing to name as a cover
+        return Target(label, z3.BoolVal(False, s.ctx), lambda ds: False,
+                      witness_claim=lambda ds: ds[0].rules_holding[k] and ds[0].allowed[a])
+
+    def cover() -> tuple[Any, tuple[tuple[str, Any], ...]]:
+        # each clause: "this other rule does not hold" (a forbid of default deny: also "some permit
+        # holds"); with the rule's condition they make up the target, so an unsatisfiable core names
+        # what covers the rule
+        clauses = [(_rule_name(r), z3.Not(s.rule_holds[r.index]))
+                   for r in others if rule.effect == "permit" or r.effect == "forbid"]
+        if rule.effect == "forbid" and not default:
+            clauses.append((f"no permit for {a} holds", disj([s.rule_holds[j] for j in permits], s.ctx)))
+        return cond, tuple(clauses)
+
+    def formula():
+        base, clauses = cover()
+        return conj([base] + [c for _, c in clauses], s.ctx)
+
+    assume = lits.alone(rule)
+    if rule.effect == "forbid" and not default:
+        assume.append(lits.some(a, "permit"))
+    elif rule.effect == "permit":
+        assume.append(z3.Not(lits.some(a, "forbid")))
+
+    def changes(ds) -> bool:
+        d = ds[0]
+        # the deciding rule is the first forbid that holds, else the first permit: when it is not
+        # this rule, the rule does not decide alone (a cheap test for most states)
+        by = d.decided_by.get(a)
+        return (by is not None and by.index == k and not any(d.rules_holding[j] for j in same)
+                and (rule.effect == "permit" or default or any(d.rules_holding[j] for j in permits)))
+
+    return Target(label, formula, changes, witness_claim=lambda ds: ds[0].rules_holding[k] and not changes(ds),
+                  cover=cover, assume=tuple(assume), definitions=lits.definitions)
+
+
+def _redundancy(policy: Policy, rule: Rule, details: dict) -> str:
+    """Why removing a rule changes no verdict, naming what covers it."""
+    a = rule.action
+    if rule.effect == "permit" and policy.actions[a].default_permit:
+        return (f"{a} is `default permit`, so it is allowed wherever no forbid holds, with or without "
+                "a permit; only forbid rules decide it")
+    covered = details.get("covered_by", [])
+    forbids = [c for c in covered if c.startswith("forbid ")]
+    permits = [c for c in covered if c.startswith("permit ")]
+    if rule.effect == "forbid":
+        reasons = ([f"by {' or '.join(forbids)}"] if forbids else []) + (
+            [f"because no permit for {a} holds"] if f"no permit for {a} holds" in covered else [])
+        decided = f"{a} is already denied" + (f" ({', or '.join(reasons)})" if reasons else "")
+    else:
+        reasons = ([f"allowed by {' or '.join(permits)}"] if permits else []) + (
+            [f"denied by {' or '.join(forbids)}"] if forbids else [])
+        decided = f"{a} is already {', or '.join(reasons)}" if reasons else f"{a} is decided alike without it"
+    return (f"whenever it holds, {decided}, so removing it changes no verdict "
+            "(only, at most, which rule `eval` names as deciding)")
 
 
 # --------------------------------------------------------------------------- assertions

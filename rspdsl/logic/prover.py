@@ -80,6 +80,7 @@ class Prover:
         self._asserted: set[int] = set()
         self._seen: list[tuple[dict, Any]] = []  # (state, decision) replayed so far: cheap reachability
         self._proved_early: dict[int, float] = {}
+        self._side: dict[int, Any] = {}  # id(definitions) -> a solver holding them (Target.assume)
 
     def _configure(self, solver) -> None:
         solver.set("random_seed", self.seed)
@@ -234,10 +235,18 @@ class Prover:
         previous_state = None
         for target in ob.targets:
             state = self._already_reached(target)
+            if state is None and target.assume:
+                verdict = self._check_assumed(ob, target)
+                if verdict == z3.unsat:
+                    return self._unreached(ob, target, previous_state)
+                if verdict != z3.sat:
+                    return _Outcome("unknown", details={"reason": self._reason(self._side[id(target.definitions)])})
+                previous_state = None  # reached, but no state was read
+                continue
             if state is None:
                 self.solver.push()
                 try:
-                    self.solver.add(target.formula)
+                    self.solver.add(target.term())
                     verdict = self._check()
                     if verdict == z3.sat:
                         model = self._prefer_decimals(self.solver.model(), ob.copies)
@@ -253,6 +262,20 @@ class Prover:
                                         f"{dumps_exact(state_to_json(self.policy, state))} reaches the target")
             previous_state = state
         return _Outcome("proved")
+
+    def _check_assumed(self, ob: Obligation, target):
+        """Check a target given as assumption literals, on the solver holding its definitions."""
+        import z3
+        solver = self._side.get(id(target.definitions))
+        if solver is None:
+            solver = z3.Solver(ctx=self.ctx)
+            self._configure(solver)
+            solver.add(*ob.context, *target.definitions)
+            self._side[id(target.definitions)] = solver
+        try:
+            return solver.check(*target.assume)
+        except z3.Z3Exception:
+            return z3.unknown
 
     def _already_reached(self, target) -> dict | None:
         """A state replayed earlier that the evaluator says reaches the target: a proof of
@@ -275,6 +298,8 @@ class Prover:
                 self.solver.pop()
             if verdict != z3.unknown:
                 details["why"] = if_sat if verdict == z3.sat else if_unsat
+        if target.cover_parts() is not None:
+            details["covered_by"] = self._cover(ob, target)
         if target.witness_claim is not None and previous_state is not None:
             decision = self._replay(ob, [previous_state])
             if not target.witness_claim(decision):
@@ -282,6 +307,20 @@ class Prover:
                                     f"witness for '{target.label}'")
             return _Outcome("violated", [previous_state], details)
         return _Outcome("violated", None, details)
+
+    def _cover(self, ob: Obligation, target) -> list[str]:
+        """The labels of a set of the target's clauses that no state satisfies together with its
+        base: minimal, unless the solver ran out of time (then larger, but still a cover)."""
+        import z3
+        base, clauses = target.cover_parts()
+        tracks = [z3.Bool(f"rspdsl!cover{i}", self.ctx) for i in range(len(clauses))]
+        self.solver.push()
+        try:
+            self.solver.add(base, *[z3.Implies(t, c) for t, (_, c) in zip(tracks, clauses)])
+            core, _ = self._minimal_core(tracks, f"{ob.property} {ob.subject}")
+        finally:
+            self.solver.pop()
+        return [clauses[i][0] for i in core]
 
     # ------------------------------------------------------------------ exists-forall
 
@@ -368,13 +407,13 @@ class Prover:
         locations = (ob.locations[0],) + tuple(Location(r.span, "a clashing commitment") for r in core_reqs)
         return _Outcome("violated", [state], details, locations)
 
-    def _minimal_core(self, tracks: list) -> tuple[list[int], bool]:
+    def _minimal_core(self, tracks: list, what: str = "consistency") -> tuple[list[int], bool]:
         """Indices of an unsatisfiable set of tracked clauses, minimised by deletion; and whether
         minimisation finished within the time limit (else the set is a core, perhaps not minimal)."""
         import z3
         verdict = self._check(*tracks)
         if verdict == z3.sat:
-            raise InternalError("consistency: the clash disappeared while computing its core")
+            raise InternalError(f"{what}: the clash disappeared while computing its core")
         if verdict != z3.unsat:  # out of time: every clause, honestly flagged as not minimised
             return list(range(len(tracks))), False
         core_names = {str(c) for c in self.solver.unsat_core()}
