@@ -38,6 +38,15 @@ def _rule_results(policy) -> dict[int, object]:
             if r.property == "reachability" and r.subject.startswith(("permit ", "forbid "))}
 
 
+# The second forbid holds only where the first does: it never changes a decision.
+TWO_FORBIDS = """policy "p"
+metric m in [0, 1]
+safeguard s
+action deploy default permit
+forbid deploy when m >= 0.5
+forbid deploy when m >= 0.7 and not s
+"""
+
 def _without(policy, rule):
     """The policy with `rule` removed (indices renumbered, as the checker numbers them)."""
     kept = [r for r in policy.rules if r is not rule]
@@ -45,13 +54,7 @@ def _without(policy, rule):
 
 
 def test_a_forbid_covered_by_another_forbid():
-    policy = _policy("""policy "p"
-metric m in [0, 1]
-safeguard s
-action deploy default permit
-forbid deploy when m >= 0.5
-forbid deploy when m >= 0.7 and not s
-""")
+    policy = _policy(TWO_FORBIDS)
     results = _rule_results(policy)
     assert results[5].status == "proved"
     redundant = results[6]
@@ -210,13 +213,7 @@ forbid deploy when m >= 0.5
 
 def test_the_exported_formula_agrees():
     """The SMT-LIB closed formula (sat = violated) includes the new target."""
-    policy = _policy("""policy "p"
-metric m in [0, 1]
-safeguard s
-action deploy default permit
-forbid deploy when m >= 0.5
-forbid deploy when m >= 0.7 and not s
-""")
+    policy = _policy(TWO_FORBIDS)
     obs = build_obligations(policy, {"reachability"})
     verdicts = {}
     for ob in obs.obligations:
