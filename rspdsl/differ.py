@@ -737,6 +737,17 @@ class _Analysis:
     def unknown(self, aspect: str, subject: str, question: str, reason: str) -> None:
         self.unknowns.append(Unknown(aspect, subject, question, reason))
 
+    def witness(self, answer: tuple[str, Any], aspect: str, subject: str, question: str):
+        """The replayed states of a solver answer (see states()), or None: when there is no
+        witness (unsat), or when the solver could not tell (recorded as an open question)."""
+        status, found = answer
+        if status == "unknown":
+            self.unknown(aspect, subject, question, found)
+            return None
+        if status == "unsat":
+            return None
+        return self.states(found)
+
     # ------------------------------------------------------------------ tier
 
     def tiers(self) -> None:
@@ -750,14 +761,12 @@ class _Analysis:
             label = n if o == n else f"{n} (OLD: {o})"
             for kind, formula in ((WEAKENING, z3.And(self.enc_old.tier_ge(i), z3.Not(self.enc_new.tier_ge(j)))),
                                   (STRENGTHENING, z3.And(self.enc_new.tier_ge(j), z3.Not(self.enc_old.tier_ge(i))))):
-                status, found = self.ask(formula)
-                if status == "unknown":
-                    self.unknown("tier", f"tier {n}", f"does NEW place a state {'below' if kind == WEAKENING else 'at or above'} "
-                                 f"{label} where OLD does not?", found)
+                found = self.witness(self.ask(formula), "tier", f"tier {n}",
+                                     f"does NEW place a state {'below' if kind == WEAKENING else 'at or above'} "
+                                     f"{label} where OLD does not?")
+                if found is None:
                     continue
-                if status == "unsat":
-                    continue
-                old_state, new_state, union, d_old, d_new = self.states(found)
+                old_state, new_state, union, d_old, d_new = found
                 lower, higher = (d_new.tier < j and d_old.tier >= i), (d_new.tier >= j and d_old.tier < i)
                 if not (lower if kind == WEAKENING else higher):
                     raise WitnessReplayError(f"tier {n}: the evaluator does not confirm the witness "
@@ -780,14 +789,12 @@ class _Analysis:
         label = n if o == n else f"{n} (OLD: {o})"
         for kind, formula in ((WEAKENING, z3.And(z3.Not(a_old), a_new)),
                               (STRENGTHENING, z3.And(a_old, z3.Not(a_new)))):
-            status, found = self.find(formula)
-            if status == "unknown":
-                self.unknown("permission", n, f"does NEW {'allow' if kind == WEAKENING else 'forbid'} {label} "
-                             f"where OLD {'forbids' if kind == WEAKENING else 'allows'} it?", found)
+            found = self.witness(self.find(formula), "permission", n,
+                                 f"does NEW {'allow' if kind == WEAKENING else 'forbid'} {label} "
+                                 f"where OLD {'forbids' if kind == WEAKENING else 'allows'} it?")
+            if found is None:
                 continue
-            if status == "unsat":
-                continue
-            old_state, new_state, union, d_old, d_new = self.states(found)
+            old_state, new_state, union, d_old, d_new = found
             want = (False, True) if kind == WEAKENING else (True, False)
             if (d_old.allowed[o], d_new.allowed[n]) != want:
                 raise WitnessReplayError(f"permission {n}: the evaluator does not confirm the witness "
@@ -841,15 +848,13 @@ class _Analysis:
                             if self.implies(kind, j, e_other.met[j], c) != "no"]
                 formula = z3.And(e_has.active(a_has, c.req),
                                  *[z3.Not(e_other.active(a_other, j)) for j in covering])
-                status, found = self.find(formula)
+                found = self.witness(self.find(formula), "requirement", n,
+                                     f"does {'NEW' if kind == WEAKENING else 'OLD'} demand `{c.text}` for "
+                                     f"{label} wherever {'OLD' if kind == WEAKENING else 'NEW'} does?")
+                if found is None:
+                    continue
                 req = p_has.requirements[c.req]
-                if status == "unknown":
-                    self.unknown("requirement", n, f"does {'NEW' if kind == WEAKENING else 'OLD'} demand "
-                                 f"`{c.text}` for {label} wherever {'OLD' if kind == WEAKENING else 'NEW'} does?", found)
-                    continue
-                if status == "unsat":
-                    continue
-                old_state, new_state, union, d_old, d_new = self.states(found)
+                old_state, new_state, union, d_old, d_new = found
                 d_has, d_other = (d_old, d_new) if kind == WEAKENING else (d_new, d_old)
                 if c.req not in d_has.active[a_has] or any(j in covering for j in d_other.active[a_other]):
                     raise WitnessReplayError(f"requirement `{c.text}` for {n}: the evaluator does not confirm "
