@@ -344,32 +344,6 @@ def _declaration_changes(old: Policy, new: Policy, maps: "_Maps", var_notes: lis
 
 # ----------------------------------------------------------------------------- text changes
 
-@dataclass(frozen=True)
-class _Text:
-    """A description as declared, and where (for entities whose model keeps no description)."""
-    description: str | None
-    span: Span
-
-
-@dataclass(frozen=True)
-class _SourceTexts:
-    """What the checked model drops but a reviewer reads: the header's place, scale descriptions."""
-    header: Span
-    scales: dict[str, _Text]
-
-    @staticmethod
-    def of(policy: Policy) -> "_SourceTexts":
-        from .frontend import parse_text
-        from .syntax import ast
-
-        _, module, _ = parse_text(policy.source.text, policy.source.path)
-        decls = module.declarations if module is not None else ()
-        header = next((d.span for d in decls if isinstance(d, ast.PolicyDecl)), Span(1, 1, 1, 1))
-        scales = {d.name.name: _Text(d.description, d.name.span) for d in decls
-                  if isinstance(d, ast.ScaleDecl) and d.name.name in policy.scales}
-        return _SourceTexts(header, scales)
-
-
 # A number or a name as the lexer reads them: names are renamed, numbers left alone.
 _TOKEN = re.compile(r"[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9]+)?"
                     r"|[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*")
@@ -455,15 +429,14 @@ def text_changes(old: Policy, new: Policy, maps: "_Maps") -> list[TextChange]:
     """Every edit of text people read between entities the diff pairs (by name after --rename;
     requirements and rules by what they say): the title, the version, descriptions, and the
     wording of a commitment whose meaning is unchanged. In NEW's reading order."""
-    old_src, new_src = _SourceTexts.of(old), _SourceTexts.of(new)
     out: list[TextChange] = []
 
     def note(entity: str, name: str, what: str, a: str | None, b: str | None, a_at: Span, b_at: Span) -> None:
         if a != b:
             out.append(TextChange(entity, name, what, a, b, (old.source.path, a_at), (new.source.path, b_at)))
 
-    note("policy", new.title, "title", old.title, new.title, old_src.header, new_src.header)
-    note("policy", new.title, "version", old.version, new.version, old_src.header, new_src.header)
+    note("policy", new.title, "title", old.title, new.title, old.header_span, new.header_span)
+    note("policy", new.title, "version", old.version, new.version, old.header_span, new.header_span)
 
     def described(entity: str | None, pairs: dict[str, str], olds: dict, news: dict) -> None:
         for o, n in pairs.items():
@@ -471,7 +444,7 @@ def text_changes(old: Policy, new: Policy, maps: "_Maps") -> list[TextChange]:
                 a, b = olds[o], news[n]
                 note(entity or b.kind, n, "description", a.description, b.description, a.span, b.span)
 
-    described("scale", maps.scales, old_src.scales, new_src.scales)
+    described("scale", maps.scales, old.scales, new.scales)
     described(None, maps.variables, old.variables, new.variables)
     described("action", maps.actions, old.actions, new.actions)
     described("threshold", maps.thresholds, old.thresholds, new.thresholds)

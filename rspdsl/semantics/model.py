@@ -20,6 +20,7 @@ class Scale:
     name: str
     values: tuple[str, ...]
     span: Span
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class Policy:
     rules: tuple[Rule, ...]
     requirements: tuple[Requirement, ...]
     assertions: tuple[Assertion, ...]
+    header_span: Span = field(default=Span(1, 1, 1, 1), compare=False)  # the `policy` declaration
 
     @property
     def inputs(self) -> list[Variable]:

@@ -152,7 +152,8 @@ class Resolver:
         actions: dict[str, Action] = {}
         for d in decls:
             if isinstance(d, ast.ScaleDecl) and self.names.get(d.name.name, Entity("", d.span)).decl is d:
-                scales[d.name.name] = Scale(d.name.name, tuple(v.name for v in d.values), d.name.span)
+                scales[d.name.name] = Scale(d.name.name, tuple(v.name for v in d.values), d.name.span,
+                                            d.description)
         for d in decls:
             if isinstance(d, (ast.QuantityDecl, ast.FlagDecl)) and self.owns(d):
                 var = self.variable(d, scales)
@@ -194,7 +195,8 @@ class Resolver:
         self.warn_unused(variables, thresholds)
         return Policy(self.source, header.title if header else "", header.version if header else None,
                       scales, variables, actions, thresholds, tuple(tiers), tuple(rules),
-                      tuple(requirements), tuple(assertions))
+                      tuple(requirements), tuple(assertions),
+                      header.span if header else Span(1, 1, 1, 1))
 
     def owns(self, d) -> bool:
         """True when this declaration is the one its name resolves to (not a duplicate)."""
