@@ -26,7 +26,7 @@ from fractions import Fraction
 
 if __package__ in (None, ""):
     sys.path.insert(0, __import__("os").path.dirname(__file__))
-from generate import SCALE, Layout, LadderSpec, ladder, ladder_spec  # noqa: E402
+from generate import SCALE, LadderSpec, Layout, ladder, ladder_spec  # noqa: E402
 
 
 def _d(q: Fraction) -> Decimal:

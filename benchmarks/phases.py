@@ -24,9 +24,14 @@ def mark(label: str) -> None:
 import z3  # noqa: E402,F401
 
 mark("import z3 (the floor's work without Lark)")
-import rspdsl.cli, rspdsl.commands.check, rspdsl.frontend, rspdsl.syntax.lower  # noqa: E401,E402,F401
-import rspdsl.semantics.resolve, rspdsl.logic.prover, rspdsl.logic.obligations  # noqa: E401,E402,F401
-import rspdsl.render.results_text, rspdsl.evaluator  # noqa: E401,E402,F401
+import rspdsl.cli  # noqa: E401,E402,F401
+import rspdsl.commands.check
+import rspdsl.evaluator
+import rspdsl.frontend
+import rspdsl.logic.obligations
+import rspdsl.logic.prover
+import rspdsl.render.results_text  # noqa: E401,E402,F401
+import rspdsl.semantics.resolve  # noqa: E401,E402,F401
 
 mark("import rspdsl modules")
 from rspdsl.syntax.parser import get_parser  # noqa: E402

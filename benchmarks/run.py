@@ -57,7 +57,7 @@ class Stats:
     def cpu_median(self) -> float:
         return statistics.median(self.cpu)
 
-    def merge(self, other: "Stats") -> None:
+    def merge(self, other: Stats) -> None:
         self.seconds += other.seconds
         self.rss_kb += other.rss_kb
         self.codes += other.codes
@@ -192,7 +192,7 @@ def latency(workdir: Path, runs: int, policies: list[str]) -> dict:
             cached.merge(measure(path, cmd, 1, env=warm_env))
         cold_dir = workdir / "cache-cold"
 
-        def fresh_cache() -> None:
+        def fresh_cache(cold_dir: Path = cold_dir) -> None:
             shutil.rmtree(cold_dir, ignore_errors=True)
             cold_dir.mkdir()
 
@@ -231,10 +231,10 @@ class Inputs:
 
 def prepare_throughput(workdir: Path, tiers: int, count: int, seed: int = 1) -> Inputs:
     """The policy, the states, and each engine's encoding of them (done ahead, untimed)."""
+    import translate
+
     from rspdsl.frontend import load_file
     from rspdsl.state import parse_json
-
-    import translate
 
     policy_path = write_ladder(workdir, tiers)
     states_path = workdir / f"states-{tiers}-{count}.jsonl"

@@ -31,7 +31,7 @@ def load(path: str):
     return result.policy
 
 
-def check(policy, *, timeout_ms: int = 10_000, seed: int = 0, properties: "set[str] | None" = None):
+def check(policy, *, timeout_ms: int = 10_000, seed: int = 0, properties: set[str] | None = None):
     """Prove the built-in properties and assertions of a checked Policy; returns a Report."""
     from .logic.prover import verify
 
@@ -47,7 +47,7 @@ def evaluate(policy, state):
     return compile_policy(policy).decide(read_state(policy, state))
 
 
-def diff(old, new, *, renames: "dict[str, str] | None" = None, timeout_ms: int = 10_000, seed: int = 0):
+def diff(old, new, *, renames: dict[str, str] | None = None, timeout_ms: int = 10_000, seed: int = 0):
     """The semantic difference between two checked policies; returns a DiffReport."""
     from .differ import diff_policies
 

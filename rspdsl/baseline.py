@@ -21,14 +21,15 @@ range is a choice the policy allows, and the baseline's assertions must judge it
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .diagnostics import CODES, Diagnostic, Severity
 from .frontend import LoadResult
 from .logic.results import Location, Report, Result, Witness
-from .mapping import FREE, Mapping, MapEntry, load_mapping, parse_expression, parse_mapping  # noqa: F401  (API)
+from .mapping import FREE, MapEntry, Mapping, load_mapping, parse_expression, parse_mapping  # noqa: F401  (API)
 from .semantics import ir
 from .semantics.model import Assertion, Policy
 from .semantics.types import BoolT, ErrorT, RealT, ScaleT, Type

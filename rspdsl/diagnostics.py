@@ -99,14 +99,14 @@ def warning(code: str, message: str, span: Span, hint: str | None = None,
 class PolicyError(Exception):
     """Raised by the API when a policy cannot be used; carries every diagnostic found."""
 
-    def __init__(self, diagnostics: list[Diagnostic], source: "object | None" = None):
+    def __init__(self, diagnostics: list[Diagnostic], source: object | None = None):
         self.diagnostics = diagnostics
         self.source = source
         first = diagnostics[0] if diagnostics else None
         super().__init__(f"{first.code} {first.message}" if first else "policy error")
 
 
-def did_you_mean(name: str, candidates: "list[str] | set[str] | tuple[str, ...]") -> str | None:
+def did_you_mean(name: str, candidates: list[str] | set[str] | tuple[str, ...]) -> str | None:
     """A 'did you mean' hint from the closest declared names (difflib ratio, then edit shape)."""
     import difflib
 

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any, Iterable
+from typing import Any
 
 from .semantics import ir
-from .semantics.show import show_expr
 from .semantics.model import Policy, Requirement, Rule, Variable
+from .semantics.show import show_expr
 from .source import Span
 from .state import is_finite_decimal, number_text, read_state, state_to_json
 
@@ -264,7 +265,7 @@ def new_file_report(new: Policy, old_label: str) -> DiffReport:
                       changes=(), declarations=decls, new_file=True)
 
 
-def _declaration_changes(old: Policy, new: Policy, maps: "_Maps", var_notes: list[DeclChange]) -> list[DeclChange]:
+def _declaration_changes(old: Policy, new: Policy, maps: _Maps, var_notes: list[DeclChange]) -> list[DeclChange]:
     out: list[DeclChange] = []
     if old.title != new.title:
         out.append(DeclChange("changed", "policy", new.title, f"title {old.title!r} → {new.title!r}"))
@@ -425,7 +426,7 @@ def _rule_keys(old: Policy, new: Policy, renames: dict[str, str]) -> list:
     return list(zip(keys(old, renames), keys(new, {})))
 
 
-def text_changes(old: Policy, new: Policy, maps: "_Maps") -> list[TextChange]:
+def text_changes(old: Policy, new: Policy, maps: _Maps) -> list[TextChange]:
     """Every edit of text people read between entities the diff pairs (by name after --rename;
     requirements and rules by what they say): the title, the version, descriptions, and the
     wording of a commitment whose meaning is unchanged. In NEW's reading order."""
@@ -544,6 +545,7 @@ class _Commit:
 class _Analysis:
     def __init__(self, old: Policy, new: Policy, renames: dict[str, str], timeout_ms: int, seed: int):
         import z3
+
         from .evaluator import compile_policy
         from .logic.encode import encode_state
 
@@ -856,7 +858,7 @@ class _Analysis:
                  for o, n in self.maps.thresholds.items()]
         pairs += [("assertion", o, n, self.enc_old.assertions[o], self.enc_new.assertions[n])
                   for o, n in self.maps.assertions.items()]
-        for entity, o, n, a, b in pairs:
+        for entity, _o, n, a, b in pairs:
             if a.eq(b):
                 continue
             more, _ = self.ask(b, z3.Not(a), need_model=False)

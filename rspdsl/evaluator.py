@@ -23,10 +23,11 @@ import json
 import math
 import sys
 from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from .semantics import ir
 from .semantics.model import Policy, Requirement, Rule
@@ -93,7 +94,7 @@ class _Gen:
     T (tier index) and a<j> (allowed); constants live in the exec namespace as K<n>."""
 
     def __init__(self, policy: Policy, namespace: dict[str, Any], fast: bool,
-                 shared: "frozenset[str] | set[str]" = frozenset()):
+                 shared: frozenset[str] | set[str] = frozenset()):
         self.fast = fast
         self.ns = namespace
         self.var_index = {name: i for i, name in enumerate(policy.variables)}
@@ -506,7 +507,7 @@ def _allowed_refs(policy: Policy) -> set[str]:
 
 
 def _generate_line(policy: Policy, ns: dict[str, Any], actions: tuple[str, ...],
-                   shared: "frozenset[str] | set[str]" = frozenset()) -> tuple[str, Counter[str]]:
+                   shared: frozenset[str] | set[str] = frozenset()) -> tuple[str, Counter[str]]:
     """`_line` for the result restricted to `actions` (in that order). An action not asked for
     is neither written nor, unless an assertion needs its verdict, decided; when it is, only its
     verdict is computed (no decided_by, no unmet requirements). Returns the source and the
@@ -746,7 +747,7 @@ class Evaluator:
         return self.line_decider(actions)(json_line, origin)
 
 
-_CACHE: "OrderedDict[int, tuple[Policy, Evaluator]]" = OrderedDict()
+_CACHE: OrderedDict[int, tuple[Policy, Evaluator]] = OrderedDict()
 _CACHE_SIZE = 64
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .diagnostics import CODES, Diagnostic, Severity
 from .source import NO_SPAN, SourceFile, Span

@@ -18,10 +18,10 @@ class Span:
     end_pos: int = field(default=0, compare=False)
 
     @staticmethod
-    def point(line: int, column: int, pos: int = 0) -> "Span":
+    def point(line: int, column: int, pos: int = 0) -> Span:
         return Span(line, column, line, column + 1, pos, pos + 1)
 
-    def join(self, other: "Span") -> "Span":
+    def join(self, other: Span) -> Span:
         start = self if (self.line, self.column) <= (other.line, other.column) else other
         end = self if (self.end_line, self.end_column) >= (other.end_line, other.end_column) else other
         return Span(start.line, start.column, end.end_line, end.end_column, start.start_pos, end.end_pos)

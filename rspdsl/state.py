@@ -17,8 +17,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from .numbers import STATE_MAX_EXPONENT, decimal_text, is_finite_decimal  # noqa: F401  (re-exported)
 from .diagnostics import did_you_mean
+from .numbers import STATE_MAX_EXPONENT, decimal_text, is_finite_decimal  # noqa: F401  (re-exported)
 from .semantics.model import Policy, Variable
 
 MAX_EXPONENT = STATE_MAX_EXPONENT  # see rspdsl/numbers.py

@@ -14,6 +14,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import well_typed_modules, well_typed_policy_text
 
 from rspdsl.differ import diff_policies
 from rspdsl.evaluator import compile_policy
@@ -22,7 +23,6 @@ from rspdsl.semantics import ir
 from rspdsl.semantics.model import Policy
 from rspdsl.syntax import ast
 from rspdsl.syntax.format import format_module
-from strategies import well_typed_modules, well_typed_policy_text
 
 SETTINGS = settings(max_examples=int(os.environ.get("RSPDSL_DIFF_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 STATES_PER_EXAMPLE = 40

@@ -17,13 +17,13 @@ from fractions import Fraction
 import z3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import well_typed_policy_text
 
 from rspdsl.evaluator import compile_policy
 from rspdsl.frontend import load_text
 from rspdsl.logic.encode import encode_state, z3_value
 from rspdsl.logic.prover import verify
 from rspdsl.semantics import ir
-from strategies import well_typed_policy_text
 
 EXAMPLES = int(os.environ.get("RSPDSL_HYPOTHESIS_EXAMPLES", "200"))
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,

@@ -7,8 +7,15 @@ import pytest
 import z3
 
 from rspdsl.frontend import load_text
-from rspdsl.logic.encode import (EncodingError, SymbolTable, encode_pair, encode_state, order_constraints,
-                                 state_from_model, z3_value)
+from rspdsl.logic.encode import (
+    EncodingError,
+    SymbolTable,
+    encode_pair,
+    encode_state,
+    order_constraints,
+    state_from_model,
+    z3_value,
+)
 from rspdsl.semantics import ir
 from rspdsl.semantics.model import Policy, Requirement, Tier, Variable
 
@@ -110,6 +117,7 @@ def test_tier_comparisons_match_the_ite_term(policy):
 
 def _with_assertion(policy: Policy, body) -> Policy:
     from dataclasses import replace
+
     from rspdsl.semantics.model import Assertion
     return replace(policy, assertions=(Assertion("probe", body),))
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from strategies import well_typed_policy_text
 
 from rspdsl.evaluator import compile_policy, decision_to_json, evaluate
 from rspdsl.frontend import load_text
 from rspdsl.semantics import ir
 from rspdsl.state import StateError, dumps_exact, read_state, state_to_json
-from strategies import well_typed_policy_text
 
 
 def load(text: str):
@@ -120,7 +120,8 @@ def test_forbid_overrides_permit_and_first_forbid_decides(ladder):
 
 
 def test_cumulative_requirements(ladder):
-    texts = lambda d, a: [ladder.requirements[k].text for k in d.active[a]]
+    def texts(d, a):
+        return [ladder.requirements[k].text for k in d.active[a]]
     assert texts(evaluate(ladder, state(ladder, x=1)), "deploy") == ["s1"]
     assert texts(evaluate(ladder, state(ladder, x=4)), "deploy") == ["s1", "s2"]
     # at L3 the L3 requirement is active only under its own `when`
@@ -273,8 +274,8 @@ def interpret(policy, s):
         if isinstance(e, ir.Implies):
             return (not ev(e.left)) or ev(e.right)
         if isinstance(e, ir.Cmp):
-            l, r = ev(e.left), ev(e.right)
-            return {"<": l < r, "<=": l <= r, ">": l > r, ">=": l >= r, "==": l == r, "!=": l != r}[e.op]
+            a, b = ev(e.left), ev(e.right)
+            return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[e.op]
         if isinstance(e, ir.Add):
             return sum((ev(a) for a in e.args), Fraction(0))
         if isinstance(e, ir.Neg):
@@ -537,9 +538,10 @@ def test_shipped_policies_match_reference(path):
 
 def test_single_argument_max_and_min_are_the_argument():
     # found by the differential test: Python's max(x) iterates over x
-    from rspdsl.frontend import load_text
-    from rspdsl.evaluator import evaluate
     from fractions import Fraction
+
+    from rspdsl.evaluator import evaluate
+    from rspdsl.frontend import load_text
 
     policy = load_text('policy "p"\nmetric x in [0, 10]\naction a\ntier t { }\n'
                        'tier u when max(x) >= 5 and min(2 * x) <= 12 { }\npermit a when tier >= u\n').policy

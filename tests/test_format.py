@@ -11,14 +11,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import exprs, messy_policy_texts, modules, well_typed_policy_text
 
 from rspdsl.cli import main
+from rspdsl.commands.fmt import format_text
 from rspdsl.frontend import load_text, parse_text
 from rspdsl.syntax import ast
 from rspdsl.syntax.format import MAX_WIDTH, canonical_number, format_expr, format_module
-
-from rspdsl.commands.fmt import format_text
-from strategies import exprs, messy_policy_texts, modules, well_typed_policy_text
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -14,12 +14,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import modules, well_typed_policy_text
 
 from rspdsl.syntax import _generated_parser as generated
 from rspdsl.syntax import parser as rsp_parser
 from rspdsl.syntax.format import format_module
-
-from strategies import modules, well_typed_policy_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = sorted({*ROOT.glob("policies/**/*.rsp"), *ROOT.glob("tests/**/*.rsp"), *ROOT.glob("examples/**/*.rsp")})

@@ -168,6 +168,7 @@ def test_dropped_requirement_survives_with_its_obligation_vanished():
 def test_invalid_mutant_is_not_a_kill():
     # a mutant whose text the front end rejects: an unknown name in a rule
     from dataclasses import replace
+
     from rspdsl.syntax import ast
     policy, verdicts = crafted_baseline()
     module = crafted().module

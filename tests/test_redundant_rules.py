@@ -12,14 +12,14 @@ import dataclasses
 import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import well_typed_policy_text
+from test_differential import EXAMPLES, SETTINGS, states
 
 from rspdsl.evaluator import compile_policy
 from rspdsl.frontend import load_text
 from rspdsl.logic.obligations import build_obligations
 from rspdsl.logic.prover import verify
 from rspdsl.state import state_to_json
-from strategies import well_typed_policy_text
-from test_differential import EXAMPLES, SETTINGS, states
 
 FINDING = "never changes a decision"
 

@@ -12,8 +12,17 @@ from rspdsl.frontend import load_text
 from rspdsl.logic.results import Location, Report, Result, Witness
 from rspdsl.render.checked import CheckedFile, overall_exit_code
 from rspdsl.render.markdown import cell, render_markdown
-from rspdsl.render.results_text import (MAX_RELATED, MAX_TABLE_ROWS, render_file, render_result, render_text,
-                                        replay_hint, use_color, value_text, witness_table)
+from rspdsl.render.results_text import (
+    MAX_RELATED,
+    MAX_TABLE_ROWS,
+    render_file,
+    render_result,
+    render_text,
+    replay_hint,
+    use_color,
+    value_text,
+    witness_table,
+)
 from rspdsl.source import SourceFile
 from rspdsl.state import read_state
 

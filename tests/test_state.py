@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rspdsl.frontend import load_text
-from rspdsl.state import (MAX_EXPONENT, StateError, dumps_exact, number_text, read_state,
-                          state_to_json)
+from rspdsl.state import MAX_EXPONENT, StateError, dumps_exact, number_text, read_state, state_to_json
 
 POLICY = """
 policy "State test" version "1"

@@ -32,10 +32,10 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 if __package__ in (None, ""):  # run as a script from the repository root
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -145,7 +145,7 @@ class _Levels:
     scales: dict[str, tuple[str, ...]]   # value name -> its scale's values
 
     @staticmethod
-    def of(module: ast.Module) -> "_Levels":
+    def of(module: ast.Module) -> _Levels:
         tiers = tuple(d.name.name for d in module.declarations if isinstance(d, ast.TierDecl))
         scales: dict[str, tuple[str, ...]] = {}
         for d in module.declarations:

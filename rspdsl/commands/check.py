@@ -17,13 +17,14 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, Severity
 from ..logic.results import PROPERTIES, Report
-from ..source import NO_SPAN, SourceFile
 from ..render.checked import CheckedFile, overall_exit_code
+from ..source import NO_SPAN, SourceFile
 
 if TYPE_CHECKING:  # a cached check never builds the AST or model classes
     from ..semantics.model import Policy

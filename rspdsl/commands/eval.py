@@ -13,7 +13,8 @@ import io
 import json
 import os
 import sys
-from typing import IO, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import IO
 
 from ..diagnostics import did_you_mean
 from ..evaluator import Decision, compile_policy, decision_to_json

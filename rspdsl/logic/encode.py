@@ -11,15 +11,16 @@ z3 is imported inside functions so that importing this module (and the CLI) stay
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..semantics import ir
 from ..semantics.model import Policy, Variable
 
 if TYPE_CHECKING:  # pragma: no cover
-    import z3
+    pass
 
 __all__ = [
     "Symbol", "SymbolTable", "StateEncoding", "EncodingError", "encode_state", "encode_pair",
@@ -284,7 +285,7 @@ def state_from_model(policy: Policy, consts: Mapping[str, Any], model,
 class _Translator:
     """IR -> Z3, iteratively (deep expressions must not hit Python's recursion limit)."""
 
-    def __init__(self, enc: "_Builder") -> None:
+    def __init__(self, enc: _Builder) -> None:
         self.enc = enc
 
     def __call__(self, root: ir.IExpr):

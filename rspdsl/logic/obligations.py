@@ -16,8 +16,9 @@ where needed), which is what the SMT-LIB export writes.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ..semantics.model import Policy, Requirement, Rule
 from .encode import StateEncoding, SymbolTable, conj, disj, encode_pair, encode_state, order_constraints

@@ -20,8 +20,9 @@ clauses are unsatisfiable; their unsat core, minimized by deletion, is the repor
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any
 
 from .. import lifetime
 from ..semantics.model import Policy
@@ -68,6 +69,7 @@ class Prover:
 
     def __init__(self, policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0, ctx=None) -> None:
         import z3
+
         from ..evaluator import compile_policy
 
         self.policy = policy

@@ -51,7 +51,7 @@ class CheckedFile:
         return out
 
 
-def overall_exit_code(files: "list[CheckedFile] | tuple[CheckedFile, ...]") -> int:
+def overall_exit_code(files: list[CheckedFile] | tuple[CheckedFile, ...]) -> int:
     """The contract's precedence across files: 2 over 1 over 3 over 0."""
     codes = {f.exit_code() for f in files}
     for code in (2, 1, 3):

@@ -8,8 +8,9 @@ Nothing time-dependent is written, so the same input always gives the same bytes
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from fractions import Fraction
-from typing import Any, Iterable
+from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..logic.results import Location, Result

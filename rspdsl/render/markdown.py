@@ -8,7 +8,7 @@ inject HTML.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..logic.results import Result
 from ..state import dumps_exact

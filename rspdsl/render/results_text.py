@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import os
 import shlex
+from collections.abc import Iterable
 from fractions import Fraction
-from typing import IO, Any, Iterable
+from typing import IO, Any
 
 from ..logic.results import PROPERTIES, Result, Witness
 from ..source import NO_SPAN, SourceFile, Span

@@ -13,7 +13,8 @@ Choices (documented in docs/output-formats.md):
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import quote
 
 from .. import __version__

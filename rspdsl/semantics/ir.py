@@ -11,8 +11,6 @@ from fractions import Fraction
 from typing import Union
 
 
-
-
 @dataclass(frozen=True)
 class Const:
     value: Fraction
@@ -53,54 +51,54 @@ class AllowedRef:
 
 @dataclass(frozen=True)
 class Not:
-    arg: "IExpr"
+    arg: IExpr
 
 
 @dataclass(frozen=True)
 class And:
-    args: tuple["IExpr", ...]
+    args: tuple[IExpr, ...]
 
 
 @dataclass(frozen=True)
 class Or:
-    args: tuple["IExpr", ...]
+    args: tuple[IExpr, ...]
 
 
 @dataclass(frozen=True)
 class Implies:
-    left: "IExpr"
-    right: "IExpr"
+    left: IExpr
+    right: IExpr
 
 
 @dataclass(frozen=True)
 class Cmp:
     """op in < <= > >= == !=; operands share a sort (== and != also on bools)."""
     op: str
-    left: "IExpr"
-    right: "IExpr"
+    left: IExpr
+    right: IExpr
 
 
 @dataclass(frozen=True)
 class Add:
-    args: tuple["IExpr", ...]
+    args: tuple[IExpr, ...]
 
 
 @dataclass(frozen=True)
 class Neg:
-    arg: "IExpr"
+    arg: IExpr
 
 
 @dataclass(frozen=True)
 class Mul:
     """Linear scaling by a constant: `k * arg` (division by c is Mul(1/c, arg))."""
     k: Fraction
-    arg: "IExpr"
+    arg: IExpr
 
 
 @dataclass(frozen=True)
 class MinMax:
     func: str  # "min" | "max"
-    args: tuple["IExpr", ...]
+    args: tuple[IExpr, ...]
 
 
 IExpr = Union[Const, BoolConst, IntConst, Var, ThresholdRef, TierValue, AllowedRef, Not, And, Or,

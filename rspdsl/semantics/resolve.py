@@ -14,8 +14,7 @@ from ..numbers import LITERAL_MAX_BITS
 from ..source import SourceFile, Span
 from ..syntax import ast
 from . import ir
-from .model import (Action, Assertion, Policy, Requirement, Rule, Scale, Threshold, Tier,
-                    Variable)
+from .model import Action, Assertion, Policy, Requirement, Rule, Scale, Threshold, Tier, Variable
 from .types import BOOL, ERROR, TIER, BoolT, ErrorT, RealT, ScaleT, TierT, Type
 
 

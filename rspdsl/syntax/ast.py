@@ -58,29 +58,29 @@ class Allowed:
 @dataclass(frozen=True)
 class Call:
     func: str  # "max" | "min"
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
     span: Span = _span()
 
 
 @dataclass(frozen=True)
 class Unary:
     op: str  # "not" | "-"
-    operand: "Expr"
+    operand: Expr
     span: Span = _span()
 
 
 @dataclass(frozen=True)
 class Binary:
     op: str  # "implies" | "or" | "and" | "+" | "-" | "*" | "/"
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     span: Span = _span()
 
 
 @dataclass(frozen=True)
 class Compare:
     """`a < b <= c`: operands has one more element than ops; a chain means a conjunction."""
-    operands: tuple["Expr", ...]
+    operands: tuple[Expr, ...]
     ops: tuple[str, ...]
     span: Span = _span()
 

@@ -67,7 +67,7 @@ def describe_token(name: str) -> str:
     return name
 
 
-def _expected_text(expected: "set[str]") -> str:
+def _expected_text(expected: set[str]) -> str:
     names = sorted({describe_token(e) for e in expected})
     if len(names) > 8:
         names = names[:8] + ["…"]
@@ -154,7 +154,7 @@ def _token_error(source: SourceFile, exc, pos: int) -> Diagnostic:
     return error("E0011", f"unexpected `{value}`", span, hint=hint)
 
 
-_DECL_START = re.compile(r"^[ \t]*(%s)\b(?!-)" % "|".join(DECL_KEYWORDS), re.M)
+_DECL_START = re.compile(r"^[ \t]*({})\b(?!-)".format("|".join(DECL_KEYWORDS)), re.M)
 
 
 def _blank_declaration(text: str, pos: int) -> str:
@@ -180,7 +180,7 @@ def _blank_declaration(text: str, pos: int) -> str:
     return text[:begin] + chunk + text[end:]
 
 
-def _too_deep(tree) -> "tuple[Span, bool] | None":
+def _too_deep(tree) -> tuple[Span, bool] | None:
     """The first node nested deeper than MAX_DEPTH, or at the end of a path longer than MAX_PATH.
 
     A chain of one operator (`a or b or c`, `a + b - c`) is a left-leaning tree but not nesting:
