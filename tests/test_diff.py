@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from rspdsl.render.diff_out import render_json, render_markdown, render_text, re
 from rspdsl.state import read_state
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
+PYTHON = sys.executable
 
 BASE = """\
 policy "Test" version "1"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from rspdsl.syntax import ast
 from rspdsl.syntax.format import format_module
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
+PYTHON = sys.executable
 SHIPPED = sorted((ROOT / "policies").glob("*.rsp"))
 IDS = [p.name for p in SHIPPED]
 
