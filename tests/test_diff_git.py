@@ -5,12 +5,13 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
+PYTHON = sys.executable
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -130,3 +131,30 @@ def test_unusable_old_revision_shows_its_diagnostics(repo):
 def test_git_flag_takes_one_file(repo):
     r = rspdsl_diff(repo, "--git", "HEAD", "policies/p.rsp", "policies/p.rsp")
     assert r.returncode == 2 and "exactly one FILE" in r.stderr
+
+
+# --- fail closed: only a path truly absent at a valid revision is a new file
+
+@pytest.mark.parametrize("rev", ["^HEAD", "HEAD..HEAD", "no-such-rev"])
+def test_a_revision_that_names_no_single_commit_is_an_error(repo, rev):
+    out = rspdsl_diff(repo, "--git", rev, "policies/p.rsp")
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "new file" not in out.stdout
+    assert "unknown revision" in out.stderr
+
+
+def test_a_missing_blob_object_is_an_error_not_a_new_file(repo):
+    blob = subprocess.run(["git", "rev-parse", "HEAD:policies/p.rsp"], cwd=repo, capture_output=True,
+                          text=True, check=True, env=_env(repo.parent)).stdout.strip()
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    out = rspdsl_diff(repo, "--git", "HEAD", "policies/p.rsp")
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "new file" not in out.stdout
+    assert "cannot read" in out.stderr
+
+
+def test_a_path_absent_at_the_revision_is_still_a_new_file(repo):
+    (repo / "policies" / "q.rsp").write_text(POLICY, encoding="utf-8")
+    out = rspdsl_diff(repo, "--git", "HEAD", "policies/q.rsp")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "new file" in out.stdout.lower() or "did not exist" in out.stdout.lower()

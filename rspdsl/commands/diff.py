@@ -69,13 +69,23 @@ def git_old_text(rev: str, path: str) -> tuple[str | None, str]:
     if rev.startswith("-"):
         raise _GitError(f"unknown revision `{rev}`")
     commit = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], root)
-    if commit.returncode != 0:
+    hashes = commit.stdout.decode("ascii", "replace").split()
+    # Exactly one commit, by its hash from here on: a range or a negation (`^HEAD`) is not a
+    # revision, and using REV itself again could name something else than what was verified.
+    if commit.returncode != 0 or len(hashes) != 1 or hashes[0].startswith("^"):
         raise _GitError(f"unknown revision `{rev}` in the repository at {root}")
     label = f"{rev}:{rel}"
-    exists = _git(["cat-file", "-e", f"{rev}:{rel}"], root)
-    if exists.returncode != 0:
+    # Only a path truly absent from REV's tree is a new file; any other failure (a missing
+    # object, a corrupt repository) is an error, or a weakening gate would pass by mistake.
+    listed = _git(["ls-tree", "--full-tree", "-z", hashes[0], "--", rel], root)
+    if listed.returncode != 0:
+        raise _GitError(f"cannot list `{label}`: {listed.stderr.decode('utf-8', 'replace').strip()}")
+    if not listed.stdout:
         return None, label
-    shown = _git(["show", f"{rev}:{rel}"], root)
+    kind = listed.stdout.split(b" ", 2)[1] if listed.stdout.count(b" ") >= 2 else b""
+    if kind != b"blob":
+        raise _GitError(f"`{label}` is not a file at that revision")
+    shown = _git(["cat-file", "blob", f"{hashes[0]}:{rel}"], root)
     if shown.returncode != 0:
         raise _GitError(f"cannot read `{label}`: {shown.stderr.decode('utf-8', 'replace').strip()}")
     try:
