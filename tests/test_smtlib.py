@@ -226,3 +226,53 @@ def test_files_of_an_older_rspdsl_are_rewritten_but_never_removed(tmp_path, caps
     assert "; written by rspdsl smt as 001-" in (out / "001-consistency-release_weights.smt2").read_text()
     assert (out / "042-assert-gone-gone.smt2").read_text() == older.format(n="042")
     assert "042-assert-gone-gone.smt2" in capsys.readouterr().err
+
+
+def test_a_full_disk_midway_leaves_no_truncated_file_and_a_rerun_succeeds(tmp_path, monkeypatch, capsys):
+    import errno
+    import os as os_module
+
+    from rspdsl.logic import smtlib
+
+    out = tmp_path / "smt"
+    assert _smt(tmp_path, WEIGHTS, out) == 0
+    before = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()}
+    real_fdopen, calls = os_module.fdopen, []
+
+    class _Full:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+        def write(self, text):
+            self.fh.write(text[: len(text) // 2])  # half the text reaches the disk, then it is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def fdopen(fd, *args, **kwargs):
+        calls.append(fd)
+        fh = real_fdopen(fd, *args, **kwargs)
+        return _Full(fh) if len(calls) == 3 else fh
+
+    monkeypatch.setattr(smtlib.os, "fdopen", fdopen)
+    assert _smt(tmp_path, WEIGHTS, out) == 2
+    monkeypatch.undo()
+    # every file is whole (old or new), and no temporary file is left behind
+    assert {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()} == before
+    capsys.readouterr()
+    assert _smt(tmp_path, WEIGHTS, out) == 0
+
+
+@pytest.mark.parametrize("cut", [0, 10, 30])
+def test_a_rerun_repairs_a_file_an_interrupted_older_run_left_truncated(tmp_path, cut):
+    out = tmp_path / "smt"
+    assert _smt(tmp_path, WEIGHTS, out) == 0
+    target = out / "009-assert-sane-sane.smt2"
+    whole = target.read_bytes()
+    target.write_bytes(whole[:cut])
+    assert _smt(tmp_path, WEIGHTS, out) == 0
+    assert target.read_bytes() == whole

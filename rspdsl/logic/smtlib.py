@@ -7,8 +7,10 @@ reaches ...") carry them explicitly.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -167,6 +169,9 @@ def _origin(path: Path) -> str:
             first, second = fh.readline(400), fh.readline(400)  # a name is at most 255 bytes
     except OSError:
         return FOREIGN
+    marker = f"; rspdsl obligation {m.group(1)}\n; {_WRITTEN_AS} {path.name}:".encode()
+    if len(first + second) < len(marker) and marker.startswith(first + second):
+        return OURS  # cut off inside our own marker: a write an older, non-atomic run never finished
     if first.rstrip(b"\r\n") != f"; rspdsl obligation {m.group(1)}".encode():
         return FOREIGN
     if second.startswith(f"; {_WRITTEN_AS} {path.name}:".encode()):
@@ -192,12 +197,26 @@ def sync_directory(files: list[SmtFile], directory: str | Path) -> SyncResult:
     origin = {p: _origin(p) for p in others}
     written = []
     for f in files:
-        (out / f.name).write_text(f.text, encoding="utf-8")
+        _write_atomically(out / f.name, f.text)
         written.append(out / f.name)
     removed = [p for p in others if origin[p] == OURS]
     for path in removed:
         path.unlink()
     return SyncResult(written, removed, [p for p in others if origin[p] == OLDER])
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write beside `path`, then rename over it: an interrupted run (a full disk, a kill) leaves
+    the old file or the new one, never a truncated one that a rerun would take as foreign."""
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name[:64]}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
 
 
 def write_files(policy: Policy, directory: str | Path, properties: set[str] | None = None) -> list[Path]:
