@@ -499,14 +499,12 @@ def test_formatting_a_golden_file_keeps_its_diagnostics(path):
 
 @pytest.mark.parametrize("path", sorted((Path(__file__).parent / "golden" / "fmt").glob("*.rsp")), ids=lambda p: p.name)
 def test_golden_fmt_files(path):
-    """golden/fmt/NAME.rsp formats to NAME.formatted.rsp (RSPDSL_UPDATE_GOLDEN=1 regenerates)."""
+    """golden/fmt/NAME.rsp formats to NAME.formatted.rsp (`python tools/update_golden.py` regenerates)."""
     if path.name.endswith(".formatted.rsp"):
         assert fmt(path.read_text(encoding="utf-8")) == path.read_text(encoding="utf-8")
         return
     expected = path.with_name(path.name[:-4] + ".formatted.rsp")
     got = fmt(path.read_text(encoding="utf-8"))
-    if os.environ.get("RSPDSL_UPDATE_GOLDEN") == "1":
-        expected.write_text(got, encoding="utf-8")
     assert got == expected.read_text(encoding="utf-8")
     assert load_text(got).ok and load_text(path.read_text(encoding="utf-8")).ok
 
