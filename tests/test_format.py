@@ -9,6 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import exprs, messy_policy_texts, modules, well_typed_policy_text
@@ -19,7 +20,7 @@ from rspdsl.frontend import load_text, parse_text
 from rspdsl.syntax import ast
 from rspdsl.syntax.format import MAX_WIDTH, canonical_number, format_expr, format_module
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def parse(text: str) -> ast.Module:

@@ -8,6 +8,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+from budget import size
+
 from rspdsl.frontend import load_text, parse_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -212,10 +215,11 @@ def test_shipped_mutants_all_round_trip():
 # on the operators that change rules and expressions, not the ones that drop requirements (which
 # nothing but their own obligations can observe), 30/59. A checker that stops noticing anything
 # falls far below these floors.
-SAMPLE, FLOOR, FLOOR_EDITS = 25, 0.25, 0.45
+SAMPLE, FLOOR, FLOOR_EDITS = size(25, 12), 0.25, 0.45
 DROPS = ("drop-require", "drop-commitment", "drop-action")
 
 
+@pytest.mark.slow
 def test_kill_rate_floor_on_a_seeded_sample():
     mut = mutate()
     runs = [mut.run_policy(str(ROOT / p), limit=SAMPLE, seed=0) for p in SHIPPED]
