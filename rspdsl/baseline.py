@@ -30,7 +30,7 @@ from .diagnostics import CODES, Diagnostic, Severity
 from .frontend import LoadResult
 from .logic.results import Location, Report, Result, Witness
 from .mapping import FREE, MapEntry, Mapping, load_mapping, parse_expression, parse_mapping  # noqa: F401  (API)
-from .semantics import ir
+from .semantics import interpret, ir
 from .semantics.model import Assertion, Policy
 from .semantics.types import BoolT, ErrorT, RealT, ScaleT, Type
 from .source import NO_SPAN, SourceFile, Span
@@ -545,12 +545,11 @@ def _value(e: ir.IExpr, state: dict[str, Any], decision: Any) -> Any:
 
 def baseline_values(translation: Translation, state_json: dict, names: Iterable[str]) -> dict[str, Any]:
     """What the baseline's names mean in a witness state of the policy (STATE.json in, values out)."""
-    from .evaluator import evaluate
     from .state import read_state
 
     policy = translation.checked   # holds the `free` names' variables too
     state = read_state(policy, state_json, origin="witness")
-    decision = evaluate(policy, state)
+    decision = interpret.decide(policy, state)  # the definitional evaluator replays every witness
     out: dict[str, Any] = {}
     for name in names:
         value = _value(translation.meanings[name], state, decision)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
-from .semantics import ir
+from .semantics import interpret, ir
 from .semantics.model import Policy, Requirement, Rule, Variable
 from .semantics.show import show_expr
 from .source import Span
@@ -546,7 +546,6 @@ class _Analysis:
     def __init__(self, old: Policy, new: Policy, renames: dict[str, str], timeout_ms: int, seed: int):
         import z3
 
-        from .evaluator import compile_policy
         from .logic.encode import encode_state
 
         self.old, self.new = old, new
@@ -563,7 +562,6 @@ class _Analysis:
         self.enc_new = encode_state(new, "new.")
         shared = {o: self.enc_new.vars[n] for o, n in m.shared.items()}
         self.enc_old = encode_state(old, "old.", shared=shared)
-        self.eval_old, self.eval_new = compile_policy(old), compile_policy(new)
 
         base = list(self.enc_new.bounds) + list(self.enc_old.bounds)
         for o, pairs in m.scale_maps.items():
@@ -691,7 +689,8 @@ class _Analysis:
             union[key] = value
             self.notes[key] = "OLD only"
         return (old_state, new_state, union,
-                self.eval_old.decide(old_values), self.eval_new.decide(new_values))
+                # replayed by the definitional evaluator, the oracle
+                interpret.decide(self.old, old_values), interpret.decide(self.new, new_values))
 
     def where(self, policy: Policy, span: Span) -> str:
         return f"{policy.source.path}:{span.line}:{span.column}"

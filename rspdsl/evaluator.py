@@ -24,12 +24,12 @@ import math
 import sys
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
 
-from .semantics import ir
+from .semantics import interpret, ir
+from .semantics.decision import Decision
 from .semantics.model import Policy, Requirement, Rule
 from .state import MAX_EXPONENT, StateError, is_finite_decimal, number_text, read_state
 
@@ -68,23 +68,6 @@ def _state_reader(policy: Policy) -> Callable[[str], tuple]:
 _EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
                          traps=[decimal.InvalidOperation, decimal.Inexact, decimal.Rounded, decimal.Overflow,
                                 decimal.Underflow, decimal.Subnormal, decimal.Clamped, decimal.DivisionByZero])
-
-
-@dataclass(frozen=True)
-class Decision:
-    tier: int
-    thresholds: dict[str, bool]
-    allowed: dict[str, bool]
-    decided_by: dict[str, Rule | None]
-    active: dict[str, tuple[int, ...]]
-    met: tuple[bool, ...]
-    rules_holding: tuple[bool, ...]
-    assertions: dict[str, bool]
-    requirements: tuple[Requirement, ...] = field(default=(), repr=False, compare=False)
-
-    def unmet(self, action: str) -> tuple[Requirement, ...]:
-        """The requirements active for `action` whose commitment does not hold."""
-        return tuple(self.requirements[k] for k in self.active[action] if not self.met[k])
 
 
 # ---------------------------------------------------------------- code generation
@@ -630,9 +613,16 @@ class Evaluator:
         # reference path keeps state.py's pairs-hook decoder.
         self._base_ns: dict[str, Any] = {"Fraction": Fraction, "Decimal": Decimal, "_C": _EXACT}
         ns = dict(self._base_ns)
-        self.full_source = self._generate(lambda: _generate_full(policy, ns))
-        exec(compile(self.full_source, f"<rspdsl evaluator for {policy.source.path}>", "exec"), ns)
-        self._full = ns["_full"]
+        # The generated code is a fast path only: if generating or compiling it fails for any
+        # reason (a constant too long for int-to-text conversion, a compiler limit), every state
+        # is decided by the definitional evaluator instead, which gives the same decisions.
+        self._full: Callable[[dict[str, Any]], tuple] | None
+        try:
+            self.full_source = self._generate(lambda: _generate_full(policy, ns))
+            exec(compile(self.full_source, f"<rspdsl evaluator for {policy.source.path}>", "exec"), ns)
+            self._full = ns["_full"]
+        except Exception:  # noqa: BLE001 - any failure of the fast path falls back to the oracle
+            self.full_source, self._full = "", None
         self._names = tuple(policy.variables)
         self._thresholds = tuple(policy.thresholds)
         self._actions = tuple(policy.actions)
@@ -659,7 +649,7 @@ class Evaluator:
     def source_code(self) -> str:
         """The generated source: `_full`, then the full-result `_line`."""
         self.line_decider()
-        return self.full_source + "\n" + self._line_sources[self._actions]
+        return self.full_source + "\n" + self._line_sources.get(self._actions, "")
 
     def projection(self, actions: Iterable[str] | None = None) -> tuple[str, ...]:
         """The actions a result lists, in order: every action when None, else the names given
@@ -702,11 +692,16 @@ class Evaluator:
         if decider is not None:
             return decider
         names = self.projection(key)
-        fast, reference = self.line_function(names), self.reference_line
+        reference = self.reference_line
+        fast: Callable[[str], str | None] | None
+        try:
+            fast = self.line_function(names)
+        except Exception:  # noqa: BLE001 - no fast path for this policy: every line takes the reference path
+            fast = None
 
         def decide_line(json_line: str, origin: str = "state") -> str:
             try:
-                out = fast(json_line)
+                out = fast(json_line) if fast is not None else None
             except ArithmeticError:  # the exact Decimal context refused to round: decide with Fractions
                 out = None
             if out is None:  # unusual or bad: the reference path decides, or names the culprit
@@ -718,6 +713,11 @@ class Evaluator:
 
     def decide(self, state: dict[str, Any]) -> Decision:
         """Decide a validated state (as read_state returns it: Fractions, bools, scale indices)."""
+        if self._full is None:
+            missing = next((name for name in self._names if name not in state), None)
+            if missing is not None:
+                raise StateError(f"missing value for `{missing}`", missing)
+            return interpret.decide(self.policy, state)
         try:
             thr, tier, rules, allowed, decided, active, met, asserts = self._full(state)
         except KeyError as exc:

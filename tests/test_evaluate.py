@@ -1,10 +1,9 @@
 """The concrete evaluator: semantics by example, every IR node, and differential checks of the
-compiled functions against a plain IR interpreter written here from the contract."""
+compiled functions against the definitional evaluator (rspdsl/semantics/interpret.py)."""
 from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from strategies import well_typed_policy_text
 
 from rspdsl.evaluator import compile_policy, decision_to_json, evaluate
 from rspdsl.frontend import load_text
-from rspdsl.semantics import ir
+from rspdsl.semantics import interpret, ir
 from rspdsl.state import StateError, dumps_exact, read_state, state_to_json
 
 
@@ -246,64 +245,7 @@ def test_requirement_with_arithmetic(nodes):
     assert d.met == (False,)
 
 
-# ---------------------------------------------------------------- a reference interpreter
-
-def interpret(policy, s):
-    """The contract, read literally: a tree walk over the IR with Fractions."""
-    env = {"thr": {}, "tier": 0, "allowed": {}}
-
-    def ev(e):
-        if isinstance(e, ir.Const):
-            return Fraction(e.value)
-        if isinstance(e, (ir.BoolConst, ir.IntConst)):
-            return e.value
-        if isinstance(e, ir.Var):
-            return s[e.name]
-        if isinstance(e, ir.ThresholdRef):
-            return env["thr"][e.name]
-        if isinstance(e, ir.TierValue):
-            return env["tier"]
-        if isinstance(e, ir.AllowedRef):
-            return env["allowed"][e.action]
-        if isinstance(e, ir.Not):
-            return not ev(e.arg)
-        if isinstance(e, ir.And):
-            return all([ev(a) for a in e.args])
-        if isinstance(e, ir.Or):
-            return any([ev(a) for a in e.args])
-        if isinstance(e, ir.Implies):
-            return (not ev(e.left)) or ev(e.right)
-        if isinstance(e, ir.Cmp):
-            a, b = ev(e.left), ev(e.right)
-            return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[e.op]
-        if isinstance(e, ir.Add):
-            return sum((ev(a) for a in e.args), Fraction(0))
-        if isinstance(e, ir.Neg):
-            return -ev(e.arg)
-        if isinstance(e, ir.Mul):
-            return e.k * ev(e.arg)
-        if isinstance(e, ir.MinMax):
-            return (min if e.func == "min" else max)(ev(a) for a in e.args)
-        raise TypeError(e)
-
-    for name, t in policy.thresholds.items():
-        env["thr"][name] = ev(t.condition)
-    env["tier"] = max([t.index for t in policy.tiers if t.condition is None or ev(t.condition)])
-    holding = [ev(r.condition) for r in policy.rules]
-    allowed, decided = {}, {}
-    for name, action in policy.actions.items():
-        forbids = [r for r, h in zip(policy.rules, holding) if r.action == name and r.effect == "forbid" and h]
-        permits = [r for r, h in zip(policy.rules, holding) if r.action == name and r.effect == "permit" and h]
-        allowed[name] = (action.default_permit or bool(permits)) and not forbids
-        decided[name] = forbids[0] if forbids else (permits[0] if permits else None)
-    env["allowed"] = allowed
-    active = {a: tuple(k for k, r in enumerate(policy.requirements)
-                       if a in r.actions and (r.tier is None or env["tier"] >= r.tier)
-                       and (r.condition is None or ev(r.condition)))
-              for a in policy.actions}
-    met = tuple(bool(ev(r.commitment)) for r in policy.requirements)
-    assertions = {a.name: bool(ev(a.body)) for a in policy.assertions}
-    return env["tier"], env["thr"], allowed, decided, active, met, tuple(holding), assertions
+# ---------------------------------------------------------------- against the definitional evaluator
 
 
 def policy_constants(policy):
@@ -337,10 +279,10 @@ def values_for(policy):
 def check_against_reference(policy, s):
     ev = compile_policy(policy)
     d = ev.decide(s)
-    tier, thr, allowed, decided, active, met, holding, assertions = interpret(policy, s)
-    assert d.tier == tier and d.thresholds == thr and d.allowed == allowed
-    assert d.decided_by == decided and d.active == active and d.met == met
-    assert d.rules_holding == holding and d.assertions == assertions
+    oracle = interpret.decide(policy, s)  # rspdsl/semantics/interpret.py: the contract, read literally
+    assert (d.tier, d.thresholds, d.allowed) == (oracle.tier, oracle.thresholds, oracle.allowed)
+    assert (d.decided_by, d.active, d.met) == (oracle.decided_by, oracle.active, oracle.met)
+    assert (d.rules_holding, d.assertions) == (oracle.rules_holding, oracle.assertions)
     # the batch path, on the state's exact JSON, prints what the reference path prints
     line = dumps_exact(state_to_json(policy, s))
     expected = json.dumps(decision_to_json(policy, d), separators=(",", ":"))
@@ -430,12 +372,7 @@ def test_deep_and_long_expressions_compile(ladder):
         s = {"x": value, "j": False, "s1": False, "s2": False, "s3": False}
         assert ev.decide(s).thresholds["A"] is expected
         assert json.loads(ev.decide_line(dumps_exact(s)))["thresholds"]["A"] is expected
-        limit = sys.getrecursionlimit()
-        sys.setrecursionlimit(10000)  # for the test's own recursive interpreter
-        try:
-            check_against_reference(policy, s)
-        finally:
-            sys.setrecursionlimit(limit)
+        check_against_reference(policy, s)  # the definitional evaluator needs no recursion
 
 
 NUMBER_TEXTS = ["0", "-0", "1", "10", "0.5", "1e-1", "3E0", "-0.25", "1.0000000000000000000001", "1e25",

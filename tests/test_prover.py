@@ -134,17 +134,18 @@ def test_exit_code_precedence():
 
 
 def test_disagreeing_evaluator_is_an_internal_error(monkeypatch):
-    """If the evaluator does not confirm a witness, the prover raises instead of reporting."""
-    from rspdsl import evaluator as evaluate
+    """If the definitional evaluator does not confirm a witness, the prover raises instead of reporting."""
+    import dataclasses
+
+    from rspdsl.semantics import interpret
 
     policy = _policy(POLICY.replace("permit deploy when sec and tier <= Base", "permit deploy when sec"))
-    real_decide = evaluate.Evaluator.decide
+    real_decide = interpret.decide
 
-    def lying(self, state):
-        d = real_decide(self, state)
-        return evaluate.Decision(d.tier, d.thresholds, {a: False for a in d.allowed}, d.decided_by,
-                                 d.active, d.met, d.rules_holding, d.assertions, d.requirements)
-    monkeypatch.setattr(evaluate.Evaluator, "decide", lying)
+    def lying(policy, state):
+        d = real_decide(policy, state)
+        return dataclasses.replace(d, allowed={a: False for a in d.allowed})
+    monkeypatch.setattr(interpret, "decide", lying)
     with pytest.raises(InternalError):
         verify(policy, properties={"mitigations"})
 

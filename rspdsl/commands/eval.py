@@ -17,7 +17,8 @@ from collections.abc import Iterable, Sequence
 from typing import IO
 
 from ..diagnostics import did_you_mean
-from ..evaluator import Decision, compile_policy, decision_to_json
+from ..evaluator import compile_policy, decision_to_json
+from ..semantics.decision import Decision
 from ..semantics.model import Policy
 from ..state import StateError, dumps_exact, read_state
 

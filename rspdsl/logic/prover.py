@@ -5,7 +5,7 @@ its own push/pop scope, with a per-check timeout. Results are tri-state: "unknow
 incompleteness) is reported as such, with the solver's reason in details, and never as proved.
 
 Every witness is replayed before it is reported: the state is written to STATE.json form and read
-back (so it is within bounds and spelled exactly), then `rspdsl.evaluator` decides it and must agree
+back (so it is within bounds and spelled exactly), then the definitional evaluator (`rspdsl.semantics.interpret`) decides it and must agree
 with the solver's claim. A disagreement is a bug in rspdsl and raises InternalError; it is never
 turned into a result.
 
@@ -25,6 +25,7 @@ from fractions import Fraction
 from typing import Any
 
 from .. import lifetime
+from ..semantics import interpret
 from ..semantics.model import Policy
 from ..state import dumps_exact, is_finite_decimal, read_state, state_to_json
 from .encode import EncodingError, StateEncoding, disj, model_values, z3_value
@@ -70,12 +71,9 @@ class Prover:
     def __init__(self, policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0, ctx=None) -> None:
         import z3
 
-        from ..evaluator import compile_policy
-
         self.policy = policy
         self.timeout_ms = max(1, int(timeout_ms))
         self.seed = int(seed)
-        self.evaluator = compile_policy(policy)
         self.ctx = ctx or z3.main_ctx()
         self.solver = z3.Solver(ctx=self.ctx)
         self._configure(self.solver)
@@ -447,7 +445,7 @@ class Prover:
                                     f"{exc}") from exc
             if back != state:
                 raise InternalError(f"{ob.property} {ob.subject}: witness {text} reads back differently")
-            decisions.append(self.evaluator.decide(back))
+            decisions.append(interpret.decide(self.policy, back))  # the oracle, not the fast path
             self._seen.append((back, decisions[-1]))
         return decisions
 

@@ -1,0 +1,114 @@
+"""The definitional evaluator: the meaning of a policy in one state, read straight off the contract.
+
+This is the oracle. It generates no code and takes no shortcut: every threshold, tier, rule,
+requirement and assertion is computed as `shared/design/language.md` defines it. The compiled
+evaluator (rspdsl/evaluator.py) is the fast path; it is tested against this module and falls back
+to it whenever it cannot compile a policy. Every witness that check, diff and baseline show is
+replayed here first.
+
+Numbers are exact: reals are Fractions or ints, scale values and tiers are indices. Expressions
+are evaluated with an explicit stack, so any depth the parser accepts evaluates without
+recursion.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any
+
+from . import ir
+from .decision import Decision
+from .model import Policy, Rule
+
+Value = Fraction | int | bool
+
+_COMPARE = {
+    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
+}
+
+
+def value(e: ir.IExpr, env: Mapping[str, Any]) -> Value:
+    """The value of `e` where `env` gives each variable (by name), each threshold (`thr:NAME`),
+    the tier (`tier`) and each action's permission (`allowed:NAME`) as far as `e` needs them."""
+    done: dict[int, Value] = {}  # id(node) -> value, filled children first
+    stack: list[tuple[ir.IExpr, bool]] = [(e, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if not expanded:
+            stack.append((node, True))
+            stack.extend((child, False) for child in ir.children(node))
+            continue
+        args = [done[id(child)] for child in ir.children(node)]
+        done[id(node)] = _apply(node, args, env)
+    return done[id(e)]
+
+
+def _apply(node: ir.IExpr, args: list[Value], env: Mapping[str, Any]) -> Value:
+    if isinstance(node, (ir.Const, ir.BoolConst, ir.IntConst)):
+        return node.value
+    if isinstance(node, ir.Var):
+        return env[node.name]
+    if isinstance(node, ir.ThresholdRef):
+        return env[f"thr:{node.name}"]
+    if isinstance(node, ir.TierValue):
+        return env["tier"]
+    if isinstance(node, ir.AllowedRef):
+        return env[f"allowed:{node.action}"]
+    if isinstance(node, ir.Not):
+        return not args[0]
+    if isinstance(node, ir.And):
+        return all(args)
+    if isinstance(node, ir.Or):
+        return any(args)
+    if isinstance(node, ir.Implies):
+        return (not args[0]) or bool(args[1])
+    if isinstance(node, ir.Cmp):
+        return _COMPARE[node.op](args[0], args[1])
+    if isinstance(node, ir.Add):
+        return sum(args, Fraction(0))
+    if isinstance(node, ir.Neg):
+        return -args[0]
+    if isinstance(node, ir.Mul):
+        return node.k * args[0]
+    if isinstance(node, ir.MinMax):
+        return (min if node.func == "min" else max)(args)
+    raise TypeError(f"unknown IR node {type(node).__name__}")
+
+
+def decide(policy: Policy, state: Mapping[str, Value]) -> Decision:
+    """Decide a validated state (as rspdsl.state.read_state returns it) -> Decision."""
+    env: dict[str, Any] = dict(state)
+    thresholds = {}
+    for name, threshold in policy.thresholds.items():  # dependency order: each after those it uses
+        thresholds[name] = env[f"thr:{name}"] = bool(value(threshold.condition, env))
+    # tier(state): the last-declared tier whose `when` holds, or the first tier
+    tier = policy.tiers[0].index
+    for t in policy.tiers:
+        if t.condition is not None and value(t.condition, env):
+            tier = t.index
+    env["tier"] = tier
+    holding = tuple(bool(value(rule.condition, env)) for rule in policy.rules)
+    allowed: dict[str, bool] = {}
+    decided_by: dict[str, Rule | None] = {}
+    for name, action in policy.actions.items():
+        # forbid overrides permit: the first holding forbid decides; else the first holding
+        # permit; else the default (decided by no rule)
+        mine = [k for k, rule in enumerate(policy.rules) if rule.action == name]
+        forbids = [k for k in mine if policy.rules[k].effect == "forbid" and holding[k]]
+        permits = [k for k in mine if policy.rules[k].effect == "permit" and holding[k]]
+        decider = forbids[0] if forbids else permits[0] if permits else None
+        allowed[name] = action.default_permit if decider is None else policy.rules[decider].effect == "permit"
+        decided_by[name] = None if decider is None else policy.rules[decider]
+        env[f"allowed:{name}"] = allowed[name]
+    # a requirement is active when tier >= its tier (if in a tier) and its `when` holds (if any)
+    is_active = [(r.tier is None or tier >= r.tier) and (r.condition is None or bool(value(r.condition, env)))
+                 for r in policy.requirements]
+    met = tuple(bool(value(r.commitment, env)) for r in policy.requirements)
+    active = {name: tuple(k for k, r in enumerate(policy.requirements) if name in r.actions and is_active[k])
+              for name in policy.actions}
+    return Decision(
+        tier=tier, thresholds=thresholds, allowed=allowed, decided_by=decided_by, active=active, met=met,
+        rules_holding=holding, assertions={a.name: bool(value(a.body, env)) for a in policy.assertions},
+        requirements=policy.requirements,
+    )
