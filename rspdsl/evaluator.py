@@ -28,6 +28,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
 
+from .numbers import STATE_MAX_DIGITS
 from .semantics import interpret, ir
 from .semantics.decision import Decision
 from .semantics.model import Policy, Requirement, Rule
@@ -701,7 +702,9 @@ class Evaluator:
 
         def decide_line(json_line: str, origin: str = "state") -> str:
             try:
-                out = fast(json_line) if fast is not None else None
+                # a line longer than any number may be (numbers.STATE_MAX_DIGITS) could hold one
+                # too long to convert: the reference reader checks each number's text first
+                out = fast(json_line) if fast is not None and len(json_line) <= STATE_MAX_DIGITS else None
             except ArithmeticError:  # the exact Decimal context refused to round: decide with Fractions
                 out = None
             if out is None:  # unusual or bad: the reference path decides, or names the culprit

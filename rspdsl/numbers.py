@@ -15,6 +15,10 @@ LITERAL_MAX_BITS = 3322  # bits of 10**LITERAL_MAX_EXPONENT, the bound on folded
 # are built from the policy's constants and must read back when replayed, so this stays well
 # above the literal bound (tests/test_state.py checks states at the literal extremes read back).
 STATE_MAX_EXPONENT = 4000
+# A state number is refused, from its text and before any conversion, when written with more
+# characters than this: a million-digit number once took ~28 s of CPU to read and compare. It
+# leaves room for any value within ±STATE_MAX_EXPONENT written out in full, as witnesses are.
+STATE_MAX_DIGITS = 10_000
 
 
 def is_finite_decimal(q: Fraction) -> bool:

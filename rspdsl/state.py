@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from .diagnostics import did_you_mean
-from .numbers import STATE_MAX_EXPONENT, decimal_text, is_finite_decimal  # noqa: F401  (re-exported)
+from .numbers import STATE_MAX_DIGITS, STATE_MAX_EXPONENT, decimal_text, is_finite_decimal  # noqa: F401  (re-exported)
 from .semantics.model import Policy, Variable
 
 MAX_EXPONENT = STATE_MAX_EXPONENT  # see rspdsl/numbers.py
@@ -90,8 +90,29 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+class _TooLong:
+    """A number written with more than STATE_MAX_DIGITS characters, kept unconverted so the error
+    can name the key it was given for (converting it could take minutes)."""
+
+    def __init__(self, text: str):
+        self.length = len(text)
+
+
+def _float(text: str) -> Decimal | _TooLong:
+    return _TooLong(text) if len(text) > STATE_MAX_DIGITS else Decimal(text)
+
+
+def _int(text: str) -> int | _TooLong:
+    if len(text) > STATE_MAX_DIGITS:
+        return _TooLong(text)
+    # int() of text stops at 4,300 digits; a longer integer is beyond ±STATE_MAX_EXPONENT anyway,
+    # and as a Decimal it meets the exponent check with a clear message
+    return int(text) if len(text) <= STATE_MAX_EXPONENT else Decimal(text)
+
+
 # parse_float keeps the literal's exact value; Decimal is C-fast and converts to Fraction exactly.
-_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_Constant, object_pairs_hook=_pairs)
+_DECODER = json.JSONDecoder(parse_float=_float, parse_int=_int, parse_constant=_Constant,
+                            object_pairs_hook=_pairs)
 
 
 def parse_json(text: str | bytes, origin: str = "state") -> Any:
@@ -124,6 +145,8 @@ def _describe(value: Any) -> str:
         return "null"
     if isinstance(value, _Constant):
         return value.text
+    if isinstance(value, _TooLong):
+        return f"a number of {value.length} characters"
     if isinstance(value, str):
         return f"the string {json.dumps(value)}"
     if isinstance(value, (int, Fraction)):
@@ -239,6 +262,9 @@ def read_state(policy: Policy, obj_or_text: Any, origin: str = "state") -> dict[
         if isinstance(value, _Constant):
             raise StateError(f"`{name}` = {value.text}: NaN and infinities are not values rspdsl accepts",
                              name, origin=origin)
+        if isinstance(value, _TooLong):
+            raise StateError(f"`{name}` is a number written with {value.length} characters; rspdsl reads "
+                             f"state numbers of at most {STATE_MAX_DIGITS}", name, origin=origin)
         if var.sort == "bool":
             if not isinstance(value, bool):
                 raise StateError(f"`{name}` is a {var.kind} and takes true or false, not {_describe(value)}",
