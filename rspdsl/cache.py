@@ -16,7 +16,8 @@ Off with RSPDSL_NO_CACHE=1 or `rspdsl check --no-cache`. Entries are JSON (rspds
 only the outcome's own classes can be read back, so an entry cannot run code). A hit is trusted
 as a proof, so the cache is used only in a directory and with files owned by the current user
 and writable by nobody else: no one else can plant a "proved". Unreadable or corrupt entries
-are ignored (and replaced); at most MAX_ENTRIES are kept, the least recently written go first.
+are discarded and re-proved (each entry carries a SHA-256 of its key and body and is
+type-checked when read); at most MAX_ENTRIES are kept, the least recently written go first.
 """
 from __future__ import annotations
 
@@ -29,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 MAX_ENTRIES = 512
-_FORMAT = b"rspdsl-check-cache-2\n"   # -1 entries were pickles (*.pickle); they are removed
+_FORMAT = b"rspdsl-check-cache-3\n"   # -1 entries were pickles (*.pickle); they are removed
+# Line two of an entry is the SHA-256 of its key and body: an edited, truncated or moved entry
+# (one whose text was written for another key) fails it and is discarded, never served.
 _SUFFIX = ".json"
 
 
@@ -112,7 +115,14 @@ def _private(path: Path) -> bool:
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
+def _checksum(entry: str, body: bytes) -> bytes:
+    return hashlib.sha256(entry.encode("ascii") + b"\0" + body).hexdigest().encode("ascii")
+
+
 def load(entry: str) -> Any | None:
+    """The value stored under `entry`, or None. Anything unreadable, inconsistent with its
+    checksum or ill-typed is discarded (the check is then re-proved), never an error and never
+    served: with RSPDSL_DEBUG=1 a warning says why."""
     folder = cache_dir()
     path = folder / f"{entry}{_SUFFIX}"
     if not (_private(folder) and _private(path)):
@@ -120,13 +130,30 @@ def load(entry: str) -> Any | None:
     try:
         with open(path, "rb") as handle:
             data = handle.read()
-        if not data.startswith(_FORMAT):
-            return None
-        from . import cache_codec
+    except OSError:
+        return None  # a miss
+    from . import cache_codec
+    header, _, rest = data.partition(b"\n")
+    checksum, _, body = rest.partition(b"\n")
+    if header + b"\n" != _FORMAT or checksum != _checksum(entry, body):
+        return _discard(path, "its checksum does not match its content and key")
+    try:
+        value = cache_codec.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, cache_codec.CodecError) as exc:
+        return _discard(path, f"it cannot be decoded ({exc})")
+    if not cache_codec.well_typed(value):
+        return _discard(path, "a field holds a value of the wrong type")
+    return value
 
-        return cache_codec.loads(data[len(_FORMAT):].decode("utf-8"))
-    except Exception:  # noqa: BLE001 - a missing or damaged entry is a miss
-        return None
+
+def _discard(path: Path, why: str) -> None:
+    if os.environ.get("RSPDSL_DEBUG", "") not in ("", "0"):
+        print(f"rspdsl: warning: discarding result cache entry {path}: {why}", file=sys.stderr)
+    try:
+        path.unlink()
+    except OSError:
+        pass
+    return None
 
 
 def store(entry: str, value: Any) -> None:
@@ -138,7 +165,8 @@ def store(entry: str, value: Any) -> None:
             return  # a shared or foreign directory: never write entries others could swap
         from . import cache_codec
 
-        payload = _FORMAT + cache_codec.dumps(value).encode("utf-8")  # CodecError: store nothing
+        body = cache_codec.dumps(value).encode("utf-8")  # CodecError: store nothing
+        payload = _FORMAT + _checksum(entry, body) + b"\n" + body
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:

@@ -16,7 +16,10 @@ encode() raises CodecError for anything it does not know, and the caller then st
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import types
+import typing
 from enum import Enum
 from fractions import Fraction
 from typing import Any
@@ -100,6 +103,51 @@ def decode(data: Any) -> Any:
             raise CodecError(f"unknown class {data.get('$c')!r}")
         return cls(**{name: decode(v) for name, v in data["f"].items()})
     raise CodecError(f"unknown tag {sorted(data)!r}")
+
+
+def well_typed(value: Any) -> bool:
+    """Whether every field of every format class in `value` holds what its annotation says: a
+    decodable entry with a string where a Report belongs would otherwise fail far from here."""
+    return _fits(value, Any)
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    if hint is Any:
+        cls = type(value)
+        if dataclasses.is_dataclass(value) and CLASSES.get(cls.__name__) is cls:
+            hints = _hints(cls)
+            return all(_fits(getattr(value, f.name), hints[f.name]) for f in dataclasses.fields(value))
+        return True
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, arg) for arg in args)
+    if hint is type(None):
+        return value is None
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_fits(v, args[0]) for v in value)
+        return len(args) == len(value) and all(_fits(v, a) for v, a in zip(value, args))
+    if origin is list:
+        return isinstance(value, list) and all(_fits(v, args[0] if args else Any) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(_fits(k, args[0]) and _fits(v, args[1])
+                                               for k, v in value.items()) if args else isinstance(value, dict)
+    if origin is not None:  # Literal, Callable...: not used by the format's classes
+        return True
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(hint, type):
+        return isinstance(value, hint) and _fits(value, Any)
+    return True
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
 
 
 def _key(key: Any) -> Any:

@@ -213,3 +213,77 @@ def test_format_one_pickles_are_removed_not_read(policy, tmp_path):
     legacy.write_bytes(b"rspdsl-check-cache-1 whatever")
     check.check_file(policy, use_cache=True)
     assert not legacy.exists() and len(entries(tmp_path)) == 1
+
+
+# --- entries are checked when read: a damaged, edited, ill-typed or moved entry is re-proved
+
+GAP = """\
+policy "Gap"
+metric x in [0, 1]
+safeguard s
+action deploy
+tier Low { }
+tier High when x >= 0.5 { require s for deploy }
+permit deploy
+"""
+
+
+@pytest.fixture
+def gap(tmp_path, monkeypatch):
+    monkeypatch.setenv("RSPDSL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("RSPDSL_NO_CACHE", raising=False)
+    path = tmp_path / "gap.rsp"
+    path.write_text(GAP, encoding="utf-8")
+    return str(path)
+
+
+def _statuses(checked) -> list[str]:
+    return [r.status for r in checked.results]
+
+
+def test_an_edited_entry_is_not_served_as_a_proof(gap, tmp_path):
+    first = check.check_file(gap, use_cache=True)
+    assert "violated" in _statuses(first)
+    [entry] = entries(tmp_path)
+    entry.write_bytes(entry.read_bytes().replace(b'"violated"', b'"proved"'))
+    again = check.check_file(gap, use_cache=True)
+    assert not again.cached and _statuses(again) == _statuses(first)
+
+
+def test_a_well_formed_but_ill_typed_entry_is_discarded_and_re_proved(gap, tmp_path, capsys, monkeypatch):
+    from rspdsl import cache_codec
+
+    first = check.check_file(gap, use_cache=True)
+    [entry] = entries(tmp_path)
+    key = entry.name[: -len(".json")]
+    forged = cache_codec.dumps(replace(first, report=None, title=7)).encode()  # title must be a string
+    entry.write_bytes(cache._FORMAT + cache._checksum(key, forged) + b"\n" + forged)
+    monkeypatch.setenv("RSPDSL_DEBUG", "1")
+    again = check.check_file(gap, use_cache=True)
+    assert not again.cached and _statuses(again) == _statuses(first) and again.title == "Gap"
+    assert "discarding result cache entry" in capsys.readouterr().err
+    assert check.check_file(gap, use_cache=True).cached  # replaced by a good entry
+
+
+@pytest.mark.parametrize("damage", ["truncated", "moved"])
+def test_a_truncated_or_moved_entry_is_a_miss(gap, policy, tmp_path, damage):
+    check.check_file(gap, use_cache=True)
+    check.check_file(policy, use_cache=True)
+    gap_entry = next(e for e in entries(tmp_path) if b'"Gap"' in e.read_bytes())
+    clean_entry = next(e for e in entries(tmp_path) if e != gap_entry)
+    if damage == "truncated":
+        gap_entry.write_bytes(gap_entry.read_bytes()[:-20])
+    else:  # the clean file's entry copied under the gap file's key
+        gap_entry.write_bytes(clean_entry.read_bytes())
+    again = check.check_file(gap, use_cache=True)
+    assert not again.cached and "violated" in _statuses(again)
+
+
+def test_a_damaged_entry_never_makes_the_command_line_fail(gap, tmp_path):
+    check.check_file(gap, use_cache=True)
+    [entry] = entries(tmp_path)
+    entry.write_bytes(cache._FORMAT + b"0" * 64 + b'\n{"$c": "CheckedFile", "f": {"path": 1}}')
+    out = subprocess.run([sys.executable, "-m", "rspdsl", "check", gap], capture_output=True, text=True,
+                         timeout=120, env={**os.environ})
+    assert out.returncode == 1, out.stderr  # the real verdict, not E0900
+    assert "E0900" not in out.stdout + out.stderr
