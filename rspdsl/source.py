@@ -78,5 +78,10 @@ class SourceFile:
             text = ("…" if lo else "") + text[lo:lo + max_width] + "…"
             start = start - lo + (1 if lo else 0)
             width = min(width, max_width)
+        # untrusted text: control and bidi characters are shown escaped, and the caret moves with
+        # the wider escaped text so it still points at the same characters
+        from .render.escape import visible
+        shown, caret = visible(text), len(visible(text[:start]))
+        width = max(len(visible(text[start:start + width])), 1)
         gutter = f"{span.line:>4} | "
-        return f"{gutter}{text}\n{' ' * (len(gutter) - 2)}| {' ' * start}{'^' * width}"
+        return f"{gutter}{shown}\n{' ' * (len(gutter) - 2)}| {' ' * caret}{'^' * width}"

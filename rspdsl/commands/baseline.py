@@ -193,6 +193,6 @@ def run(args: argparse.Namespace, verify=None) -> int:
                                                                                    args.map_dir))))
     if args.format == "markdown":
         out = out.replace("## rspdsl check", f"## rspdsl baseline `{args.baseline}`", 1)
-    sys.stdout.write(out)
+    sys.stdout.write(out)  # text and markdown renderers escape the policies' control characters
     sys.stdout.flush()
     return overall_exit_code(files)

@@ -18,6 +18,7 @@ from typing import IO
 
 from ..diagnostics import did_you_mean
 from ..evaluator import compile_policy, decision_to_json
+from ..render.escape import visible
 from ..semantics.decision import Decision
 from ..semantics.model import Policy
 from ..state import StateError, dumps_exact, read_state
@@ -152,7 +153,7 @@ def render_text(policy: Policy, path: str, decision: Decision, actions: Sequence
         width = max(len(n) for n in decision.assertions)
         for name, holds in decision.assertions.items():
             lines.append(f"  {name:<{width}}  {'holds' if holds else 'FAILS'}")
-    return "\n".join(lines)
+    return visible("\n".join(lines))  # the policy's control and bidi characters shown escaped
 
 
 # ---------------------------------------------------------------- batch

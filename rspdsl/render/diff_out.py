@@ -10,6 +10,7 @@ from typing import Any
 
 from ..differ import Change, DiffReport, Side, TextChange
 from ..state import dumps_exact, number_text
+from .escape import visible
 
 _DECL_MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": "~"}
 _KIND_WORD = {"weakening": "weaker", "strengthening": "stronger"}
@@ -110,6 +111,10 @@ def _text_edit(t: TextChange) -> list[str]:
 
 
 def render_text(report: DiffReport) -> str:
+    return visible(_text(report))  # the policies' control and bidi characters shown escaped
+
+
+def _text(report: DiffReport) -> str:
     lines = [f"rspdsl diff: {report.old_path} → {report.new_path}"]
     if report.new_file:
         lines.append(f"{report.new_path} is a new file: {report.old_path} does not exist; every entity is added.")
@@ -223,6 +228,10 @@ _VERDICT_MARK = {"equivalent": "✅ equivalent", "stronger": "✅ stronger", "we
 
 
 def render_markdown(report: DiffReport) -> str:
+    return visible(_markdown(report))
+
+
+def _markdown(report: DiffReport) -> str:
     lines = [f"### rspdsl diff: {_code(report.old_path)} → {_code(report.new_path)}", ""]
     if report.new_file:
         lines.append(f"**🆕 New file**: {_code(report.new_path)} is new ({_code(report.old_path)} does not exist); "

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from ..logic.results import Result
 from ..state import dumps_exact
 from .checked import CheckedFile
+from .escape import markdown_inline, visible
 
 _MARK = {"proved": "✅ proved", "error": "❌ violated", "warning": "⚠️ warning", "unknown": "❔ unknown"}
 
@@ -55,7 +56,7 @@ def _overview(files: list[CheckedFile]) -> list[str]:
             counts = f"{c['proved']} | {c['violated']} | {c['warnings']} | {c['unknown']}"
         else:
             counts = "– | – | – | –"
-        lines.append(f"| {_code(f.path)} | {cell(f.title or '')} | {counts} | {_verdict(f)} |")
+        lines.append(f"| {_code(f.path)} | {markdown_inline(f.title or '')} | {counts} | {_verdict(f)} |")
     return lines
 
 
@@ -104,10 +105,14 @@ def _proved(checked: CheckedFile) -> list[str]:
 
 
 def render_markdown(files: Iterable[CheckedFile]) -> str:
+    return visible(_markdown(files))  # the policies' control and bidi characters shown escaped
+
+
+def _markdown(files: Iterable[CheckedFile]) -> str:
     files = list(files)
     lines = ["## rspdsl check", "", *_overview(files), ""]
     for f in files:
-        title = f" — {cell(f.title)}" if f.title else ""
+        title = f" — {markdown_inline(f.title)}" if f.title else ""
         lines += [f"### {_code(f.path)}{title}", ""]
         findings = _findings(f)
         if findings:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 from collections.abc import Iterable
 from fractions import Fraction
@@ -19,6 +20,7 @@ from ..logic.results import PROPERTIES, Result, Witness
 from ..source import NO_SPAN, SourceFile, Span
 from ..state import dumps_exact, number_text
 from .checked import CheckedFile, property_family
+from .escape import visible
 from .text import render_diagnostic
 
 # A replay command longer than this is not worth printing inline; the JSON output holds the witness.
@@ -39,6 +41,15 @@ def use_color(stream: IO[str]) -> bool:
     return bool(isatty and isatty())
 
 
+# Painting marks text with private-use characters, turned into ANSI codes only after the whole
+# output has had its untrusted text escaped (render/escape.py): an ESC written in a policy is
+# shown as `\u001b`, never obeyed. A file holding a marker character itself is shown uncoloured.
+_STYLES = tuple(_ANSI)
+_OPEN, _CLOSE, _FIRST_STYLE = "\ue000", "\ue001", 0xE100
+_MARKERS = _OPEN + _CLOSE + "".join(chr(_FIRST_STYLE + i) for i in range(len(_STYLES)))
+_PAINTED = re.compile(f"{_OPEN}(.){_CLOSE}(.*?){_OPEN}{_CLOSE}", re.S)
+
+
 class _Paint:
     def __init__(self, enabled: bool):
         self.enabled = enabled
@@ -46,7 +57,15 @@ class _Paint:
     def __call__(self, style: str, text: str) -> str:
         if not self.enabled or not text:
             return text
-        return f"\x1b[{_ANSI[style]}m{text}\x1b[0m"
+        return f"{_OPEN}{chr(_FIRST_STYLE + _STYLES.index(style))}{_CLOSE}{text}{_OPEN}{_CLOSE}"
+
+
+def _finish(text: str, color: bool) -> str:
+    """Escape what the policy wrote, then turn our own paint marks into ANSI codes."""
+    if not color:
+        return visible(text)
+    shown = visible(text, keep="\n\t" + _MARKERS)
+    return _PAINTED.sub(lambda m: f"\x1b[{_ANSI[_STYLES[ord(m.group(1)) - _FIRST_STYLE]]}m{m.group(2)}\x1b[0m", shown)
 
 
 # ---------------------------------------------------------------- values and witnesses
@@ -270,6 +289,7 @@ def _snippet_source(span: Span, source: SourceFile) -> SourceFile:
 
 
 def render_file(checked: CheckedFile, *, verbose: bool = False, color: bool = False) -> str:
+    color = color and not any(m in checked.source.text or m in (checked.title or "") for m in _MARKERS)
     paint = _Paint(color)
     blocks = [render_diagnostic(d, _snippet_source(d.span, checked.source)) for d in checked.diagnostics]
     blocks += [render_result(r, checked.source, paint, verbose=verbose)
@@ -278,7 +298,7 @@ def render_file(checked: CheckedFile, *, verbose: bool = False, color: bool = Fa
     summary = summary_line(checked)
     style = {0: "proved", 1: "error", 2: "error", 3: "unknown"}[checked.exit_code()]
     tail = "\n".join(listing + [paint(style, summary)])
-    return "\n\n".join(blocks + [tail]) + "\n"
+    return _finish("\n\n".join(blocks + [tail]) + "\n", color)
 
 
 def render_text(files: list[CheckedFile], *, verbose: bool = False, color: bool = False) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..diagnostics import Diagnostic
 from ..source import SourceFile
+from .escape import visible
 
 
 def render_diagnostic(diag: Diagnostic, source: SourceFile) -> str:
@@ -15,7 +16,7 @@ def render_diagnostic(diag: Diagnostic, source: SourceFile) -> str:
         lines.append(f"  note: {source.path}:{rel.span.line}:{rel.span.column}: {rel.message}")
     if diag.hint:
         lines.append(f"  hint: {diag.hint}")
-    return "\n".join(lines)
+    return visible("\n".join(lines))  # a message may quote the policy's own characters
 
 
 def render_diagnostics(diags: list[Diagnostic], source: SourceFile) -> str:
