@@ -276,3 +276,53 @@ def test_a_rerun_repairs_a_file_an_interrupted_older_run_left_truncated(tmp_path
     target.write_bytes(whole[:cut])
     assert _smt(tmp_path, WEIGHTS, out) == 0
     assert target.read_bytes() == whole
+
+
+RESERVED_NAMES = """
+policy "Names other solvers reserve"
+scale lvl { lo, hi }
+metric RNE in [0, 1]
+metric sep in [0, 1]
+metric emp : lvl
+judgement RTZ
+safeguard as
+safeguard par
+safeguard re-allchar
+safeguard pto
+control NUMERAL in [0, 1]
+action deploy
+action str-len
+threshold fp-abs when RNE >= 0.5 or RTZ
+tier T { }
+tier U when fp-abs { require as and par and re-allchar and pto and NUMERAL <= sep and emp >= hi for deploy, str-len }
+permit deploy when RNE >= 0.5 and as
+permit str-len
+assert re-none: allowed(str-len) implies par
+"""
+
+
+def test_names_reserved_by_some_solver_export_under_a_prefix_both_solvers_read():
+    # `sep`/`emp`/`pto` are separation logic in cvc5's ALL (which a scale metric selects), `RNE`/`RTZ`
+    # floating point: bare, cvc5 refused them ("shadowing a theory function symbol")
+    loaded = load_text(RESERVED_NAMES, "reserved.rsp")
+    assert loaded.ok, loaded.diagnostics
+    report = verify(loaded.policy)
+    files = obligation_files(loaded.policy)
+    assert "(set-logic ALL)" in files[0].text
+    for f, res in zip(files, report.results):
+        assert _cvc5(f.text) == VERDICT[res.status], f.name
+        assert _z3(f.text) == VERDICT[res.status], f.name
+        assert "(declare-fun sep " not in f.text and "(declare-fun RNE " not in f.text
+    assert "(declare-fun rsp.sep () Real)" in files[0].text and ";   rsp.sep  = metric sep" in files[0].text
+
+
+def test_a_policy_with_a_very_long_name_exports(tmp_path):
+    long = "a" * 300
+    text = f'policy "P"\njudgement j\naction deploy\ntier T {{ }}\npermit deploy\nassert {long}: j\n'
+    out = tmp_path / "smt"
+    assert _smt(tmp_path, text, out) == 0
+    names = _names(out)
+    assert all(len(n.encode()) <= 120 for n in names)
+    [mine] = [n for n in names if "-assert-" in n]
+    assert mine.startswith("00") and mine.endswith(".smt2")
+    assert _smt(tmp_path, text, out) == 0 and _names(out) == names  # stable: a rerun rewrites the same files

@@ -8,12 +8,14 @@ reaches ...") carry them explicitly.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..render.escape import visible
 from ..semantics.model import Policy
 from .obligations import Obligation, ObligationSet, build_obligations
 
@@ -32,8 +34,18 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.") or "x"
 
 
+# File systems refuse names over 255 bytes: a longer name keeps a readable head and ends with a
+# short hash of the whole, so every valid policy exports and names stay stable and distinct.
+MAX_NAME = 120
+
+
 def file_name(number: int, ob: Obligation) -> str:
-    return f"{number:03d}-{_slug(ob.property)}-{_slug(ob.subject)}.smt2"
+    name = f"{number:03d}-{_slug(ob.property)}-{_slug(ob.subject)}.smt2"
+    if len(name.encode("utf-8")) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
+    head = name[:-len(".smt2")].encode("utf-8")[:MAX_NAME - 20].decode("utf-8", "ignore").rstrip("-.")
+    return f"{head}-{digest}.smt2"
 
 
 _WRITTEN_AS = "written by rspdsl smt as"
@@ -76,7 +88,7 @@ def obligation_smt2(ob: Obligation, policy: Policy, number: int = 1) -> str:
     """The SMT-LIB2 text of one obligation, with a header naming what it checks and where."""
     import z3
     path = policy.source.path
-    formula = ob.smt_formula()
+    formula, exported = _exported(ob.smt_formula())
     solver = z3.Solver(ctx=formula.ctx)
     solver.add(formula)
     body = solver.to_smt2()
@@ -89,7 +101,7 @@ def obligation_smt2(ob: Obligation, policy: Policy, number: int = 1) -> str:
         f"property: {ob.property}",
         f"subject:  {ob.subject}",
         f"severity: {ob.severity}",
-        f"policy:   {policy.title}" + (f" (version {policy.version})" if policy.version else ""),
+        f"policy:   {visible(policy.title)}" + (f" (version {visible(policy.version)})" if policy.version else ""),
     ]
     for loc in ob.locations:
         header.append(f"source:   {path}:{loc.span.line}:{loc.span.column}"
@@ -107,13 +119,39 @@ def obligation_smt2(ob: Obligation, policy: Policy, number: int = 1) -> str:
     for copy in ob.copies:
         for name, const in copy.vars.items():
             v = policy.variables[name]
-            entry = (f"  {const}  = {v.kind} {name} ({path}:{v.span.line}:{v.span.column})")
+            entry = (f"  {exported.get(str(const), const)}  = {v.kind} {name} ({path}:{v.span.line}:{v.span.column})")
             if entry not in names:
                 names.append(entry)
     header += names
     return (_comment("\n".join(header)) + "\n"
             + f"(set-logic {_logic(formula)})\n"
             + "\n".join(lines).strip() + "\n")
+
+
+def _exported(formula):
+    """The formula with every free constant renamed `rsp.NAME`, and the renaming. Policy names are
+    free, so a bare one could be a reserved word or a theory symbol of some solver's logic
+    (`sep` and `emp` of separation logic, `RNE` of floating point, `str.len`...), which another
+    solver rejects or reads differently. Policy names never contain a dot: no clash is possible.
+    Only the export is renamed; proofs in memory keep their own names."""
+    import z3
+    consts: dict[str, z3.ExprRef] = {}
+    seen: set[int] = set()
+    stack = [formula]
+    while stack:
+        e = stack.pop()
+        if e.get_id() in seen:
+            continue
+        seen.add(e.get_id())
+        if z3.is_quantifier(e):
+            stack.append(e.body())
+        elif z3.is_const(e) and e.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            consts[str(e)] = e
+        elif z3.is_app(e):
+            stack.extend(e.children())
+    renamed = {name: name if name.startswith("rsp.") else f"rsp.{name}" for name in consts}
+    pairs = [(c, z3.Const(renamed[name], c.sort())) for name, c in consts.items() if renamed[name] != name]
+    return (z3.substitute(formula, *pairs) if pairs else formula), renamed
 
 
 def _kind_note(ob: Obligation) -> str:
