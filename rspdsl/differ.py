@@ -32,6 +32,7 @@ from fractions import Fraction
 from typing import Any
 
 from .semantics import interpret, ir
+from .semantics.depth import room_for
 from .semantics.model import Policy, Requirement, Rule, Variable
 from .semantics.show import show_expr
 from .source import Span
@@ -897,11 +898,12 @@ def diff_policies(old: Policy, new: Policy, *, renames: dict[str, str] | None = 
     start = time.perf_counter()
     renames = dict(renames or {})
     _check_renames(old, new, renames)
-    analysis = _Analysis(old, new, renames, timeout_ms, seed)
-    changes, decls = analysis.run()
-    order = {name: i for i, name in enumerate(new.actions)}
-    changes = sorted(changes, key=lambda c: _order_key(c, order))
-    texts = text_changes(old, new, analysis.maps)
+    with room_for(old, new):  # messages print expressions recursively: a long `implies` chain is deep
+        analysis = _Analysis(old, new, renames, timeout_ms, seed)
+        changes, decls = analysis.run()
+        order = {name: i for i, name in enumerate(new.actions)}
+        changes = sorted(changes, key=lambda c: _order_key(c, order))
+        texts = text_changes(old, new, analysis.maps)
     return DiffReport(old_path=old.source.path, new_path=new.source.path, old_title=old.title,
                       new_title=new.title, changes=tuple(changes), declarations=tuple(decls),
                       unknowns=tuple(analysis.unknowns), text_changes=tuple(texts),

@@ -21,7 +21,6 @@ from __future__ import annotations
 import decimal
 import json
 import math
-import sys
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
@@ -31,6 +30,7 @@ from typing import Any, TypeVar
 from .numbers import STATE_MAX_DIGITS
 from .semantics import interpret, ir
 from .semantics.decision import Decision
+from .semantics.depth import room_for
 from .semantics.model import Policy, Requirement, Rule
 from .state import MAX_EXPONENT, StateError, is_finite_decimal, number_text, read_state
 
@@ -590,21 +590,6 @@ def _line_source(policy: Policy, base: dict[str, Any], actions: tuple[str, ...])
 
 # ---------------------------------------------------------------- the evaluator
 
-def _policy_depth(policy: Policy) -> int:
-    """The deepest IR expression of the policy, measured without recursion."""
-    roots = [t.condition for t in policy.thresholds.values()]
-    roots += [t.condition for t in policy.tiers if t.condition is not None]
-    roots += [r.condition for r in policy.rules] + [a.body for a in policy.assertions]
-    roots += [e for r in policy.requirements for e in (r.commitment, r.condition) if e is not None]
-    deepest = 0
-    stack = [(e, 1) for e in roots]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in ir.children(node))
-    return deepest
-
-
 class Evaluator:
     """A policy compiled to Python. Build with compile_policy(policy) (cached)."""
 
@@ -639,12 +624,8 @@ class Evaluator:
     def _generate(self, make: Callable[[], _T]) -> _T:
         # The generator recurses over the IR (a few frames per level). Python 3.11+ frames do not
         # use the C stack, so lifting the limit for deep IR (e.g. built by hand) is safe.
-        limit = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(limit, 4 * _policy_depth(self.policy) + 1000))
-        try:
+        with room_for(self.policy):
             return make()
-        finally:
-            sys.setrecursionlimit(limit)
 
     @property
     def source_code(self) -> str:

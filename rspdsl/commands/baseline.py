@@ -23,6 +23,7 @@ import traceback
 from ..diagnostics import Diagnostic
 from ..logic.results import Report
 from ..render.checked import CheckedFile, overall_exit_code
+from ..semantics.depth import room_for
 from ..source import SourceFile
 from .check import DEFAULT_TIMEOUT_SECONDS, FORMATS, _seconds, internal_error, render
 
@@ -95,7 +96,10 @@ def check_against(baseline_loaded, policy_path: str, map_path: str | None, *, ti
         mapping, map_diags = bl.load_mapping(map_path)
         if mapping is None:  # unreadable: nothing to bind with
             return [_entry(map_path, SourceFile(map_path, ""), None, map_diags)]
-    translation, problems = bl.translate(base, loaded, mapping)
+    # a map expression (a chain of up to 2,000 operands, the parser's bound) is substituted into the
+    # baseline's expressions: leave room for both depths in the recursive walks of the translation
+    with room_for(base, loaded.policy, extra_depth=2000):
+        translation, problems = bl.translate(base, loaded, mapping)
     if mapping is not None:
         problems = [bl.Problem(mapping.source, d) for d in map_diags] + problems
     policy_diags: list[Diagnostic] = []
@@ -113,8 +117,9 @@ def check_against(baseline_loaded, policy_path: str, map_path: str | None, *, ti
         return entries
     report = None
     if translation is not None and not elsewhere:
-        report = bl.check_translation(translation, baseline_loaded.source.path, timeout_ms=timeout_ms,
-                                      seed=seed, verify=verify)
+        with room_for(base, loaded.policy, extra_depth=2000):
+            report = bl.check_translation(translation, baseline_loaded.source.path, timeout_ms=timeout_ms,
+                                          seed=seed, verify=verify)
     entries.append(CheckedFile(policy_path, loaded.source, shown_title, tuple(policy_diags), report,
                                time.perf_counter() - start))
     return entries
