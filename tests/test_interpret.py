@@ -20,7 +20,7 @@ from rspdsl import evaluator as compiled
 from rspdsl.evaluator import Evaluator, decision_to_json
 from rspdsl.frontend import load_text
 from rspdsl.semantics import interpret, ir
-from rspdsl.state import dumps_exact, state_to_json
+from rspdsl.state import StateError, dumps_exact, read_state, state_to_json
 
 
 def load(text: str):
@@ -137,3 +137,32 @@ def test_constants_of_a_thousand_digits_decide_in_batch_as_one_by_one(tmp_path):
         assert one.returncode == 0, one.stderr
         assert json.loads(line) == json.loads(one.stdout)
     assert [json.loads(line)["tier"] for line in lines] == ["Low", "High", "Low"]
+
+
+LEXICAL = ["", " ", ",", '"x": 1,', '"x": 0.5, ', "}", "{", '"zz": 1, ', '"j": 1, ', "1e5000", '"s": "true", ']
+
+
+@pytest.mark.slow
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_without_msgspec_the_batch_path_reads_exactly_what_the_reference_reads(monkeypatch, data):
+    monkeypatch.setitem(sys.modules, "msgspec", None)  # the optional `fast` extra is not installed
+    policy = load(POLICY)
+    ev = Evaluator(policy)
+    fast = ev.line_function()
+    line = dumps_exact(state_to_json(policy, data.draw(values_for(policy))))
+    cut = data.draw(st.integers(0, len(line)))
+    edited = data.draw(st.booleans())
+    if edited:
+        line = line[:cut] + data.draw(st.sampled_from(LEXICAL)) + line[cut:]
+    try:
+        state = read_state(policy, line)
+    except StateError:
+        assert fast(line) is None
+        return
+    expected = json.dumps(decision_to_json(policy, interpret.decide(policy, state)), separators=(",", ":"))
+    assert ev.decide_line(line) == expected
+    if not edited and "/" not in line:  # a "p/q" string always takes the reference path
+        assert fast(line) == expected  # the fast path itself decided it
+    else:
+        assert fast(line) in (None, expected)
