@@ -78,12 +78,11 @@ def _code_digest() -> bytes:
 
 @functools.lru_cache(maxsize=1)
 def _engines_digest() -> bytes:
-    """Z3 as installed, identified without importing it (that is what a hit saves). Lark is not
-    used at run time: the parser is generated into rspdsl's sources (syntax/_generated_parser.py)."""
+    """Z3 and Lark (which parses every file) as installed, identified without importing them."""
     from importlib.util import find_spec
 
     h = hashlib.sha256(sys.version.encode())
-    for name, suffixes in (("z3", (".py", ".so", ".dylib", ".dll")),):
+    for name, suffixes in (("z3", (".py", ".so", ".dylib", ".dll")), ("lark", (".py", ".lark"))):
         spec = find_spec(name)
         h.update(name.encode() + b"\0")
         for root in (spec.submodule_search_locations or []) if spec else []:

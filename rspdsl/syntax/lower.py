@@ -9,11 +9,12 @@ import dataclasses
 import re
 from fractions import Fraction
 
+from lark import Token, Tree
+
 from ..diagnostics import Diagnostic, error
 from ..numbers import LITERAL_MAX_DIGITS, LITERAL_MAX_EXPONENT
 from ..source import SourceFile, Span
 from . import ast
-from ._generated_parser import Token, Tree
 from .parser import comments_of
 
 
