@@ -145,7 +145,8 @@ def load(entry: str) -> Any | None:
     return value
 
 
-def _discard(path: Path, why: str) -> None:
+def _discard(path: Path, why: str) -> Any:
+    """Delete a bad entry and answer a miss (None)."""
     if os.environ.get("RSPDSL_DEBUG", "") not in ("", "0"):
         print(f"rspdsl: warning: discarding result cache entry {path}: {why}", file=sys.stderr)
     try:

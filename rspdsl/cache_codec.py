@@ -113,7 +113,7 @@ def well_typed(value: Any) -> bool:
 
 def _fits(value: Any, hint: Any) -> bool:
     if hint is Any:
-        cls = type(value)
+        cls: Any = type(value)
         if dataclasses.is_dataclass(value) and CLASSES.get(cls.__name__) is cls:
             hints = _hints(cls)
             return all(_fits(getattr(value, f.name), hints[f.name]) for f in dataclasses.fields(value))
@@ -146,7 +146,7 @@ def _fits(value: Any, hint: Any) -> bool:
 
 
 @functools.cache
-def _hints(cls: type) -> dict[str, Any]:
+def _hints(cls: Any) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 

@@ -102,7 +102,7 @@ def _float(text: str) -> Decimal | _TooLong:
     return _TooLong(text) if len(text) > STATE_MAX_DIGITS else Decimal(text)
 
 
-def _int(text: str) -> int | _TooLong:
+def _int(text: str) -> int | Decimal | _TooLong:
     if len(text) > STATE_MAX_DIGITS:
         return _TooLong(text)
     # int() of text stops at 4,300 digits; a longer integer is beyond ±STATE_MAX_EXPONENT anyway,
@@ -115,7 +115,7 @@ _DECODER = json.JSONDecoder(parse_float=_float, parse_int=_int, parse_constant=_
                             object_pairs_hook=_pairs)
 
 
-def parse_json(text: str | bytes, origin: str = "state") -> Any:
+def parse_json(text: str | bytes | bytearray, origin: str = "state") -> Any:
     """Decode JSON keeping numbers exact (ints stay int, other literals become Decimal)."""
     if isinstance(text, (bytes, bytearray)):
         try:

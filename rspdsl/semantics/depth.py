@@ -32,10 +32,10 @@ def policy_depth(policy: Policy) -> int:
 
 
 @contextlib.contextmanager
-def room_for(*policies: Policy, extra_depth: int = 0) -> Iterator[None]:
+def room_for(*policies: Policy | None, extra_depth: int = 0) -> Iterator[None]:
     """Lift the recursion limit to fit walks of a few frames per level over these policies."""
     limit = sys.getrecursionlimit()
-    deepest = max([policy_depth(p) for p in policies] + [0]) + extra_depth
+    deepest = max([policy_depth(p) for p in policies if p is not None] + [0]) + extra_depth
     sys.setrecursionlimit(max(limit, 4 * deepest + 1000))
     try:
         yield
