@@ -96,6 +96,12 @@ def warning(code: str, message: str, span: Span, hint: str | None = None,
     return Diagnostic(code, Severity.WARNING, message, span, hint, related)
 
 
+class InternalError(Exception):
+    """The solver and the definitional evaluator disagree, or a witness is malformed: a bug in
+    rspdsl, never a user error (check, diff and baseline raise this one type; commands report it
+    as E0900)."""
+
+
 class PolicyError(Exception):
     """Raised by the API when a policy cannot be used; carries every diagnostic found."""
 

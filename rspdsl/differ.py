@@ -17,7 +17,7 @@ one seeded solver answers every question in its own push/pop scope. Three aspect
 
 Every change carries a witness state that the concrete evaluator replays on both policies (each
 on its own projection of the state) before it is reported; a disagreement is a bug in rspdsl and
-raises WitnessReplayError. Declarations present in one side only (or changed: bounds, default,
+raises InternalError. Declarations present in one side only (or changed: bounds, default,
 sort, scale) are listed as data next to the semantic changes, and so are edits of text that
 carries no meaning but is read by people: the title, the version, descriptions, and a
 commitment's wording (TextChange).
@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
+from .diagnostics import InternalError
 from .semantics import interpret, ir
 from .semantics.depth import room_for
 from .semantics.model import Policy, Requirement, Rule, Variable
@@ -39,17 +40,13 @@ from .source import Span
 from .state import is_finite_decimal, number_text, read_state, state_to_json
 
 __all__ = ["Change", "DeclChange", "DiffReport", "DiffError", "Side", "TextChange", "Unknown",
-           "WitnessReplayError", "diff_policies", "new_file_report", "parse_renames", "text_changes"]
+           "diff_policies", "new_file_report", "parse_renames", "text_changes"]
 
 WEAKENING, STRENGTHENING = "weakening", "strengthening"
 
 
 class DiffError(ValueError):
     """A user error in the diff request (a bad or unknown --rename)."""
-
-
-class WitnessReplayError(RuntimeError):
-    """The evaluator does not confirm a solver witness: a bug in rspdsl, never a user error."""
 
 
 # ----------------------------------------------------------------------------- the report
@@ -667,10 +664,10 @@ class _Analysis:
             old_values = read_state(self.old, old_state, origin="OLD witness")
             new_values = read_state(self.new, new_state, origin="NEW witness")
         except Exception as exc:  # a witness outside the bounds is a bug, not bad input
-            raise WitnessReplayError(f"the solver's witness is not a valid state: {exc}") from exc
+            raise InternalError(f"the solver's witness is not a valid state: {exc}") from exc
         for o, pairs in self.maps.scale_maps.items():
             if (old_values[o], new_values[self.maps.variables[o]]) not in pairs:
-                raise WitnessReplayError(f"the witness maps scale variable `{o}` inconsistently")
+                raise InternalError(f"the witness maps scale variable `{o}` inconsistently")
         union = dict(new_state)
         self.notes = {}
         paired = {o: n for o, n in self.maps.variables.items()
@@ -744,7 +741,7 @@ class _Analysis:
                 old_state, new_state, union, d_old, d_new = found
                 lower, higher = (d_new.tier < j and d_old.tier >= i), (d_new.tier >= j and d_old.tier < i)
                 if not (lower if kind == WEAKENING else higher):
-                    raise WitnessReplayError(f"tier {n}: the evaluator does not confirm the witness "
+                    raise InternalError(f"tier {n}: the evaluator does not confirm the witness "
                                              f"(OLD tier {d_old.tier}, NEW tier {d_new.tier})")
                 t_old, t_new = self.old.tiers[d_old.tier], self.new.tiers[d_new.tier]
                 if kind == WEAKENING:
@@ -772,7 +769,7 @@ class _Analysis:
             old_state, new_state, union, d_old, d_new = found
             want = (False, True) if kind == WEAKENING else (True, False)
             if (d_old.allowed[o], d_new.allowed[n]) != want:
-                raise WitnessReplayError(f"permission {n}: the evaluator does not confirm the witness "
+                raise InternalError(f"permission {n}: the evaluator does not confirm the witness "
                                          f"(OLD allowed={d_old.allowed[o]}, NEW allowed={d_new.allowed[n]})")
             text_old, loc_old = self.permission_text(self.old, d_old, o)
             text_new, loc_new = self.permission_text(self.new, d_new, n)
@@ -832,7 +829,7 @@ class _Analysis:
                 old_state, new_state, union, d_old, d_new = found
                 d_has, d_other = (d_old, d_new) if kind == WEAKENING else (d_new, d_old)
                 if c.req not in d_has.active[a_has] or any(j in covering for j in d_other.active[a_other]):
-                    raise WitnessReplayError(f"requirement `{c.text}` for {n}: the evaluator does not confirm "
+                    raise InternalError(f"requirement `{c.text}` for {n}: the evaluator does not confirm "
                                              "the witness")
                 where = self.where(p_has, req.span)
                 if kind == WEAKENING:
@@ -877,7 +874,7 @@ class _Analysis:
         import z3
         status, _ = self.ask(z3.BoolVal(True), need_model=False)
         if status == "unsat":  # cannot happen after _plan_variables; kept as a guard
-            raise WitnessReplayError("no state lies within both policies' bounds")
+            raise InternalError("no state lies within both policies' bounds")
         self.tiers()
         for o, n in self.maps.actions.items():
             self.permission(o, n)

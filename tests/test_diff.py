@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rspdsl.differ import DiffError, WitnessReplayError, diff_policies, parse_renames
+from rspdsl.diagnostics import InternalError
+from rspdsl.differ import DiffError, diff_policies, parse_renames
 from rspdsl.evaluator import compile_policy
 from rspdsl.frontend import load_text
 from rspdsl.render.diff_out import render_json, render_markdown, render_text, report_to_json
@@ -336,7 +337,7 @@ def test_a_witness_the_evaluator_disagrees_with_raises(monkeypatch):
         return old_state, new_state, union, d_old, d_old  # NEW "decides" like OLD: no difference
     monkeypatch.setattr(diff_module._Analysis, "states", lying)
     new = edit(BASE, 'forbid train when tier >= ASL-3 and not sec3 "Stop condition"\n', "")
-    with pytest.raises(WitnessReplayError):
+    with pytest.raises(InternalError):
         diff(BASE, new)
 
 

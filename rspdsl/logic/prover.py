@@ -25,6 +25,7 @@ from fractions import Fraction
 from typing import Any
 
 from .. import lifetime
+from ..diagnostics import InternalError
 from ..semantics import interpret
 from ..semantics.model import Policy
 from ..state import dumps_exact, is_finite_decimal, read_state, state_to_json
@@ -38,10 +39,6 @@ __all__ = ["verify", "InternalError", "Prover"]
 # how long in total per witness.
 _DECIMAL_PLACES = 6
 _PINNING_SECONDS = 1.0
-
-
-class InternalError(Exception):
-    """The solver and the concrete evaluator disagree, or a witness is malformed: a bug in rspdsl."""
 
 
 def verify(policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0,
