@@ -87,12 +87,31 @@ class FreeHistory:
         cumulative variable was never larger at an earlier step."""
         from .encode import _bounds
 
-        out = [c >= 0 for key, c in self._consts.items() if key.startswith(f"{self.prefix}history.since.")]
+        out = []
+        for name in [key[len(f"{self.prefix}history.overdue."):] for key in list(self._consts)
+                     if key.startswith(f"{self.prefix}history.overdue.")]:
+            out.extend(self._overdue_facts(now, name))
+        out += [c >= 0 for key, c in self._consts.items() if key.startswith(f"{self.prefix}history.since.")]
         for b in self._past.values():
             for name, v in self.policy.variables.items():
                 out.extend(_bounds(v, b.vars[name]))
                 if v.cumulative:
                     out.append(b.vars[name] <= now.vars[name])
+        return out
+
+    def _overdue_facts(self, now: _Builder, name: str) -> list:
+        """What overdue(D) implies in every run (§3), so extended states need not consider less:
+        D's act has not happened for more than N days; a `within` duty triggered by an act was
+        triggered; an `every` duty's `while` holds now."""
+        import z3
+        duty = self.policy.duties[name]
+        late = self.overdue(now, name)
+        n = _real(duty.days, self.ctx)
+        out = [z3.Implies(z3.And(late, self.done(now, duty.act)), self._const(f"since.{duty.act}", "real") > n)]
+        if duty.kind == "within" and duty.trigger_is_act and duty.trigger is not None:
+            out.append(z3.Implies(late, self.done(now, duty.trigger)))
+        if duty.kind == "every" and duty.condition is not None:
+            out.append(z3.Implies(late, _Translator(now)(duty.condition)))
         return out
 
     def read(self, model, state: Mapping[str, Any]) -> StepHistory:
