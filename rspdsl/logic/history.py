@@ -305,7 +305,7 @@ class UnrolledHistory:
             cases = [z3.And(self._trigger(b, duty, i), self._none_since(duty.act, i), late[i])
                      for i in range(self.k + 1)]
             carried = self._carried(name)
-            if carried is not None:
+            if carried is not None and before is not None:
                 cases.append(z3.And(carried, days[self.k] - before.since[name] > _real(duty.days, ctx)))
             return disj(cases, ctx)
         holds = [self._holds(b, duty, i) for i in range(self.k + 1)]

@@ -183,7 +183,7 @@ def _deadline(policy: Policy, duty: Duty, locations, depth: int, timeout_ms: int
     # the inputs and the history's own invariants; the responses are quantified in _blocked
     history_invariants = s.bounds[len(_variable_bounds(policy, s)):]
     solver.add(*s.bounds_of([v.name for v in policy.inputs]), *history_invariants)
-    if duty.kind == "every":  # due only while its `while` holds
+    if duty.kind == "every" and duty.condition is not None:  # due only while its `while` holds
         solver.add(_Translator(_builder_of(s))(duty.condition))
     solver.add(_blocked(policy, s, duty, []))
     verdict = solver.check()
