@@ -7,8 +7,10 @@ import pytest
 
 from rspdsl.frontend import load_text
 from rspdsl.logic import prover as prover_module
-from rspdsl.logic.prover import InternalError, _decimal_candidates, verify
+from rspdsl.logic.prover import verify
 from rspdsl.logic.results import Report, Result
+from rspdsl.logic.witness import InternalError
+from rspdsl.logic.witness import decimal_candidates as _decimal_candidates
 from rspdsl.state import dumps_exact, read_state
 
 POLICY = """
@@ -162,8 +164,10 @@ def test_non_decimal_witness_falls_back_to_a_fraction():
 
 
 def test_decimal_pinning_prefers_short_nearby_decimals():
-    assert _decimal_candidates(Fraction(1, 3), Fraction(0), Fraction(1))[:4] == [
-        Fraction(3, 10), Fraction(4, 10), Fraction(33, 100), Fraction(34, 100)]
+    # fewest places first (whole numbers too, as the differ always preferred), the nearer first
+    assert _decimal_candidates(Fraction(1, 3), Fraction(0), Fraction(1))[:6] == [
+        Fraction(0), Fraction(1), Fraction(3, 10), Fraction(4, 10), Fraction(33, 100), Fraction(34, 100)]
+    assert _decimal_candidates(Fraction(7, 3), Fraction(0), Fraction(2)) == [Fraction(2)]  # within bounds
     assert all(c <= Fraction(1, 3) for c in _decimal_candidates(Fraction(1, 3), None, Fraction(1, 3)))
 
 

@@ -4,10 +4,9 @@
 its own push/pop scope, with a per-check timeout. Results are tri-state: "unknown" (timeout, solver
 incompleteness) is reported as such, with the solver's reason in details, and never as proved.
 
-Every witness is replayed before it is reported: the state is written to STATE.json form and read
-back (so it is within bounds and spelled exactly), then `rspdsl.evaluator` decides it and must agree
-with the solver's claim. A disagreement is a bug in rspdsl and raises InternalError; it is never
-turned into a result.
+Every witness is replayed before it is reported (rspdsl.logic.witness: the STATE.json round trip,
+then the reference evaluator), and the evaluator must agree with the solver's claim. A disagreement
+is a bug in rspdsl and raises InternalError; it is never turned into a result.
 
 Consistency (∃ inputs ∀ responses) is decided by Z3's `qsat` tactic: quantifier satisfaction with
 model-based projection (Bjørner & Janota, 2015), a complete decision procedure for linear real
@@ -26,21 +25,23 @@ from typing import Any
 
 from .. import lifetime
 from ..semantics.model import Policy
-from ..state import dumps_exact, is_finite_decimal, read_state, state_to_json
-from .encode import EncodingError, StateEncoding, disj, model_values, z3_value
+from ..state import is_finite_decimal, state_to_json
+from .encode import EncodingError, StateEncoding, disj, z3_value
 from .obligations import Obligation, build_obligations, requirement_names
 from .results import Location, Report, Result, Witness
+from .witness import (
+    InternalError,
+    check,
+    decimal_candidates,
+    new_solver,
+    prefer_decimals,
+    reals_of,
+    replay,
+    shown,
+    unknown_reason,
+)
 
-__all__ = ["verify", "InternalError", "Prover"]
-
-# How far decimal pinning looks for a nicer spelling of a witness value (10**-k steps), and for
-# how long in total per witness.
-_DECIMAL_PLACES = 6
-_PINNING_SECONDS = 1.0
-
-
-class InternalError(Exception):
-    """The solver and the concrete evaluator disagree, or a witness is malformed: a bug in rspdsl."""
+__all__ = ["verify", "Prover"]
 
 
 def verify(policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0,
@@ -70,24 +71,15 @@ class Prover:
     def __init__(self, policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0, ctx=None) -> None:
         import z3
 
-        from ..evaluator import compile_policy
-
         self.policy = policy
         self.timeout_ms = max(1, int(timeout_ms))
         self.seed = int(seed)
-        self.evaluator = compile_policy(policy)
         self.ctx = ctx or z3.main_ctx()
-        self.solver = z3.Solver(ctx=self.ctx)
-        self._configure(self.solver)
+        self.solver = new_solver(self.ctx, seed=self.seed, timeout_ms=self.timeout_ms)
         self._asserted: set[int] = set()
         self._seen: list[tuple[dict, Any]] = []  # (state, decision) replayed so far: cheap reachability
         self._proved_early: dict[int, float] = {}
         self._side: dict[int, Any] = {}  # id(definitions) -> a solver holding them (Target.assume)
-
-    def _configure(self, solver) -> None:
-        solver.set("random_seed", self.seed)
-        solver.set("smt.random_seed", self.seed)
-        solver.set("timeout", self.timeout_ms)
 
     # ------------------------------------------------------------------ scheduling
 
@@ -158,17 +150,10 @@ class Prover:
             self._asserted.add(id(context))
 
     def _check(self, *assumptions):
-        import z3
-        try:
-            return self.solver.check(*assumptions)
-        except z3.Z3Exception:
-            return z3.unknown
+        return check(self.solver, *assumptions)
 
     def _reason(self, solver=None) -> str:
-        reason = (solver or self.solver).reason_unknown()
-        if reason in ("canceled", "timeout") or "timeout" in reason:
-            return "timeout"
-        return reason or "unknown"
+        return unknown_reason(solver or self.solver)
 
     # ------------------------------------------------------------------ find
 
@@ -188,9 +173,9 @@ class Prover:
             self.solver.pop()
         states = [copy.read(model) for copy in ob.copies]
         decisions = self._replay(ob, states)
-        if not ob.confirm(decisions):
+        if ob.confirm is None or not ob.confirm(decisions):
             raise InternalError(f"{ob.property} {ob.subject}: the evaluator does not confirm the "
-                                f"solver's witness {[dumps_exact(state_to_json(self.policy, s)) for s in states]}")
+                                f"solver's witness {shown(self.policy, states)}")
         if len(states) == 2:
             self._check_order(ob, states)
         details = ob.explain(decisions) if ob.explain else {}
@@ -198,36 +183,9 @@ class Prover:
         return _Outcome("violated", states, details, locations)
 
     def _prefer_decimals(self, model, copies: Sequence[StateEncoding]):
-        """Re-solve with non-decimal reals pinned to nearby decimals when that keeps the model valid.
-
-        Runs inside the caller's push scope (the obligation's formula is asserted).
-        """
-        import z3
-        pins: list = []
-        values = model_values(model)
-        deadline = time.perf_counter() + _PINNING_SECONDS
-        for copy in copies:
-            names = copy.smt_names
-            for name, var in self.policy.variables.items():
-                q = values.get(names[name])
-                if var.sort != "real" or not isinstance(q, Fraction) or is_finite_decimal(q):
-                    continue
-                for candidate in _decimal_candidates(q, var.lo, var.hi):
-                    if time.perf_counter() > deadline:  # a "p/q" witness is still a witness
-                        return model
-                    pin = copy.vars[name] == z3_value(var, candidate, self.ctx)
-                    self.solver.push()
-                    try:
-                        self.solver.add(*pins, pin)
-                        self.solver.set("timeout", min(self.timeout_ms, int(_PINNING_SECONDS * 1000)))
-                        if self._check() == z3.sat:
-                            model = self.solver.model()
-                            pins.append(pin)
-                            break
-                    finally:
-                        self.solver.set("timeout", self.timeout_ms)
-                        self.solver.pop()
-        return model
+        """Short decimals for the witness's reals (rspdsl.logic.witness), within the caller's scope."""
+        reals = [r for copy in copies for r in reals_of(self.policy, copy.vars)]
+        return prefer_decimals(self.solver, model, reals, timeout_ms=self.timeout_ms)
 
     # ------------------------------------------------------------------ reach
 
@@ -261,23 +219,18 @@ class Prover:
                 state = ob.copies[0].read(model)
                 if not target.reached(self._replay(ob, [state])):
                     raise InternalError(f"{ob.property} {ob.subject}: the evaluator does not confirm that "
-                                        f"{dumps_exact(state_to_json(self.policy, state))} reaches the target")
+                                        f"{shown(self.policy, [state])} reaches the target")
             previous_state = state
         return _Outcome("proved")
 
     def _check_assumed(self, ob: Obligation, target):
         """Check a target given as assumption literals, on the solver holding its definitions."""
-        import z3
         solver = self._side.get(id(target.definitions))
         if solver is None:
-            solver = z3.Solver(ctx=self.ctx)
-            self._configure(solver)
+            solver = new_solver(self.ctx, seed=self.seed, timeout_ms=self.timeout_ms)
             solver.add(*ob.context, *target.definitions)
             self._side[id(target.definitions)] = solver
-        try:
-            return solver.check(*target.assume)
-        except z3.Z3Exception:
-            return z3.unknown
+        return check(solver, *target.assume)
 
     def _already_reached(self, target) -> dict | None:
         """A state replayed earlier that the evaluator says reaches the target: a proof of
@@ -328,8 +281,7 @@ class Prover:
 
     def _exists_forall(self, ob: Obligation) -> _Outcome:
         import z3
-        qsat = z3.Tactic("qsat", self.ctx).solver()
-        self._configure(qsat)
+        qsat = new_solver(self.ctx, seed=self.seed, timeout_ms=self.timeout_ms, tactic="qsat")
         try:
             qsat.add(ob.smt_formula())
             verdict = qsat.check()
@@ -373,12 +325,12 @@ class Prover:
                 return _Outcome("unknown", details={"reason": model})
             if found == "met":
                 raise InternalError(f"consistency {ob.subject}: qsat reports a clash that the inputs "
-                                    f"{dumps_exact(state_to_json(self.policy, x))} do not reproduce")
+                                    f"{shown(self.policy, [x])} do not reproduce")
             # prefer decimal inputs: re-pin one at a time, keeping each that still clashes
             for i, v in enumerate(inputs):
                 if v.sort != "real" or is_finite_decimal(Fraction(x[v.name])):
                     continue
-                for candidate in _decimal_candidates(Fraction(x[v.name]), v.lo, v.hi):
+                for candidate in decimal_candidates(Fraction(x[v.name]), v.lo, v.hi):
                     trial = list(pins)
                     trial[i] = copy.vars[v.name] == z3_value(v, candidate, self.ctx)
                     found, better = clash(trial)
@@ -395,9 +347,9 @@ class Prover:
             base.pop()
         state = copy.read(model)
         decision = self._replay(ob, [state])
-        if not ob.confirm(decision):
+        if ob.confirm is None or not ob.confirm(decision):
             raise InternalError(f"consistency {ob.subject}: the evaluator finds every active requirement "
-                                f"met in {dumps_exact(state_to_json(self.policy, state))}")
+                                f"met in {shown(self.policy, [state])}")
         core_reqs = [ob.clauses[i][0] for i in core]
         labels = requirement_names(self.policy, ob.subject)  # consistency subjects are actions
         as_json = state_to_json(self.policy, state)
@@ -435,20 +387,12 @@ class Prover:
     # ------------------------------------------------------------------ replay
 
     def _replay(self, ob: Obligation, states: Sequence[dict]) -> list:
-        """Round-trip each state through STATE.json text, then decide it with the evaluator."""
-        from ..state import StateError
+        """Each state through the one replay path (rspdsl.logic.witness.replay): its decisions."""
         decisions = []
         for state in states:
-            text = dumps_exact(state_to_json(self.policy, state))
-            try:
-                back = read_state(self.policy, text, origin="witness")
-            except StateError as exc:
-                raise InternalError(f"{ob.property} {ob.subject}: witness {text} does not read back: "
-                                    f"{exc}") from exc
-            if back != state:
-                raise InternalError(f"{ob.property} {ob.subject}: witness {text} reads back differently")
-            decisions.append(self.evaluator.decide(back))
-            self._seen.append((back, decisions[-1]))
+            replayed = replay(self.policy, state, what=f"{ob.property} {ob.subject}")
+            decisions.append(replayed.decision)
+            self._seen.append((replayed.state, replayed.decision))
         return decisions
 
     def _check_order(self, ob: Obligation, states: Sequence[dict]) -> None:
@@ -464,14 +408,3 @@ class Prover:
             if not ok:
                 raise InternalError(f"{ob.property} {ob.subject}: the witness pair is not ordered at {v.name}")
 
-
-def _decimal_candidates(q: Fraction, lo, hi) -> list[Fraction]:
-    """Decimals near q, shortest first, within [lo, hi]."""
-    out: list[Fraction] = []
-    for places in range(1, _DECIMAL_PLACES + 1):
-        scale = 10 ** places
-        down = Fraction(q.numerator * scale // q.denominator, scale)
-        for c in sorted({down, down + Fraction(1, scale)}, key=lambda c: abs(c - q)):
-            if (lo is None or c >= lo) and (hi is None or c <= hi) and c not in out:
-                out.append(c)
-    return out[:8] if len(out) > 8 else out
