@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rspdsl import baseline as bl
+from rspdsl.analyses import baseline as bl
 from rspdsl.commands import baseline as command
 from rspdsl.evaluator import evaluate
 from rspdsl.frontend import load_file, load_text

@@ -76,7 +76,7 @@ def _entry(path: str, source: SourceFile, title: str | None, diags: list[Diagnos
 def check_against(baseline_loaded, policy_path: str, map_path: str | None, *, timeout_ms: int, seed: int,
                   verify=None) -> list[CheckedFile]:
     """The entries for one policy: its mapping file (when it has diagnostics), then the policy."""
-    from .. import baseline as bl
+    from ..analyses import baseline as bl
     from ..frontend import load_file
 
     start = time.perf_counter()
@@ -122,7 +122,7 @@ def check_against(baseline_loaded, policy_path: str, map_path: str | None, *, ti
 
 def load_baseline(path: str):
     """The baseline and an entry for it when it has something to say (None when all is well)."""
-    from .. import baseline as bl
+    from ..analyses import baseline as bl
     from ..frontend import load_file
 
     loaded = load_file(path)

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .diagnostics import CODES, Diagnostic, Severity
-from .source import NO_SPAN, SourceFile, Span
-from .syntax import ast
+from ..diagnostics import CODES, Diagnostic, Severity
+from ..source import NO_SPAN, SourceFile, Span
+from ..syntax import ast
 
 _LINE = re.compile(r"^(\s*)([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)\s*=(?!=)\s*(.*?)\s*$")
 _WRAP = "assert m: "   # a mapping expression is parsed as the body of an assertion
@@ -70,8 +70,8 @@ def parse_expression(source: SourceFile, line: int, column: int, text: str, pos:
     The existing parser reads it as the body of `assert m: ...`; spans are then moved back to
     where the text is in `source`, so diagnostics point at the mapping file.
     """
-    from .syntax.lower import lower
-    from .syntax.parser import parse_tree
+    from ..syntax.lower import lower
+    from ..syntax.parser import parse_tree
 
     wrapped = SourceFile(source.path, _WRAP + text)
     delta_col = column - 1 - len(_WRAP)
@@ -146,7 +146,7 @@ def parse_mapping(source: SourceFile) -> tuple[Mapping, list[Diagnostic]]:
 
 
 def load_mapping(path: str) -> tuple[Mapping | None, list[Diagnostic]]:
-    from .frontend import read_source
+    from ..frontend import read_source
 
     text, problem = read_source(path)
     if problem is not None:
