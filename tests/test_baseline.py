@@ -175,7 +175,7 @@ def test_mapping_binds_and_the_violation_is_found():
     report = bl.check_translation(translation, "base.rsp")
     (result,) = report.results
     assert result.status == "violated"
-    terms = result.details["in baseline terms"]
+    terms = result.facts.in_baseline_terms
     assert terms["deploy"] is True and terms["training_compute"] > 10 ** 25
     assert not (terms["adversarial_testing"] and terms["incident_reporting"])
 
@@ -240,7 +240,7 @@ def test_free_names_range_over_the_baseline_and_stay_out_of_the_replayed_state()
     (result,) = bl.check_translation(translation, "base.rsp").results
     assert result.status == "violated"
     assert set(result.witness.state) == set(translation.policy.variables)   # replayable by `rspdsl eval`
-    terms = result.details["in baseline terms"]
+    terms = result.facts.in_baseline_terms
     assert terms["training_compute"] > 10 ** 25
     full = dict(result.witness.state)
     full.update({bl.FREE_PREFIX + n: terms[n] for n in ("training_compute", "incident_reporting")})
@@ -547,7 +547,7 @@ def test_four_frameworks_against_the_eu_baseline(framework):
     for r in report.results:
         if r.status == "violated":  # every witness is a state of the framework's own policy
             state = read_state(p.policy, r.witness.state)
-            terms = r.details["in baseline terms"]
+            terms = r.facts.in_baseline_terms
             free = {}
             for n, binding in translation.bindings.items():
                 if binding.origin == "free":  # a free name this assertion does not use: any value will do

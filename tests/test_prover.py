@@ -5,12 +5,15 @@ from fractions import Fraction
 
 import pytest
 
+from rspdsl.diagnostics import Severity
 from rspdsl.frontend import load_text
 from rspdsl.logic import prover as prover_module
+from rspdsl.logic.facts import Mitigation
 from rspdsl.logic.prover import verify
-from rspdsl.logic.results import Report, Result
+from rspdsl.logic.results import Report, Result, Status
 from rspdsl.logic.witness import InternalError
 from rspdsl.logic.witness import decimal_candidates as _decimal_candidates
+from rspdsl.render.messages import result_details, result_locations, result_message
 from rspdsl.state import dumps_exact, read_state
 
 POLICY = """
@@ -41,8 +44,8 @@ def _policy(text: str = POLICY):
 
 
 def _key(report: Report):
-    return [(r.property, r.subject, r.status, r.severity, r.message,
-             dumps_exact(r.witness.to_json()) if r.witness else None, dumps_exact(r.details))
+    return [(r.property, r.subject, r.status, r.severity, result_message(r),
+             dumps_exact(r.witness.to_json()) if r.witness else None, dumps_exact(result_details(r)))
             for r in report.results]
 
 
@@ -110,8 +113,8 @@ def test_timeout_is_unknown_never_proved():
     report = verify(policy, timeout_ms=100, properties={"assert:php"})
     [res] = report.results
     assert res.status == "unknown"
-    assert res.details["reason"] == "timeout"
-    assert "Could not decide" in res.message and res.witness is None
+    assert result_details(res)["reason"] == "timeout"
+    assert "Could not decide" in result_message(res) and res.witness is None
     assert report.exit_code() == 3
 
 
@@ -128,7 +131,7 @@ def test_unknown_from_the_solver_is_reported(monkeypatch):
 
 def test_exit_code_precedence():
     def res(status, severity="error"):
-        return Result("mitigations", "x", status, severity, "m")
+        return Result("mitigations", "x", Status(status), Severity(severity), Mitigation("x", "s", 1))
     assert Report((res("unknown"), res("violated"))).exit_code() == 1
     assert Report((res("unknown"), res("violated", "warning"))).exit_code() == 3
     assert Report((res("proved"), res("violated", "warning"))).exit_code() == 0
@@ -179,11 +182,11 @@ def test_consistency_with_a_scale_input():
                      'require s for deploy\n')
     [res] = verify(policy, properties={"consistency"}).results
     assert res.status == "violated"
-    assert res.details["inputs"] == {"bio": "high"}
-    assert set(res.details["core"]) == {"c >= 0.5", "c <= 0.2"}
+    assert result_details(res)["inputs"] == {"bio": "high"}
+    assert set(result_details(res)["core"]) == {"c >= 0.5", "c <= 0.2"}
     assert res.witness.to_json()["state"]["bio"] == "high"
     # a violation points at the action, then at exactly the clashing commitments
-    assert [loc.message for loc in res.locations] == ["the action"] + ["a clashing commitment"] * 2
+    assert [loc.message for loc in result_locations(res)] == ["the action"] + ["a clashing commitment"] * 2
     assert sorted(loc.span.line for loc in res.locations[1:]) == [8, 9]
 
 

@@ -2,7 +2,7 @@
 
 `verify(policy)` encodes the policy once and checks all obligations on one seeded solver, each in
 its own push/pop scope, with a per-check timeout. Results are tri-state: "unknown" (timeout, solver
-incompleteness) is reported as such, with the solver's reason in details, and never as proved.
+incompleteness) is reported as such, with the solver's reason, and never as proved.
 
 Every witness is replayed before it is reported (rspdsl.logic.witness: the STATE.json round trip,
 then the reference evaluator), and the evaluator must agree with the solver's claim. A disagreement
@@ -20,15 +20,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
 from .. import lifetime
+from ..diagnostics import Severity
 from ..semantics.model import Policy
+from ..source import Location
 from ..state import is_finite_decimal, state_to_json
 from .encode import EncodingError, StateEncoding, disj, z3_value
+from .facts import Facts, Role
 from .obligations import Obligation, build_obligations, requirement_names
-from .results import Location, Report, Result, Witness
+from .results import Report, Result, Status, Witness
 from .witness import (
     InternalError,
     check,
@@ -57,12 +61,17 @@ def verify(policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0,
 class _Outcome:
     """What a check found, before it becomes a Result."""
 
-    def __init__(self, status: str, states: Sequence[dict] | None = None, details: dict | None = None,
-                 locations: tuple | None = None):
+    def __init__(self, status: Status, states: Sequence[dict] | None = None, facts: Facts | None = None,
+                 locations: tuple | None = None, reason: str | None = None):
         self.status = status
         self.states = states
-        self.details = details or {}
+        self.facts = facts           # None: the obligation's own
         self.locations = locations   # None: the obligation's own
+        self.reason = reason
+
+
+def _unknown(reason: str) -> _Outcome:
+    return _Outcome(Status.UNKNOWN, reason=reason)
 
 
 class Prover:
@@ -111,7 +120,7 @@ class Prover:
     def discharge(self, ob: Obligation) -> Result:
         start = time.perf_counter()
         if id(ob) in self._proved_early:
-            outcome = _Outcome("proved")
+            outcome = _Outcome(Status.PROVED)
             seconds = self._proved_early[id(ob)]
         else:
             try:
@@ -120,16 +129,15 @@ class Prover:
                 raise InternalError(f"{ob.property} {ob.subject}: {exc}") from exc
             seconds = time.perf_counter() - start
         witness = None
-        if outcome.status == "violated" and outcome.states:
+        if outcome.status == Status.VIOLATED and outcome.states:
             if len(outcome.states) == 1:
                 witness = Witness(state=state_to_json(self.policy, outcome.states[0]))
             else:
                 witness = Witness(lower=state_to_json(self.policy, outcome.states[0]),
                                   higher=state_to_json(self.policy, outcome.states[1]))
         return Result(property=ob.property, subject=ob.subject, status=outcome.status,
-                      severity=ob.severity, message=ob.message(outcome.status, outcome.details),
-                      witness=witness, locations=outcome.locations or ob.locations, details=outcome.details,
-                      seconds=seconds)
+                      severity=Severity(ob.severity), facts=outcome.facts or ob.facts, witness=witness,
+                      locations=outcome.locations or ob.locations, reason=outcome.reason, seconds=seconds)
 
     def _run(self, ob: Obligation) -> _Outcome:
         if ob.kind == "find":
@@ -165,9 +173,9 @@ class Prover:
             self.solver.add(ob.formula)
             verdict = self._check()
             if verdict == z3.unsat:
-                return _Outcome("proved")
+                return _Outcome(Status.PROVED)
             if verdict != z3.sat:
-                return _Outcome("unknown", details={"reason": self._reason()})
+                return _unknown(self._reason())
             model = self._prefer_decimals(self.solver.model(), ob.copies)
         finally:
             self.solver.pop()
@@ -178,9 +186,9 @@ class Prover:
                                 f"solver's witness {shown(self.policy, states)}")
         if len(states) == 2:
             self._check_order(ob, states)
-        details = ob.explain(decisions) if ob.explain else {}
+        facts = ob.explain(decisions) if ob.explain else ob.facts
         locations = ob.locate(decisions) if ob.locate else None
-        return _Outcome("violated", states, details, locations)
+        return _Outcome(Status.VIOLATED, states, facts, locations)
 
     def _prefer_decimals(self, model, copies: Sequence[StateEncoding]):
         """Short decimals for the witness's reals (rspdsl.logic.witness), within the caller's scope."""
@@ -200,7 +208,7 @@ class Prover:
                 if verdict == z3.unsat:
                     return self._unreached(ob, target, previous_state)
                 if verdict != z3.sat:
-                    return _Outcome("unknown", details={"reason": self._reason(self._side[id(target.definitions)])})
+                    return _unknown(self._reason(self._side[id(target.definitions)]))
                 previous_state = None  # reached, but no state was read
                 continue
             if state is None:
@@ -215,13 +223,13 @@ class Prover:
                 if verdict == z3.unsat:
                     return self._unreached(ob, target, previous_state)
                 if verdict != z3.sat:
-                    return _Outcome("unknown", details={"reason": self._reason()})
+                    return _unknown(self._reason())
                 state = ob.copies[0].read(model)
                 if not target.reached(self._replay(ob, [state])):
                     raise InternalError(f"{ob.property} {ob.subject}: the evaluator does not confirm that "
                                         f"{shown(self.policy, [state])} reaches the target")
             previous_state = state
-        return _Outcome("proved")
+        return _Outcome(Status.PROVED)
 
     def _check_assumed(self, ob: Obligation, target):
         """Check a target given as assumption literals, on the solver holding its definitions."""
@@ -242,7 +250,7 @@ class Prover:
 
     def _unreached(self, ob: Obligation, target, previous_state) -> _Outcome:
         import z3
-        details = {"finding": target.label}
+        why = None
         if target.why is not None:
             formula, if_sat, if_unsat = target.why
             self.solver.push()
@@ -252,19 +260,19 @@ class Prover:
             finally:
                 self.solver.pop()
             if verdict != z3.unknown:
-                details["why"] = if_sat if verdict == z3.sat else if_unsat
-        if target.cover_parts() is not None:
-            details["covered_by"] = self._cover(ob, target)
+                why = if_sat if verdict == z3.sat else if_unsat
+        covered = tuple(self._cover(ob, target)) if target.cover_parts() is not None else None
+        facts = replace(ob.facts, finding=target.label, why=why, covered_by=covered)  # type: ignore[type-var]
         if target.witness_claim is not None and previous_state is not None:
             decision = self._replay(ob, [previous_state])
             if not target.witness_claim(decision):
                 raise InternalError(f"{ob.property} {ob.subject}: the evaluator does not confirm the "
                                     f"witness for '{target.label}'")
-            return _Outcome("violated", [previous_state], details)
-        return _Outcome("violated", None, details)
+            return _Outcome(Status.VIOLATED, [previous_state], facts)
+        return _Outcome(Status.VIOLATED, None, facts)
 
-    def _cover(self, ob: Obligation, target) -> list[str]:
-        """The labels of a set of the target's clauses that no state satisfies together with its
+    def _cover(self, ob: Obligation, target) -> list:
+        """What a set of the target's clauses says (rules, NoPermit) that no state satisfies together with its
         base: minimal, unless the solver ran out of time (then larger, but still a cover)."""
         import z3
         base, clauses = target.cover_parts()
@@ -286,11 +294,11 @@ class Prover:
             qsat.add(ob.smt_formula())
             verdict = qsat.check()
         except z3.Z3Exception as exc:
-            return _Outcome("unknown", details={"reason": str(exc)})
+            return _unknown(str(exc))
         if verdict == z3.unsat:
-            return _Outcome("proved")
+            return _Outcome(Status.PROVED)
         if verdict != z3.sat:
-            return _Outcome("unknown", details={"reason": self._reason(qsat)})
+            return _unknown(self._reason(qsat))
         copy = ob.copies[0]
         inputs = self.policy.inputs
         x = copy.read(qsat.model())
@@ -322,7 +330,7 @@ class Prover:
 
             found, model = clash(pins)
             if found == "unknown":
-                return _Outcome("unknown", details={"reason": model})
+                return _unknown(model)
             if found == "met":
                 raise InternalError(f"consistency {ob.subject}: qsat reports a clash that the inputs "
                                     f"{shown(self.policy, [x])} do not reproduce")
@@ -353,13 +361,11 @@ class Prover:
         core_reqs = [ob.clauses[i][0] for i in core]
         labels = requirement_names(self.policy, ob.subject)  # consistency subjects are actions
         as_json = state_to_json(self.policy, state)
-        details = {"core": [labels[r.index] for r in core_reqs],
-                   "core_lines": [r.span.line for r in core_reqs],
-                   "inputs": {v.name: as_json[v.name] for v in inputs}}
-        if not minimal:
-            details["core_minimal"] = False
-        locations = (ob.locations[0],) + tuple(Location(r.span, "a clashing commitment") for r in core_reqs)
-        return _Outcome("violated", [state], details, locations)
+        facts = replace(ob.facts, core=tuple(labels[r.index] for r in core_reqs),  # type: ignore[type-var]
+                        core_lines=tuple(r.span.line for r in core_reqs),
+                        inputs={v.name: as_json[v.name] for v in inputs}, core_minimal=minimal)
+        locations = (ob.locations[0],) + tuple(Location(r.span, Role.CLASHING) for r in core_reqs)
+        return _Outcome(Status.VIOLATED, [state], facts, locations)
 
     def _minimal_core(self, tracks: list, what: str = "consistency") -> tuple[list[int], bool]:
         """Indices of an unsatisfiable set of tracked clauses, minimised by deletion; and whether

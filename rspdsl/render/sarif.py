@@ -19,11 +19,12 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..diagnostics import CODES, Diagnostic
-from ..logic.results import PROPERTIES, Location, Result
-from ..source import Span
+from ..logic.results import PROPERTIES, Result, Status
+from ..source import Location, Span
 from ..state import dumps_exact
 from .checked import CheckedFile, property_family
 from .json_out import plain, witness_json
+from .messages import result_details, result_locations, result_message
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
@@ -87,9 +88,9 @@ def _rules(files: list[CheckedFile]) -> list[dict[str, Any]]:
 
 
 def _result_level_kind(result: Result) -> tuple[str, str]:
-    if result.status == "violated":
+    if result.status == Status.VIOLATED:
         return ("error" if result.severity == "error" else "warning"), "fail"
-    if result.status == "proved":
+    if result.status == Status.PROVED:
         return "none", "pass"
     return "none", "open"
 
@@ -106,27 +107,29 @@ def _related(path: str, locations: Iterable[Location]) -> list[dict[str, Any]]:
 def result_sarif(path: str, result: Result, rule_index: dict[str, int]) -> dict[str, Any]:
     family = property_family(result.property)
     level, kind = _result_level_kind(result)
-    message = result.message if result.status != "unknown" else f"unknown: {result.message}"
+    text = result_message(result)
+    message = text if result.status != Status.UNKNOWN else f"unknown: {text}"
+    locations = result_locations(result)
     out: dict[str, Any] = {
         "ruleId": family,
         "ruleIndex": rule_index[family],
         "kind": kind,
         "level": level,
         "message": {"text": message},
-        "locations": [physical_location(path, result.locations[0].span, result.locations[0].message)]
-        if result.locations else [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(path)}}}],
+        "locations": [physical_location(path, locations[0].span, locations[0].message)]
+        if locations else [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(path)}}}],
         "partialFingerprints": {"rspdslObligation/v1": f"{result.property}|{result.subject}"},
         "properties": {
             "property": result.property,
             "subject": result.subject,
-            "status": result.status,
-            "severity": result.severity,
+            "status": result.status.value,
+            "severity": result.severity.value,
             "witness": witness_json(result),
-            "details": plain(result.details),
+            "details": plain(result_details(result)),
         },
     }
-    if len(result.locations) > 1:
-        out["relatedLocations"] = _related(path, result.locations[1:])
+    if len(locations) > 1:
+        out["relatedLocations"] = _related(path, locations[1:])
     return out
 
 
@@ -142,7 +145,7 @@ def diagnostic_sarif(path: str, diag: Diagnostic, rule_index: dict[str, int]) ->
         "locations": [physical_location(path, diag.span)],
     }
     if diag.related:
-        out["relatedLocations"] = _related(path, (Location(r.span, r.message) for r in diag.related))
+        out["relatedLocations"] = _related(path, diag.related)
     return out
 
 

@@ -8,9 +8,10 @@ from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Any
 
-from ...logic.results import Location, Report, Result, Witness
+from ...logic.facts import BaselineFacts, Role
+from ...logic.results import Report, Result, Witness
 from ...semantics import ir
-from ...source import NO_SPAN
+from ...source import NO_SPAN, Location
 from .bind import decl_span
 from .translate import Translation
 
@@ -54,12 +55,12 @@ def _value(e: ir.IExpr, state: dict[str, Any], decision: Any) -> Any:
 
 def baseline_values(translation: Translation, state_json: dict, names: Iterable[str]) -> dict[str, Any]:
     """What the baseline's names mean in a witness state of the policy (STATE.json in, values out)."""
-    from ...evaluator import evaluate
+    from ...logic.witness import decide
     from ...state import read_state
 
     policy = translation.checked   # holds the `free` names' variables too
     state = read_state(policy, state_json, origin="witness")
-    decision = evaluate(policy, state)
+    decision = decide(policy, state)
     out: dict[str, Any] = {}
     for name in names:
         value = _value(translation.meanings[name], state, decision)
@@ -74,8 +75,9 @@ def baseline_values(translation: Translation, state_json: dict, names: Iterable[
 
 # ======================================================================== checking
 
-def _locations(translation: Translation, assertion: str) -> tuple[Location, ...]:
-    """The policy declarations an assertion was translated onto (actions first)."""
+def _locations(translation: Translation, assertion: str) -> tuple[tuple[Location, ...], tuple[tuple[str, str], ...]]:
+    """The policy declarations an assertion was translated onto (actions first), and for each the
+    (policy entity, baseline name) it stands for."""
     policy = translation.policy
     found: dict[str, str] = {}
     names = translation.uses.get(assertion, ())
@@ -86,35 +88,30 @@ def _locations(translation: Translation, assertion: str) -> tuple[Location, ...]
             target = node.action if isinstance(node, ir.AllowedRef) else \
                 node.name if isinstance(node, (ir.Var, ir.ThresholdRef)) else None
             if target is not None and target not in found:
-                found[target] = f"`{target}`, bound to the baseline's `{name}`" if target != name \
-                    else f"`{target}`, the baseline's `{name}`"
-    out = tuple(Location(decl_span(policy, t), msg) for t, msg in found.items() if decl_span(policy, t) != NO_SPAN)
-    return out or (Location(NO_SPAN, "the policy"),)
+                found[target] = name
+    places = tuple((t, name) for t, name in found.items() if decl_span(policy, t) != NO_SPAN)
+    if not places:
+        return (Location(NO_SPAN, Role.POLICY),), ()
+    return tuple(Location(decl_span(policy, t), Role.BOUND) for t, _ in places), places
 
 
 def relabel(translation: Translation, result: Result, baseline_path: str) -> Result:
     """A prover result about a translated assertion, told in the baseline's and the policy's terms."""
     name = result.subject
     source = next((a for a in translation.baseline.assertions if a.name == name), None)
-    desc = f" ({source.description})" if source is not None and source.description else ""
-    where = f"{baseline_path}:{source.span.line}:{source.span.column}" if source is not None else baseline_path
-    if result.status == "proved":
-        message = f"Baseline requirement `{name}`{desc} holds for this policy in every state."
-    elif result.status == "violated":
-        message = f"Baseline requirement `{name}`{desc} fails for this policy in some state."
-    else:
-        message = f"Could not decide whether baseline requirement `{name}`{desc} holds for this policy."
-    details: dict[str, Any] = {"baseline requirement": where}
     names = translation.uses.get(name, ())
-    details["bound"] = {n: translation.bindings[n].text for n in names}
     witness = result.witness
+    terms = None
     if witness is not None and witness.state is not None:
-        details["in baseline terms"] = baseline_values(translation, witness.state, names)
+        terms = baseline_values(translation, witness.state, names)
         # the policy's own state: what `rspdsl eval POLICY` replays (free names are not the policy's)
         witness = Witness(state={k: v for k, v in witness.state.items() if k in translation.policy.variables})
-    details.update(result.details)
-    return dataclasses.replace(result, message=message, details=details, witness=witness,
-                               locations=_locations(translation, name))
+    locations, places = _locations(translation, name)
+    facts = BaselineFacts(name, source.description if source is not None else None, baseline_path,
+                          source.span.line if source is not None else None,
+                          source.span.column if source is not None else None,
+                          {n: translation.bindings[n].text for n in names}, places, terms, result.facts)
+    return dataclasses.replace(result, facts=facts, witness=witness, locations=locations)
 
 
 def check_translation(translation: Translation, baseline_path: str, *, timeout_ms: int = 10_000,
@@ -122,7 +119,10 @@ def check_translation(translation: Translation, baseline_path: str, *, timeout_m
     """Prove every translated baseline assertion over the policy; results relabelled."""
     if verify is None:
         from ...logic.prover import verify
+    from ...logic.depth import headroom
+
     properties = {f"assert:{a.name}" for a in translation.checked.assertions}
     report = verify(translation.checked, timeout_ms=timeout_ms, seed=seed, properties=properties)
-    return Report(tuple(relabel(translation, r, baseline_path) for r in report.results))
+    with headroom(translation.checked):  # values in baseline terms walk the bindings recursively
+        return Report(tuple(relabel(translation, r, baseline_path) for r in report.results))
 
