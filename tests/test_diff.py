@@ -673,3 +673,71 @@ def test_cli_text_change_exits_0_and_shows_it(files):
     assert "~ requirement sec2: description" in r.stdout and '"Section 2 [self-assessed]"' in r.stdout
     r = run_cli(old, new, "--format", "json")
     assert r.returncode == 0 and json.loads(r.stdout)["text_changes"][0]["new"] == "Section 2 [self-assessed]"
+
+
+# ----------------------------------------------------------------------------- what the parser accepts
+
+def _deep_expressions() -> dict[str, str]:
+    """Expressions at the parser's limits (rspdsl.syntax.parser): chains of nearly MAX_PATH
+    operands (`implies` nests to the right, so its IR is that deep) and MAX_DEPTH - 2 `not`s."""
+    from rspdsl.syntax.parser import MAX_DEPTH, MAX_PATH
+    n = MAX_PATH - 10
+    return {"implies": " implies ".join(["j"] * n), "or": " or ".join(["j"] * n),
+            "not": "not " * (MAX_DEPTH - 2) + "j", "not (": "not (" * (MAX_DEPTH - 2) + "j" + ")" * (MAX_DEPTH - 2)}
+
+
+DEEP_POLICY = """\
+policy "Deep"
+judgement j
+safeguard s
+action a
+tier base {{ }}
+tier hi when {or_} {{ require s for a }}
+require {implies} for a
+permit a when {not_}
+forbid a when {notp}
+assert x: {implies}
+"""
+
+SHALLOW_POLICY = """\
+policy "Deep"
+judgement j
+safeguard s
+action a
+tier base { }
+tier hi when j { require s for a }
+permit a when j
+"""
+
+
+def test_diff_reads_whatever_the_parser_accepts(tmp_path):
+    """`diff` once failed with E0900 (RecursionError) on an `implies` chain that `check` accepts."""
+    import sys
+
+    from rspdsl.syntax.parser import MAX_PATH
+    e = _deep_expressions()
+    deep = tmp_path / "deep.rsp"
+    deep.write_text(DEEP_POLICY.format(or_=e["or"], implies=e["implies"], not_=e["not"], notp=e["not ("]),
+                    encoding="utf-8")
+    shallow = tmp_path / "shallow.rsp"
+    shallow.write_text(SHALLOW_POLICY, encoding="utf-8")
+    too_long = tmp_path / "too-long.rsp"
+    too_long.write_text(SHALLOW_POLICY + "assert y: " + " implies ".join(["j"] * (MAX_PATH + 10)) + "\n",
+                        encoding="utf-8")
+
+    def rspdsl(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "rspdsl", *args], capture_output=True, text=True,
+                              cwd=ROOT, timeout=300)
+
+    # the inputs sit at the parser's limits: accepted as they are, refused a little longer
+    assert rspdsl("check", str(deep)).returncode in (0, 1)
+    assert "E0014" in rspdsl("check", str(too_long)).stdout
+    for old, new in ((shallow, deep), (deep, shallow), (deep, deep)):
+        r = rspdsl("diff", str(old), str(new), "--format", "json")
+        assert r.returncode in (0, 1), r.stdout + r.stderr
+        assert "E0900" not in r.stdout + r.stderr
+        report = json.loads(r.stdout)
+        if old == new:
+            assert report["verdict"] == "equivalent"
+        else:
+            assert report["changes"]  # the two differ, and each change was replayed

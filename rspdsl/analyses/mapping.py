@@ -68,10 +68,12 @@ def parse_expression(source: SourceFile, line: int, column: int, text: str, pos:
     """Parse `text`, which sits at (line, column) and character offset `pos` of `source`.
 
     The existing parser reads it as the body of `assert m: ...`; spans are then moved back to
-    where the text is in `source`, so diagnostics point at the mapping file.
+    where the text is in `source`, so diagnostics point at the mapping file. Lowering and moving
+    spans recurse along a chain of operands: they run with the parser's recursion headroom, as
+    loading a policy does, so any expression the parser accepts is read.
     """
     from ..syntax.lower import lower
-    from ..syntax.parser import parse_tree
+    from ..syntax.parser import parse_tree, recursion_headroom
 
     wrapped = SourceFile(source.path, _WRAP + text)
     delta_col = column - 1 - len(_WRAP)
@@ -86,13 +88,14 @@ def parse_expression(source: SourceFile, line: int, column: int, text: str, pos:
         last = Span(line, column + end - 1, line, column + end, pos + end - 1, pos + end)
         return None, [dataclasses.replace(d, span=last, message="the expression ends too early")
                       if d.code == "E0013" else dataclasses.replace(d, span=move(d.span)) for d in diags]
-    module, diags = lower(wrapped, tree)
-    moved = [dataclasses.replace(d, span=move(d.span)) for d in diags]
-    decls = module.declarations
-    if len(decls) != 1 or not isinstance(decls[0], ast.AssertDecl) or any(d.is_error for d in moved):
-        span = Span(line, column, line, column + max(len(text), 1), pos, pos + len(text))
-        return None, moved or [_error("E0011", "this is not one expression", span)]
-    return _shift(decls[0].body, move), moved
+    with recursion_headroom():
+        module, diags = lower(wrapped, tree)
+        moved = [dataclasses.replace(d, span=move(d.span)) for d in diags]
+        decls = module.declarations
+        if len(decls) != 1 or not isinstance(decls[0], ast.AssertDecl) or any(d.is_error for d in moved):
+            span = Span(line, column, line, column + max(len(text), 1), pos, pos + len(text))
+            return None, moved or [_error("E0011", "this is not one expression", span)]
+        return _shift(decls[0].body, move), moved
 
 
 def parse_mapping(source: SourceFile) -> tuple[Mapping, list[Diagnostic]]:

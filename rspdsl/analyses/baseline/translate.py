@@ -117,7 +117,22 @@ def _free_variables(baseline: Policy, policy: Policy, bindings: dict[str, Bindin
 
 def translate(baseline: Policy, loaded: LoadResult, mapping: Mapping | None = None,
               map_hint: str = "a mapping file passed with --map") -> tuple[Translation | None, list[Problem]]:
-    """Bind every baseline name the assertions use, then substitute. Problems name their file."""
+    """Bind every baseline name the assertions use, then substitute. Problems name their file.
+
+    Resolving a mapping's expressions and substituting the bindings recurse: the first along a
+    chain of operands (the parser's headroom), the second through the baseline's assertions, a
+    binding and the policy's requirements in turn (their depths add up)."""
+    from ...logic.depth import headroom_for, policy_depth
+    from ...syntax.parser import MAX_PATH, recursion_headroom
+
+    assert loaded.policy is not None, "translate needs a policy that loaded"
+    depth = policy_depth(baseline, inline=True) + policy_depth(loaded.policy, inline=True) + MAX_PATH
+    with recursion_headroom(), headroom_for(depth):
+        return _translate(baseline, loaded, mapping, map_hint)
+
+
+def _translate(baseline: Policy, loaded: LoadResult, mapping: Mapping | None,
+               map_hint: str) -> tuple[Translation | None, list[Problem]]:
     policy = loaded.policy
     assert policy is not None, "translate needs a policy that loaded"
     bindings: dict[str, Binding] = {}
