@@ -126,3 +126,14 @@ def test_artifact_uri():
     assert artifact_uri("policies/a.rsp") == "policies/a.rsp"
     assert artifact_uri("a\\b.rsp") == "a/b.rsp"
     assert artifact_uri("/tmp/a b.rsp") == "file:///tmp/a%20b.rsp"
+
+
+def test_fingerprints_hash_property_and_subject_only():
+    import hashlib
+    results = sarif([checked_ok()])["runs"][0]["results"]
+    moved = sarif([checked_ok("elsewhere/p.rsp", seconds=9.0)])["runs"][0]["results"]
+    for r, m in zip(results, moved):
+        props = r["properties"]
+        expected = hashlib.sha256(f"{props['property']}\n{props['subject']}".encode()).hexdigest()
+        assert r["partialFingerprints"] == {"rspdsl/v1": expected} == m["partialFingerprints"]
+    assert len({r["partialFingerprints"]["rspdsl/v1"] for r in results}) == len(results)

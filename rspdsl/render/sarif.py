@@ -10,9 +10,12 @@ Choices (documented in docs/output-formats.md):
   only with kind "fail"; CI should act on exit code 3, not on the level).
 - Columns are Unicode code points, 1-based, end exclusive: exactly our Span.
 - The witness, status, subject and details go in result.properties, numbers exact.
+- partialFingerprints."rspdsl/v1": sha256 of the property and the subject (canonical text), so
+  accepted findings and code-scanning history survive reformatting and moved lines.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
@@ -104,6 +107,12 @@ def _related(path: str, locations: Iterable[Location]) -> list[dict[str, Any]]:
     return out
 
 
+def fingerprint(result: Result) -> str:
+    """A result's identity across revisions: its property and subject (canonical text, no line
+    numbers: see rspdsl.logic.names), hashed. Reformatting or moving lines keeps it."""
+    return hashlib.sha256(f"{result.property}\n{result.subject}".encode()).hexdigest()
+
+
 def result_sarif(path: str, result: Result, rule_index: dict[str, int]) -> dict[str, Any]:
     family = property_family(result.property)
     level, kind = _result_level_kind(result)
@@ -118,7 +127,7 @@ def result_sarif(path: str, result: Result, rule_index: dict[str, int]) -> dict[
         "message": {"text": message},
         "locations": [physical_location(path, locations[0].span, locations[0].message)]
         if locations else [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(path)}}}],
-        "partialFingerprints": {"rspdslObligation/v1": f"{result.property}|{result.subject}"},
+        "partialFingerprints": {"rspdsl/v1": fingerprint(result)},
         "properties": {
             "property": result.property,
             "subject": result.subject,
