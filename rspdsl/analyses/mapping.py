@@ -131,8 +131,9 @@ def parse_mapping(source: SourceFile) -> tuple[Mapping, list[Diagnostic]]:
             continue
         start = line_start + expr_col - 1
         expr_span = Span(number, expr_col, number, expr_col + len(expr_text), start, start + len(expr_text))
+        more: list[Diagnostic] = []
         if expr_text == FREE:
-            expr, more = None, []
+            expr = None
         else:
             expr, more = parse_expression(source, number, expr_col, expr_text, start)
             if expr is None:
@@ -152,8 +153,8 @@ def load_mapping(path: str) -> tuple[Mapping | None, list[Diagnostic]]:
     from ..frontend import read_source
 
     text, problem = read_source(path)
-    if problem is not None:
-        return None, [problem]
+    if problem is not None or text is None:
+        return None, [problem] if problem is not None else []
     return parse_mapping(SourceFile(path, text))
 
 

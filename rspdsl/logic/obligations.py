@@ -180,26 +180,28 @@ def rule_ref(rule: Rule) -> RuleRef:
 # --------------------------------------------------------------------------- mitigations
 
 def _mitigations(policy: Policy, s: StateEncoding) -> list[Obligation]:
-    import z3
     out = []
     for action in policy.actions.values():
         names = requirement_names(policy, action.name)
-        for r in policy.requirements_for(action.name):
-            a, k = action.name, r.index
-            facts = Mitigation(a, r.text, r.span.line)
-            locations = [Location(r.span, Role.REQUIREMENT), Location(action.span, Role.ACTION)]
-            locations += [Location(rule.span, Role.PERMITTING_RULE)
-                          for rule in policy.rules_for(a) if rule.effect == "permit"]
-            out.append(Obligation(
-                property="mitigations", subject=f"{a}: {names[k]}", severity="error", kind="find",
-                copies=(s,), context=s.bounds, facts=facts, locations=tuple(locations),
-                formula=z3.And(s.allowed[a], s.active(a, k), z3.Not(s.met[k])),
-                confirm=lambda ds, a=a, k=k: ds[0].allowed[a] and k in ds[0].active[a] and not ds[0].met[k],
-                explain=lambda ds, a=a, facts=facts: replace(facts, decided_by=_deciding(ds[0], a)),
-                locate=lambda ds, a=a, first=tuple(locations[:2]): first + _rule_location(
-                    ds[0].decided_by.get(a), Role.DECIDING_RULE),
-                group=f"mitigations:{a}"))
+        out += [_mitigation(policy, s, action, r, names[r.index]) for r in policy.requirements_for(action.name)]
     return out
+
+
+def _mitigation(policy: Policy, s: StateEncoding, action, r: Requirement, name: str) -> Obligation:
+    import z3
+    a, k = action.name, r.index
+    facts = Mitigation(a, r.text, r.span.line)
+    locations = [Location(r.span, Role.REQUIREMENT), Location(action.span, Role.ACTION)]
+    locations += [Location(rule.span, Role.PERMITTING_RULE) for rule in policy.rules_for(a) if rule.effect == "permit"]
+    first = tuple(locations[:2])
+    return Obligation(
+        property="mitigations", subject=f"{a}: {name}", severity="error", kind="find",
+        copies=(s,), context=s.bounds, facts=facts, locations=tuple(locations),
+        formula=z3.And(s.allowed[a], s.active(a, k), z3.Not(s.met[k])),
+        confirm=lambda ds: ds[0].allowed[a] and k in ds[0].active[a] and not ds[0].met[k],
+        explain=lambda ds: replace(facts, decided_by=_deciding(ds[0], a)),
+        locate=lambda ds: first + _rule_location(ds[0].decided_by.get(a), Role.DECIDING_RULE),
+        group=f"mitigations:{a}")
 
 
 def _rule_location(rule: Rule | None, role: Role) -> tuple[Location, ...]:
@@ -231,8 +233,12 @@ def _consistency(policy: Policy, s: StateEncoding) -> list[Obligation]:
             locations=tuple(locations), formula=z3.Not(all_hold),
             universals=tuple(s.vars[n] for n in responses),
             universal_context=tuple(s.bounds_of(responses)), clauses=clauses,
-            confirm=lambda ds, a=a: bool(ds[0].unmet(a))))
+            confirm=_has_unmet(a)))
     return out
+
+
+def _has_unmet(action: str) -> Confirm:
+    return lambda ds: bool(ds[0].unmet(action))
 
 
 # --------------------------------------------------------------------------- monotonic
@@ -255,21 +261,7 @@ def _monotonic(policy: Policy, lo: StateEncoding, hi: StateEncoding) -> list[Obl
                            Location(policy.tiers[ds[1].tier].span, Role.HIGHER_TIER)),
         group="monotonic"))
 
-    for action in policy.actions.values():
-        a = action.name
-        subject = a if a not in ("tier", "requirements") else f"allowed({a})"
-        locs = [Location(action.span, Role.ACTION)] + [
-            Location(r.span, Role.ACTION_RULE) for r in policy.rules_for(a)]
-        out.append(Obligation(
-            property="monotonic", subject=subject, severity="error", kind="find", copies=(lo, hi),
-            context=context, facts=MonotonicAction(a), locations=tuple(locs),
-            formula=z3.And(hi.allowed[a], z3.Not(lo.allowed[a])),
-            confirm=lambda ds, a=a: ds[1].allowed[a] and not ds[0].allowed[a],
-            explain=lambda ds, a=a: MonotonicAction(a, _deciding(ds[0], a), _deciding(ds[1], a)),
-            locate=lambda ds, first=locs[0], a=a: (first,) + _rule_location(
-                ds[0].decided_by.get(a), Role.FORBIDS_LOWER) + _rule_location(
-                ds[1].decided_by.get(a), Role.ALLOWS_HIGHER),
-            group="monotonic"))
+    out += [_newly_allowed(policy, action, lo, hi, context) for action in policy.actions.values()]
 
     bound = [r for r in policy.requirements if r.actions]
     drops = [z3.And(lo.req_active[r.index], z3.Not(hi.req_active[r.index])) for r in bound]
@@ -296,6 +288,22 @@ def _monotonic(policy: Policy, lo: StateEncoding, hi: StateEncoding) -> list[Obl
         formula=disj(drops, lo.ctx),
         confirm=req_confirm, explain=dropped, locate=dropped_locations, group="monotonic"))
     return out
+
+
+def _newly_allowed(policy: Policy, action, lo: StateEncoding, hi: StateEncoding, context: tuple) -> Obligation:
+    import z3
+    a = action.name
+    subject = a if a not in ("tier", "requirements") else f"allowed({a})"
+    locs = [Location(action.span, Role.ACTION)] + [Location(r.span, Role.ACTION_RULE) for r in policy.rules_for(a)]
+    return Obligation(
+        property="monotonic", subject=subject, severity="error", kind="find", copies=(lo, hi),
+        context=context, facts=MonotonicAction(a), locations=tuple(locs),
+        formula=z3.And(hi.allowed[a], z3.Not(lo.allowed[a])),
+        confirm=lambda ds: ds[1].allowed[a] and not ds[0].allowed[a],
+        explain=lambda ds: MonotonicAction(a, _deciding(ds[0], a), _deciding(ds[1], a)),
+        locate=lambda ds: (locs[0],) + _rule_location(ds[0].decided_by.get(a), Role.FORBIDS_LOWER)
+        + _rule_location(ds[1].decided_by.get(a), Role.ALLOWS_HIGHER),
+        group="monotonic")
 
 
 # --------------------------------------------------------------------------- assertions

@@ -30,63 +30,73 @@ from .obligations import Obligation, Target, rule_ref
 
 def reachability(policy: Policy, s: StateEncoding) -> list[Obligation]:
     """The reachability obligations, in source order."""
-    import z3
     names = requirement_names(policy)
     items: list[tuple[tuple, Obligation]] = []
-
     for t in policy.tiers:
-        i = t.index
-        items.append(((t.span.line, t.span.column, 0), Obligation(
-            property="reachability", subject=t.name, severity="error", kind="reach", copies=(s,),
-            context=s.bounds, facts=TierReach(tier=t.name), locations=(Location(t.span, Role.TIER),),
-            targets=(Target(Finding.NEVER_REACHED, s.tier_eq(i), lambda ds, i=i: ds[0].tier == i,
-                            why=(s.tier_conditions[i],
-                                 Why.LATER_TIER_WHEN if i else Why.LATER_TIER_ALWAYS,
-                                 Why.NEVER)),))))
-
+        items.append(((t.span.line, t.span.column, 0), _tier(s, t)))
     for name, th in policy.thresholds.items():
-        term = s.thresholds[name]
-        items.append(((th.span.line, th.span.column, 0), Obligation(
-            property="reachability", subject=name, severity="warning", kind="reach", copies=(s,),
-            context=s.bounds, facts=ThresholdReach(threshold=name),
-            locations=(Location(th.span, Role.THRESHOLD),),
-            targets=(Target(Finding.NEVER_HOLDS, term, lambda ds, n=name: ds[0].thresholds[n]),
-                     Target(Finding.ALWAYS_HOLDS, z3.Not(term), lambda ds, n=name: not ds[0].thresholds[n])))))
-
+        items.append(((th.span.line, th.span.column, 0), _threshold(s, name, th)))
     rule_subjects = rule_names(policy)
     lits = _RuleLiterals(policy, s)
     for rule in policy.rules:
-        k, a = rule.index, rule.action
-        cond = s.rule_holds[k]
-        targets = [Target(Finding.NEVER_HOLDS, cond, lambda ds, k=k: ds[0].rules_holding[k])]
-        forbids = [s.rule_holds[r.index] for r in policy.rules_for(a) if r.effect == "forbid"]
-        if rule.effect == "permit" and forbids:
-            targets.append(Target(
-                Finding.NEVER_ALLOWS, z3.And(cond, z3.Not(disj(forbids, s.ctx))),
-                lambda ds, k=k, a=a: ds[0].rules_holding[k] and ds[0].allowed[a],
-                witness_claim=lambda ds, k=k, a=a: ds[0].rules_holding[k] and not ds[0].allowed[a]))
-        # last, the most general finding: removing the rule changes no verdict
-        targets.append(_decisive(policy, s, rule, lits))
-        items.append(((rule.span.line, rule.span.column, 0), Obligation(
-            property="reachability", subject=rule_subjects[k], severity="warning", kind="reach",
-            copies=(s,), context=s.bounds,
-            facts=RuleReach(rule=rule_ref(rule), default_permit=policy.actions[a].default_permit),
-            locations=(Location(rule.span, Role.RULE),), targets=tuple(targets))))
-
+        items.append(((rule.span.line, rule.span.column, 0), _rule(policy, s, rule, rule_subjects[rule.index], lits)))
     for r in policy.requirements:
-        k = r.index
-        active = s.req_active[k] if r.actions else z3.BoolVal(False, s.ctx)
-        inactivity, tier = _inactivity(r, policy)
-        items.append(((r.span.line, r.span.column, 1), Obligation(
-            property="reachability", subject=f"require {names[k]}", severity="warning", kind="reach",
-            copies=(s,), context=s.bounds,
-            facts=RequirementReach(requirement=r.text, line=r.span.line, inactivity=inactivity, tier=tier),
-            locations=(Location(r.span, Role.REQUIREMENT),),
-            targets=(Target(Finding.NEVER_ACTIVE, active,
-                            lambda ds, k=k: any(k in ks for ks in ds[0].active.values())),))))
-
+        items.append(((r.span.line, r.span.column, 1), _requirement(policy, s, r, names[r.index])))
     items.sort(key=lambda item: item[0])
     return [ob for _, ob in items]
+
+
+def _tier(s: StateEncoding, t) -> Obligation:
+    i = t.index
+    return Obligation(
+        property="reachability", subject=t.name, severity="error", kind="reach", copies=(s,),
+        context=s.bounds, facts=TierReach(tier=t.name), locations=(Location(t.span, Role.TIER),),
+        targets=(Target(Finding.NEVER_REACHED, s.tier_eq(i), lambda ds: ds[0].tier == i,
+                        why=(s.tier_conditions[i], Why.LATER_TIER_WHEN if i else Why.LATER_TIER_ALWAYS,
+                             Why.NEVER)),))
+
+
+def _threshold(s: StateEncoding, name: str, th) -> Obligation:
+    import z3
+    term = s.thresholds[name]
+    return Obligation(
+        property="reachability", subject=name, severity="warning", kind="reach", copies=(s,),
+        context=s.bounds, facts=ThresholdReach(threshold=name), locations=(Location(th.span, Role.THRESHOLD),),
+        targets=(Target(Finding.NEVER_HOLDS, term, lambda ds: ds[0].thresholds[name]),
+                 Target(Finding.ALWAYS_HOLDS, z3.Not(term), lambda ds: not ds[0].thresholds[name])))
+
+
+def _rule(policy: Policy, s: StateEncoding, rule: Rule, subject: str, lits: _RuleLiterals) -> Obligation:
+    import z3
+    k, a = rule.index, rule.action
+    cond = s.rule_holds[k]
+    targets = [Target(Finding.NEVER_HOLDS, cond, lambda ds: ds[0].rules_holding[k])]
+    forbids = [s.rule_holds[r.index] for r in policy.rules_for(a) if r.effect == "forbid"]
+    if rule.effect == "permit" and forbids:
+        targets.append(Target(
+            Finding.NEVER_ALLOWS, z3.And(cond, z3.Not(disj(forbids, s.ctx))),
+            lambda ds: ds[0].rules_holding[k] and ds[0].allowed[a],
+            witness_claim=lambda ds: ds[0].rules_holding[k] and not ds[0].allowed[a]))
+    # last, the most general finding: removing the rule changes no verdict
+    targets.append(_decisive(policy, s, rule, lits))
+    return Obligation(
+        property="reachability", subject=subject, severity="warning", kind="reach",
+        copies=(s,), context=s.bounds,
+        facts=RuleReach(rule=rule_ref(rule), default_permit=policy.actions[a].default_permit),
+        locations=(Location(rule.span, Role.RULE),), targets=tuple(targets))
+
+
+def _requirement(policy: Policy, s: StateEncoding, r: Requirement, name: str) -> Obligation:
+    import z3
+    k = r.index
+    active = s.req_active[k] if r.actions else z3.BoolVal(False, s.ctx)
+    inactivity, tier = _inactivity(r, policy)
+    return Obligation(
+        property="reachability", subject=f"require {name}", severity="warning", kind="reach",
+        copies=(s,), context=s.bounds,
+        facts=RequirementReach(requirement=r.text, line=r.span.line, inactivity=inactivity, tier=tier),
+        locations=(Location(r.span, Role.REQUIREMENT),),
+        targets=(Target(Finding.NEVER_ACTIVE, active, lambda ds: any(k in ks for ks in ds[0].active.values())),))
 
 
 def _inactivity(r: Requirement, policy: Policy) -> tuple[Inactivity, str | None]:

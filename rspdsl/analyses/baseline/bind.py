@@ -270,9 +270,9 @@ def bind_default(baseline: Policy, loaded: LoadResult, name: str, map_hint: str)
             "E0705", f"baseline {kind} `{name}` has no counterpart in this policy, and no mapping binds it",
             header, hint=f"add `{name} = <expression over this policy's names>` to {map_hint}"))
     t, node = found
-    fits = (t == "action") if kind == "action" else (t != "action" and _fits(baseline, policy, name, t, False))
+    fits = (t == "action") if kind == "action" else (not isinstance(t, str) and _fits(baseline, policy, name, t, False))
     if not fits:
-        what = "an action" if t == "action" else t.describe()
+        what = t.describe() if not isinstance(t, str) else "an action"
         span = decl_span(policy, name)
         return None, Problem(loaded.source, _error(
             "E0706", f"`{name}` is {what} in this policy, but {_expected_text(baseline, name)} in the baseline",
@@ -319,8 +319,9 @@ def interval(policy: Policy, e: ir.IExpr) -> tuple[Fraction, Fraction] | None:
         a, b = e.k * inner[0], e.k * inner[1]
         return min(a, b), max(a, b)
     if isinstance(e, (ir.Add, ir.MinMax)):
-        parts = [interval(policy, a) for a in e.args]
-        if any(p is None for p in parts):
+        found = [interval(policy, a) for a in e.args]
+        parts = [p for p in found if p is not None]
+        if len(parts) < len(found):
             return None
         if isinstance(e, ir.Add):
             return sum((p[0] for p in parts), Fraction(0)), sum((p[1] for p in parts), Fraction(0))

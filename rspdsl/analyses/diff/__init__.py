@@ -2,6 +2,7 @@
 
     pairing.py        which entity of OLD is which of NEW (--rename, names, variable plans)
     questions.py      the semantic questions on one solver; witnesses replayed (rspdsl.logic.witness)
+    commitments.py    the requirement aspect: which commitments each revision demands
     declarations.py   declarations added, removed, renamed or changed
     text_changes.py   edits of text with no meaning (titles, descriptions, a commitment's wording)
     compare.py        diff_policies: all of the above, ordered into a report

@@ -4,7 +4,8 @@ Both policies are encoded once over one state (variables shared by name, after r
 every question is asked in its own push/pop scope through rspdsl.logic.witness, whose replay
 decides each witness with the reference evaluator on both policies (each on its own projection
 of the state) before it is reported. Three aspects are compared: the tier (through the tier
-names both ladders share), permission per action, and the commitments demanded per action.
+names both ladders share), permission per action (both here), and the commitments demanded per
+action (commitments.py).
 """
 from __future__ import annotations
 
@@ -12,16 +13,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ...logic.witness import SAT, UNKNOWN, UNSAT, Answer, InternalError, ask, new_solver, reals_of, replay
-from ...semantics import ir
 from ...semantics.model import Policy
-from ...semantics.show import show_expr
+from .commitments import compare_requirements
 from .pairing import Maps
 from .report import (
     STRENGTHENING,
     WEAKENING,
     Change,
     DeclChange,
-    Demand,
     Detail,
     Note,
     NoteKind,
@@ -30,27 +29,6 @@ from .report import (
     Side,
     Unknown,
 )
-
-
-def _conjuncts(expr: ir.IExpr, term) -> list[tuple[ir.IExpr, Any]]:
-    """Split a commitment at top-level `and`, walking the IR and its Z3 term side by side."""
-    import z3
-    if isinstance(expr, ir.And) and expr.args and z3.is_and(term) and term.num_args() == len(expr.args):
-        out = []
-        for k, sub in enumerate(expr.args):
-            out.extend(_conjuncts(sub, term.arg(k)))
-        return out
-    return [(expr, term)]
-
-
-@dataclass(frozen=True)
-class _Commit:
-    """One demanded commitment: requirement `req` of its policy, conjunct `part` of it."""
-    req: int
-    part: int
-    text: str
-    term: Any
-    split: bool
 
 
 @dataclass(frozen=True)
@@ -89,7 +67,7 @@ class Questions:
         self.queries = 0
         self.changes: list[Change] = []
         self.unknowns: list[Unknown] = []
-        self._implies: dict[tuple[str, int, int, int], str] = {}
+        self.implied: dict[tuple[str, int, int, int], str] = {}   # see commitments.implies
         old_index = {t.name: t.index for t in old.tiers}
         new_index = {t.name: t.index for t in new.tiers}
         agree = [self.enc_old.tier_ge(old_index[o]) == self.enc_new.tier_ge(new_index[n])
@@ -221,69 +199,6 @@ class Questions:
                 Side(found.new_state, self.new.tiers[d_new.tier].name, out_new, loc_new),
                 name=n, old_name=renamed, notes=found.notes))
 
-    # ------------------------------------------------------------------ requirement
-
-    def commitments(self, policy: Policy, enc, action: str) -> list[_Commit]:
-        out = []
-        for req in policy.requirements_for(action):
-            parts = _conjuncts(req.commitment, enc.met[req.index])
-            split = len(parts) > 1
-            for k, (expr, term) in enumerate(parts):
-                out.append(_Commit(req.index, k, show_expr(expr, policy) if split else req.text, term, split))
-        return out
-
-    def implies(self, side: str, j: int, term_j, c: _Commit) -> str:
-        """'yes' | 'no' | 'unknown': does commitment j (of the other side) imply c for all values?"""
-        import z3
-        key = (side, j, c.req, c.part)
-        if key not in self._implies:
-            if term_j.eq(c.term):
-                self._implies[key] = "yes"
-            else:
-                answer = self.ask(term_j, z3.Not(c.term), need_model=False)
-                self._implies[key] = {UNSAT: "yes", SAT: "no"}.get(answer.status, "unknown")
-                if answer.status == UNKNOWN:
-                    self.unknowns.append(Unknown("requirement", c.text, Question.IMPLIES, answer.reason,
-                                                 commitment=c.text))
-        return self._implies[key]
-
-    def requirement(self, o: str, n: str) -> None:
-        import z3
-        renamed = o if o != n else None
-        sides = ((WEAKENING, self.old, self.enc_old, o, self.new, self.enc_new, n),
-                 (STRENGTHENING, self.new, self.enc_new, n, self.old, self.enc_old, o))
-        for kind, p_has, e_has, a_has, p_other, e_other, a_other in sides:
-            other_reqs = [r.index for r in p_other.requirements_for(a_other)]
-            for c in self.commitments(p_has, e_has, a_has):
-                # the other side's requirements whose commitment implies c (unknown counts as implying:
-                # no false alarm, and the open question is reported)
-                covering = [j for j in other_reqs
-                            if self.implies(kind, j, e_other.met[j], c) != "no"]
-                formula = z3.And(e_has.active(a_has, c.req),
-                                 *[z3.Not(e_other.active(a_other, j)) for j in covering])
-                question = Question.NEW_DEMANDS if kind == WEAKENING else Question.OLD_DEMANDS
-                found = self.witness(self.find(formula),
-                                     Unknown("requirement", n, question, "", n, renamed, c.text),
-                                     f"requirement `{c.text}` for {n}")
-                if found is None:
-                    continue
-                req = p_has.requirements[c.req]
-                d_old, d_new = found.d_old, found.d_new
-                d_has, d_other = (d_old, d_new) if kind == WEAKENING else (d_new, d_old)
-                if c.req not in d_has.active[a_has] or any(j in covering for j in d_other.active[a_other]):
-                    raise InternalError(f"requirement `{c.text}` for {n}: the evaluator does not confirm "
-                                        "the witness")
-                loc = (p_has.source.path, req.span)
-                has, lacks = Demand(c.text, True, loc), Demand(c.text, False)
-                old_out, new_out = (has, lacks) if kind == WEAKENING else (lacks, has)
-                self.changes.append(Change(
-                    kind, "requirement", n, n, found.union,
-                    Side(found.old_state, self.old.tiers[d_old.tier].name, old_out,
-                         loc if kind == WEAKENING else None),
-                    Side(found.new_state, self.new.tiers[d_new.tier].name, new_out,
-                         loc if kind != WEAKENING else None),
-                    name=n, old_name=renamed, detail=c.text, notes=found.notes))
-
     # ------------------------------------------------------------------ declarations with meaning
 
     def semantic_decl_notes(self) -> list[DeclChange]:
@@ -317,4 +232,4 @@ class Questions:
         self.tiers()
         for o, n in self.maps.actions.items():
             self.permission(o, n)
-            self.requirement(o, n)
+            compare_requirements(self, o, n)
