@@ -197,3 +197,40 @@ def test_policy_without_actions_or_variables():
     assert subjects[("reachability", "never")] == "violated"
     assert subjects[("monotonic", "tier")] == "proved"
     assert report.exit_code() == 0
+
+
+def test_check_diff_and_baseline_replay_every_witness_through_one_function(monkeypatch):
+    """rspdsl.logic.witness.decide is the one call to the reference semantics: make it lie, and
+    check, diff and baseline each refuse their witnesses (InternalError) instead of showing them."""
+    from dataclasses import replace
+
+    from rspdsl.analyses import baseline as bl
+    from rspdsl.analyses.diff import diff_policies
+    from rspdsl.frontend import load_text
+    from rspdsl.logic import witness
+
+    text = ('policy "P"\nmetric m in [0, 1]\nsafeguard s\naction go\ntier low { }\n'
+            'tier high when m >= 0.5 { require s for go }\npermit go\nassert x: not allowed(go)\n')
+    policy = _policy(text)
+    stricter = _policy(text.replace("permit go\n", "permit go when m < 0.25\n"))
+    checked = verify(policy, properties={"mitigations", "assert"})   # the truth, before the lie
+    assert {r.status for r in checked.results} == {"violated"}
+    base = _policy('policy "B"\naction go\ntier t { }\nassert never: not allowed(go)\n')
+    translation, problems = bl.translate(base, load_text(text, "p.rsp"))
+    assert translation is not None and not problems
+
+    real = witness.decide
+
+    def lying(policy, state):
+        d = real(policy, state)
+        return replace(d, allowed={a: not v for a, v in d.allowed.items()},
+                       assertions={n: True for n in d.assertions})
+    monkeypatch.setattr(witness, "decide", lying)
+    with pytest.raises(InternalError):
+        verify(policy, properties={"mitigations"})
+    with pytest.raises(InternalError):
+        verify(policy, properties={"assert"})
+    with pytest.raises(InternalError):
+        diff_policies(policy, stricter)
+    with pytest.raises(InternalError):
+        bl.check_translation(translation, "b.rsp")
