@@ -3,6 +3,8 @@
 The logic layer and the analyses return data: a status, a severity and typed facts
 (rspdsl.logic.facts, rspdsl.analyses.diff.report). The renderers (text, JSON, SARIF, markdown)
 ask this module for the words, so a message is written once, in one place, whatever the format.
+(It is over the ~400-line bound on purpose: one file holds every sentence, for check, baseline and
+diff results alike, so a reviewer reads all the wording in one place.)
 """
 from __future__ import annotations
 
