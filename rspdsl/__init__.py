@@ -49,7 +49,7 @@ def evaluate(policy, state):
 
 def diff(old, new, *, renames: dict[str, str] | None = None, timeout_ms: int = 10_000, seed: int = 0):
     """The semantic difference between two checked policies; returns a DiffReport."""
-    from .differ import diff_policies
+    from .analyses.diff import diff_policies
 
     return diff_policies(old, new, renames=renames or {}, timeout_ms=timeout_ms, seed=seed)
 

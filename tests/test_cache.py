@@ -15,7 +15,9 @@ from render_samples import CLEAN as POLICY
 
 from rspdsl import cache
 from rspdsl.commands import check
-from rspdsl.logic.results import Report, Result
+from rspdsl.diagnostics import Severity
+from rspdsl.logic.facts import AssertionFacts
+from rspdsl.logic.results import Report, Result, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,7 +65,7 @@ def test_editing_the_policy_is_a_miss(policy, tmp_path):
 def test_outcomes_a_rerun_might_not_reproduce_are_not_stored(policy):
     checked = check.check_file(policy, use_cache=True)
     assert check._reproducible(checked)
-    unknown = Result("assert:x", "x", "unknown", "error", "Could not decide.", details={"reason": "timeout"})
+    unknown = Result("assert:x", "x", Status.UNKNOWN, Severity.ERROR, AssertionFacts("x"), reason="timeout")
     assert not check._reproducible(replace(checked, report=Report(checked.results + (unknown,))))
     crashed = check.check_file(policy, verify=lambda *a, **k: 1 / 0)
     assert [d.code for d in crashed.diagnostics] == ["E0900"] and not check._reproducible(crashed)
@@ -165,7 +167,7 @@ def test_an_entry_reads_back_as_the_same_outcome_in_every_format(path, monkeypat
         assert check.render([back], fmt) == check.render([fresh], fmt), fmt
     # exact values survive: every witness value is the same object type and value
     for ours, theirs in zip(back.results, fresh.results):
-        assert ours.witness == theirs.witness and ours.details == theirs.details
+        assert ours.witness == theirs.witness and ours.facts == theirs.facts
         assert [type(v) for v in (ours.witness.to_json() if ours.witness else {}).values()] == \
             [type(v) for v in (theirs.witness.to_json() if theirs.witness else {}).values()]
 

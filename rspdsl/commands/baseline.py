@@ -23,7 +23,6 @@ import traceback
 from ..diagnostics import Diagnostic
 from ..logic.results import Report
 from ..render.checked import CheckedFile, overall_exit_code
-from ..semantics.depth import room_for
 from ..source import SourceFile
 from .check import DEFAULT_TIMEOUT_SECONDS, FORMATS, _seconds, internal_error, render
 
@@ -77,7 +76,7 @@ def _entry(path: str, source: SourceFile, title: str | None, diags: list[Diagnos
 def check_against(baseline_loaded, policy_path: str, map_path: str | None, *, timeout_ms: int, seed: int,
                   verify=None) -> list[CheckedFile]:
     """The entries for one policy: its mapping file (when it has diagnostics), then the policy."""
-    from .. import baseline as bl
+    from ..analyses import baseline as bl
     from ..frontend import load_file
 
     start = time.perf_counter()
@@ -96,10 +95,8 @@ def check_against(baseline_loaded, policy_path: str, map_path: str | None, *, ti
         mapping, map_diags = bl.load_mapping(map_path)
         if mapping is None:  # unreadable: nothing to bind with
             return [_entry(map_path, SourceFile(map_path, ""), None, map_diags)]
-    # a map expression (a chain of up to 2,000 operands, the parser's bound) is substituted into the
-    # baseline's expressions: leave room for both depths in the recursive walks of the translation
-    with room_for(base, loaded.policy, extra_depth=2000):
-        translation, problems = bl.translate(base, loaded, mapping)
+    # translate and check_translation size their own recursion room (rspdsl.semantics.depth)
+    translation, problems = bl.translate(base, loaded, mapping)
     if mapping is not None:
         problems = [bl.Problem(mapping.source, d) for d in map_diags] + problems
     policy_diags: list[Diagnostic] = []
@@ -117,9 +114,8 @@ def check_against(baseline_loaded, policy_path: str, map_path: str | None, *, ti
         return entries
     report = None
     if translation is not None and not elsewhere:
-        with room_for(base, loaded.policy, extra_depth=2000):
-            report = bl.check_translation(translation, baseline_loaded.source.path, timeout_ms=timeout_ms,
-                                          seed=seed, verify=verify)
+        report = bl.check_translation(translation, baseline_loaded.source.path, timeout_ms=timeout_ms,
+                                      seed=seed, verify=verify)
     entries.append(CheckedFile(policy_path, loaded.source, shown_title, tuple(policy_diags), report,
                                time.perf_counter() - start))
     return entries
@@ -127,7 +123,7 @@ def check_against(baseline_loaded, policy_path: str, map_path: str | None, *, ti
 
 def load_baseline(path: str):
     """The baseline and an entry for it when it has something to say (None when all is well)."""
-    from .. import baseline as bl
+    from ..analyses import baseline as bl
     from ..frontend import load_file
 
     loaded = load_file(path)

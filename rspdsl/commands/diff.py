@@ -112,7 +112,7 @@ def _usable(result) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..differ import DiffError, diff_policies, new_file_report, parse_renames
+    from ..analyses.diff import DiffError, diff_policies, new_file_report, parse_renames
     from ..frontend import load_file, load_text
     from ..render.diff_out import RENDERERS
 

@@ -103,7 +103,8 @@ def obligation_smt2(ob: Obligation, policy: Policy, number: int = 1) -> str:
         f"severity: {ob.severity}",
         f"policy:   {visible(policy.title)}" + (f" (version {visible(policy.version)})" if policy.version else ""),
     ]
-    for loc in ob.locations:
+    from ..render.messages import worded  # locations carry roles; the header shows them in words
+    for loc in worded(ob.locations, ob.facts):
         header.append(f"source:   {path}:{loc.span.line}:{loc.span.column}"
                       + (f"  ({loc.message})" if loc.message else ""))
     header += [

@@ -9,9 +9,9 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..diagnostics import Diagnostic, Related, did_you_mean, error, warning
+from ..diagnostics import Diagnostic, did_you_mean, error, warning
 from ..numbers import LITERAL_MAX_BITS
-from ..source import SourceFile, Span
+from ..source import Location, SourceFile, Span
 from ..syntax import ast
 from . import ir
 from .model import Action, Assertion, Policy, Requirement, Rule, Scale, Threshold, Tier, Variable
@@ -68,7 +68,7 @@ class Resolver:
         if previous is not None:
             self.err("E0101", f"`{ident.name}` is already declared as {KIND_WORDS[previous.kind]}",
                      ident.span, hint="every declaration shares one namespace; rename one of them",
-                     related=[Related(previous.span, "first declared here")])
+                     related=[Location(previous.span, "first declared here")])
             return False
         self.names[ident.name] = entity
         return True
@@ -106,7 +106,7 @@ class Resolver:
                      hint='every file starts with `policy "Name" version "1.0"`')
         for extra in headers[1:]:
             self.err("E0107", "a second `policy` declaration", extra.span,
-                     related=[Related(headers[0].span, "the first one")])
+                     related=[Location(headers[0].span, "the first one")])
         if headers and decls[0] is not headers[0]:
             self.err("E0107", "the `policy` declaration must come first", headers[0].span)
 
@@ -287,7 +287,7 @@ class Resolver:
                 if state.get(nxt) == 1:
                     cycle = path[path.index(nxt):] + [nxt]
                     self.err("E0106", f"thresholds depend on each other in a cycle: {' → '.join(cycle)}",
-                             raw[nxt].span, related=[Related(raw[c].span, f"`{c}` is part of the cycle")
+                             raw[nxt].span, related=[Location(raw[c].span, f"`{c}` is part of the cycle")
                                                      for c in cycle[1:-1]])
                     state[nxt] = 2
                     continue
