@@ -129,7 +129,7 @@ def load_baseline(path: str):
     loaded = load_file(path)
     # a baseline declares vocabulary that some policies never need: unused names are not news
     diags = [d for d in loaded.diagnostics if d.code != "W0301"]
-    if loaded.ok:
+    if loaded.ok and loaded.policy is not None and loaded.module is not None:
         diags += bl.baseline_problems(loaded.policy, loaded.module)
     if not diags:
         return loaded, None
@@ -171,7 +171,8 @@ def retarget_replay(text: str, baseline: str, maps: dict[str, str | None]) -> st
         path = by_arg.get(m.group("file"))
         if path is None:
             return m.group(0)
-        command = ["rspdsl", "baseline", baseline, path] + (["--map", maps[path]] if maps[path] else [])
+        mapped = maps[path]
+        command = ["rspdsl", "baseline", baseline, path] + (["--map", mapped] if mapped else [])
         select = f".files[] | select(.file == {json.dumps(path)}) | .results[]"
         return f"{shlex.join(command)} --format json | jq '{select}"
 

@@ -173,7 +173,7 @@ def _check_file(path: str, text: str | None, start: float, *, timeout_ms: int, s
         loaded = load_file(path) if text is None else load_text(text, path)
         source, diags = loaded.source, list(loaded.diagnostics)
         title = loaded.policy.title if loaded.policy is not None else _module_title(loaded.module)
-        if not loaded.ok:
+        if not loaded.ok or loaded.policy is None:
             return CheckedFile(path, source, title, tuple(diags), None, time.perf_counter() - start)
         report = verify(loaded.policy, timeout_ms=timeout_ms, seed=seed,
                         properties=_selected(loaded.policy, properties))

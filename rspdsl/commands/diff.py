@@ -9,6 +9,11 @@ import argparse
 import os
 import subprocess
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..frontend import LoadResult
+    from ..semantics.model import Policy
 
 EXIT_HELP = """semantics: NEW is weaker where, in some state, it allows an action OLD forbids,
 places the state on a lower tier (compared through the tiers both ladders name), or no
@@ -100,15 +105,16 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _usable(result) -> bool:
+def _usable(result: LoadResult) -> Policy | None:
+    """The checked policy, or None after its diagnostics are printed."""
     from ..render.text import render_diagnostic
-    if result.ok:
-        return True
+    if result.ok and result.policy is not None:
+        return result.policy
     for diag in result.diagnostics:
         print(render_diagnostic(diag, result.source), file=sys.stderr)
     if not result.diagnostics:
         print(f"{result.source.path}: the policy cannot be used", file=sys.stderr)
-    return False
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -127,11 +133,12 @@ def run(args: argparse.Namespace) -> int:
         except _GitError as exc:
             return _fail(str(exc))
         if old_text is None:
-            if not _usable(new):
+            added = _usable(new)
+            if added is None:
                 return 2
             if args.rename:
                 return _fail(f"--rename has nothing to rename: `{args.files[0]}` did not exist at {args.git}")
-            report = new_file_report(new.policy, label)
+            report = new_file_report(added, label)
             sys.stdout.write(RENDERERS[args.format](report))
             return report.exit_code()
         old = load_text(old_text, label)
@@ -139,12 +146,12 @@ def run(args: argparse.Namespace) -> int:
         if len(args.files) != 2:
             return _fail("give two files, OLD and NEW (or --git REV FILE)")
         old, new = load_file(args.files[0]), load_file(args.files[1])
-    ok_old, ok_new = _usable(old), _usable(new)
-    if not (ok_old and ok_new):
+    old_policy, new_policy = _usable(old), _usable(new)  # both print their diagnostics
+    if old_policy is None or new_policy is None:
         return 2
     try:
         renames = parse_renames(args.rename)
-        report = diff_policies(old.policy, new.policy, renames=renames,
+        report = diff_policies(old_policy, new_policy, renames=renames,
                                timeout_ms=int(min(args.timeout, 86_400) * 1000), seed=args.seed)
     except DiffError as exc:
         return _fail(str(exc))
