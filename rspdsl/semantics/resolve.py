@@ -174,8 +174,8 @@ class Resolver:
         requirements: list[Requirement] = []
         tier_decls = [d for d in decls if isinstance(d, ast.TierDecl)]
         for i, t in enumerate(tier_decls):
-            cond = self.condition(t.condition, Context("tier"), "tier condition") if t.condition is not None else None
-            tiers.append(Tier(t.name.name, i, cond, t.description, t.name.span))
+            when = self.condition(t.condition, Context("tier"), "tier condition") if t.condition is not None else None
+            tiers.append(Tier(t.name.name, i, when, t.description, t.name.span))
             for r in t.requirements:
                 requirements.extend(self.requirement(r, i, actions, len(requirements)))
         rules: list[Rule] = []
@@ -255,7 +255,7 @@ class Resolver:
             ok = [self.action_ref(a) for a in r.actions]
             targets = tuple(dict.fromkeys(a.name for a, good in zip(r.actions, ok) if good))
         cond = self.condition(r.condition, Context("require"), "requirement condition") if r.condition else None
-        out = []
+        out: list[Requirement] = []
         for e in r.commitments:
             commitment = self.condition(e, Context("require"), "commitment")
             text = " ".join(self.source.slice(e.span).split()) or _expr_text(e)
@@ -363,6 +363,7 @@ class Resolver:
         kind = entity.kind
         if kind in ("metric", "control"):
             d = entity.decl
+            assert isinstance(d, ast.QuantityDecl)  # metrics and controls are declared by one
             if d.scale is not None:
                 return ScaleT(d.scale.name), ir.Var(e.name, "int")
             return RealT(d.unit.name if d.unit else None), ir.Var(e.name, "real")
@@ -373,6 +374,7 @@ class Resolver:
                 self.threshold_deps.setdefault(ctx.threshold, set()).add(e.name)
             return BOOL, ir.ThresholdRef(e.name)
         if kind == "scale_value":
+            assert entity.scale is not None  # a scale value's entity always names its scale
             return ScaleT(entity.scale), ir.IntConst(entity.index)
         if kind == "tier":
             return TIER, ir.IntConst(entity.index)
@@ -412,7 +414,7 @@ class Resolver:
             if e.op == "implies":
                 return BOOL, ir.Implies(left, right)
             cls = ir.And if e.op == "and" else ir.Or
-            args = []
+            args: list[ir.IExpr] = []
             for node in (left, right):  # flatten chains: a and b and c -> And(a, b, c)
                 args.extend(node.args if isinstance(node, cls) else (node,))
             return BOOL, cls(tuple(args))
@@ -434,7 +436,7 @@ class Resolver:
                     return ERROR, ir.BoolConst(False)
                 return RealT(unit, literal, value), ir.Const(value)
             right_node = right if e.op == "+" else ir.Neg(right)
-            args = []
+            args: list[ir.IExpr] = []
             for node in (left, right_node):
                 args.extend(node.args if isinstance(node, ir.Add) else (node,))
             return RealT(unit, literal), ir.Add(tuple(args))
@@ -501,8 +503,8 @@ class Resolver:
                     return ERROR, ir.BoolConst(False)
                 acc = RealT(unit, acc.literal and t.literal)
         assert acc is not None
-        values = [t.value for t, _ in typed]
-        if all(v is not None for v in values):
+        values = [t.value for t, _ in typed if isinstance(t, RealT) and t.value is not None]
+        if len(values) == len(typed):  # every argument a known constant: fold
             value = max(values) if e.func == "max" else min(values)
             return RealT(acc.unit, acc.literal, value), ir.Const(value)
         return RealT(acc.unit, acc.literal), ir.MinMax(e.func, tuple(n for _, n in typed))
