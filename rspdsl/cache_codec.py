@@ -24,9 +24,9 @@ from enum import Enum
 from fractions import Fraction
 from typing import Any
 
+from .analyses.checked import CheckedFile
 from .diagnostics import Diagnostic, Severity
 from .logic.results import RESULT_CLASSES, RESULT_ENUMS
-from .render.checked import CheckedFile
 from .source import SourceFile, Span
 
 CLASSES: dict[str, type] = {cls.__name__: cls for cls in (

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from rspdsl.analyses.checked import CheckedFile
 from rspdsl.diagnostics import Diagnostic, Severity
 from rspdsl.logic.facts import (
     AssertionFacts,
@@ -20,7 +21,6 @@ from rspdsl.logic.facts import (
     TierReach,
 )
 from rspdsl.logic.results import Report, Result, Status, Witness
-from rspdsl.render.checked import CheckedFile
 from rspdsl.source import Location, SourceFile, Span
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING

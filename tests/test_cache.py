@@ -14,6 +14,7 @@ import pytest
 from render_samples import CLEAN as POLICY
 
 from rspdsl import cache
+from rspdsl.analyses.check import reproducible
 from rspdsl.commands import check
 from rspdsl.diagnostics import Severity
 from rspdsl.logic.facts import AssertionFacts
@@ -64,11 +65,11 @@ def test_editing_the_policy_is_a_miss(policy, tmp_path):
 
 def test_outcomes_a_rerun_might_not_reproduce_are_not_stored(policy):
     checked = check.check_file(policy, use_cache=True)
-    assert check._reproducible(checked)
+    assert reproducible(checked)
     unknown = Result("assert:x", "x", Status.UNKNOWN, Severity.ERROR, AssertionFacts("x"), reason="timeout")
-    assert not check._reproducible(replace(checked, report=Report(checked.results + (unknown,))))
+    assert not reproducible(replace(checked, report=Report(checked.results + (unknown,))))
     crashed = check.check_file(policy, verify=lambda *a, **k: 1 / 0)
-    assert [d.code for d in crashed.diagnostics] == ["E0900"] and not check._reproducible(crashed)
+    assert [d.code for d in crashed.diagnostics] == ["E0900"] and not reproducible(crashed)
 
 
 def test_a_custom_verifier_never_touches_the_cache(policy, tmp_path):

@@ -6,11 +6,11 @@ from fractions import Fraction
 
 from render_samples import POLICY, checked_broken, checked_ok
 
+from rspdsl.analyses.checked import CheckedFile
 from rspdsl.diagnostics import Severity
 from rspdsl.frontend import load_text
 from rspdsl.logic.facts import Consistency, Mitigation
 from rspdsl.logic.results import Report, Result, Status, Witness
-from rspdsl.render.checked import CheckedFile
 from rspdsl.render.json_out import check_json, plain, render_json
 from rspdsl.source import SourceFile, Span
 from rspdsl.state import read_state

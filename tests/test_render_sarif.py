@@ -9,10 +9,10 @@ import pytest
 from render_samples import checked_all_proved, checked_broken, checked_ok
 
 import rspdsl
+from rspdsl.analyses.checked import CheckedFile
 from rspdsl.diagnostics import Severity
 from rspdsl.logic.facts import Mitigation, TierReach
 from rspdsl.logic.results import Report, Result, Status
-from rspdsl.render.checked import CheckedFile
 from rspdsl.render.sarif import artifact_uri, region, render_sarif
 from rspdsl.source import Location, SourceFile, Span
 
@@ -97,7 +97,7 @@ def test_front_end_diagnostics_are_results():
 
 
 def test_internal_error_marks_execution_unsuccessful(validator):
-    from rspdsl.commands.check import internal_error
+    from rspdsl.analyses.checked import internal_error
 
     failed = CheckedFile("x.rsp", SourceFile("x.rsp", ""), None, (internal_error(RuntimeError("boom")),), None)
     log = sarif([failed])

@@ -8,11 +8,11 @@ from fractions import Fraction
 
 from render_samples import POLICY, checked_all_proved, checked_broken, checked_ok, span_of
 
+from rspdsl.analyses.checked import CheckedFile, overall_exit_code
 from rspdsl.diagnostics import Severity
 from rspdsl.frontend import load_text
 from rspdsl.logic.facts import AssertionFacts, Consistency, Mitigation, TierReach
 from rspdsl.logic.results import Report, Result, Status, Witness
-from rspdsl.render.checked import CheckedFile, overall_exit_code
 from rspdsl.render.markdown import cell, render_markdown
 from rspdsl.render.results_text import (
     MAX_RELATED,

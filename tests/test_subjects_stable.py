@@ -59,7 +59,7 @@ permit go when (s)
 
 
 def _identities(text: str) -> tuple[list[tuple[str, str]], list[str], dict]:
-    from rspdsl.render.checked import CheckedFile
+    from rspdsl.analyses.checked import CheckedFile
     from rspdsl.render.messages import result_details
     from rspdsl.render.sarif import sarif_log
     from rspdsl.source import SourceFile

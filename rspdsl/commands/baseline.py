@@ -20,11 +20,11 @@ import sys
 import time
 import traceback
 
+from ..analyses.checked import CheckedFile, internal_error, overall_exit_code
 from ..diagnostics import Diagnostic
 from ..logic.results import Report
-from ..render.checked import CheckedFile, overall_exit_code
 from ..source import SourceFile
-from .check import DEFAULT_TIMEOUT_SECONDS, FORMATS, _seconds, internal_error, render
+from .check import DEFAULT_TIMEOUT_SECONDS, FORMATS, _seconds, render
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

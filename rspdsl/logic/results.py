@@ -14,9 +14,14 @@ from ..source import Location
 from .facts import FACT_CLASSES, FACT_ENUMS, Facts
 
 __all__ = ["PROPERTIES", "Status", "Severity", "Location", "Witness", "Result", "Report", "RESULT_CLASSES",
-           "RESULT_ENUMS"]
+           "RESULT_ENUMS", "property_family"]
 
 PROPERTIES = ("mitigations", "consistency", "monotonic", "reachability")  # plus "assert:NAME"
+
+
+def property_family(prop: str) -> str:
+    """`assert:NAME` -> `assert`; the four built-in ids are their own family."""
+    return "assert" if prop.startswith("assert:") else prop
 
 
 class Status(StrEnum):

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
+from ..analyses.checked import CheckedFile
 from ..diagnostics import Diagnostic
 from ..logic.results import Result
 from ..source import Location, Span
 from ..state import dumps_exact
-from .checked import CheckedFile
 from .messages import result_details, result_locations, result_message
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..analyses.checked import CheckedFile
 from ..logic.results import Result
 from ..state import dumps_exact
-from .checked import CheckedFile
 from .escape import markdown_inline, visible
 from .messages import result_message
 

@@ -16,10 +16,10 @@ from collections.abc import Iterable
 from fractions import Fraction
 from typing import IO, Any
 
-from ..logic.results import PROPERTIES, Result, Witness
+from ..analyses.checked import CheckedFile
+from ..logic.results import PROPERTIES, Result, Witness, property_family
 from ..source import NO_SPAN, SourceFile, Span
 from ..state import dumps_exact, number_text
-from .checked import CheckedFile, property_family
 from .escape import visible
 from .messages import result_details, result_locations, result_message
 from .text import render_diagnostic

@@ -21,11 +21,11 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
+from ..analyses.checked import CheckedFile
 from ..diagnostics import CODES, Diagnostic
-from ..logic.results import PROPERTIES, Result, Status
+from ..logic.results import PROPERTIES, Result, Status, property_family
 from ..source import Location, Span
 from ..state import dumps_exact
-from .checked import CheckedFile, property_family
 from .json_out import plain, witness_json
 from .messages import result_details, result_locations, result_message
 
