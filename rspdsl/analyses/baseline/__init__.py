@@ -11,6 +11,7 @@ policy: by default the policy entity of the same name, otherwise a line of a map
     bind.py        binding names (E07xx, W0701)          ../mapping.py   reading mapping files
     translate.py   substituting them into the assertions
     check.py       proving those over the policy; results in the baseline's terms
+    files.py       policy files against a baseline file: the entries `rspdsl baseline` renders
 
 The translated assertions replace the policy's own and the prover checks them: its witnesses are
 states of the policy, replayed through rspdsl.logic.witness like any other. docs/baselines.md is
