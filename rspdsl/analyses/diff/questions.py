@@ -2,7 +2,7 @@
 
 Both policies are encoded once over one state (variables shared by name, after renames), and
 every question is asked in its own push/pop scope through rspdsl.logic.witness, whose replay
-decides each witness with the reference evaluator on both policies (each on its own projection
+decides each witness with the definitional evaluator (rspdsl.semantics.interpret) on both policies (each on its own projection
 of the state) before it is reported. Three aspects are compared: the tier (through the tier
 names both ladders share), permission per action (both here), and the commitments demanded per
 action (commitments.py).
