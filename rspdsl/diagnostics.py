@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .source import Span
+from .source import Location, Span
 
 
 class Severity(str, Enum):
@@ -71,19 +71,13 @@ CODES: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class Related:
-    span: Span
-    message: str
-
-
-@dataclass(frozen=True)
 class Diagnostic:
     code: str
     severity: Severity
     message: str
     span: Span
     hint: str | None = None
-    related: tuple[Related, ...] = ()
+    related: tuple[Location, ...] = ()
     path: str = field(default="", compare=False)
 
     @property
@@ -92,13 +86,13 @@ class Diagnostic:
 
 
 def error(code: str, message: str, span: Span, hint: str | None = None,
-          related: tuple[Related, ...] = ()) -> Diagnostic:
+          related: tuple[Location, ...] = ()) -> Diagnostic:
     assert code in CODES, code
     return Diagnostic(code, Severity.ERROR, message, span, hint, related)
 
 
 def warning(code: str, message: str, span: Span, hint: str | None = None,
-            related: tuple[Related, ...] = ()) -> Diagnostic:
+            related: tuple[Location, ...] = ()) -> Diagnostic:
     assert code in CODES, code
     return Diagnostic(code, Severity.WARNING, message, span, hint, related)
 

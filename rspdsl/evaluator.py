@@ -19,6 +19,7 @@ arithmetic (+, -, k*x, min/max under arithmetic) runs on ints and Fractions only
 from __future__ import annotations
 
 import decimal
+import functools
 import json
 import math
 from collections import Counter, OrderedDict
@@ -124,6 +125,7 @@ class _Gen:
             return f"({q.numerator})"
         # In the fast path a comparison operand may be a Decimal: a Decimal constant compares
         # with it in C, exactly. Arithmetic only ever sees ints and Fractions.
+        obj: Decimal | Fraction
         if self.fast and not arith and is_finite_decimal(q):
             kind, obj = "d", Decimal(number_text(q))
         else:
@@ -354,6 +356,14 @@ def _active_code(req: Requirement, gen: _Gen) -> str:
     return "(" + " and ".join(parts) + ")" if parts else "True"
 
 
+def _assign_and_decider(j: int, permit: bool, k: int) -> str:
+    return f"a{j} = {permit}; d{j} = {k}"
+
+
+def _assign(j: int, permit: bool, k: int) -> str:
+    return f"a{j} = {permit}"
+
+
 def _action_chain(policy: Policy, action: str, holds: Callable[[int, Rule], str],
                   on_rule: Callable[[bool, int], str], default: str) -> list[str]:
     """allowed = no forbid holds and (default permit or some permit holds); decided_by as documented."""
@@ -397,7 +407,7 @@ def _generate_full(policy: Policy, ns: dict[str, Any]) -> str:
     for j, action in enumerate(policy.actions.values()):
         default = f"a{j} = {action.default_permit}; d{j} = -1"
         _emit(lines, gen, _action_chain(policy, action.name, lambda k, r: f"r{k}",
-                                        lambda permit, k, j=j: f"a{j} = {permit}; d{j} = {k}", default))
+                                        functools.partial(_assign_and_decider, j), default))
     for k, req in enumerate(policy.requirements):
         _emit(lines, gen, f"c{k} = {_active_code(req, gen)}")
         _emit(lines, gen, f"m{k} = {gen.expr(req.commitment)}")
@@ -566,7 +576,7 @@ def _generate_line(policy: Policy, ns: dict[str, Any], actions: tuple[str, ...],
     for j, action in enumerate(policy.actions.values()):  # decided in declaration order
         if action.name in verdict_only:
             _emit(body, gen, _action_chain(policy, action.name, lambda k, r: gen.expr(r.condition),
-                                           lambda permit, k, j=j: f"a{j} = {permit}",
+                                           functools.partial(_assign, j),
                                            f"a{j} = {action.default_permit}"))
             continue
         if action.name not in wanted:

@@ -9,7 +9,9 @@ import sys
 import pytest
 
 from rspdsl.frontend import load_text
+from rspdsl.logic.facts import DutyProblem, RunFacts, RunMethod
 from rspdsl.logic.prover import verify
+from rspdsl.render.messages import result_details, result_message
 from rspdsl.runs import read_run
 from rspdsl.semantics.run import evaluate_run
 from rspdsl.state import dumps_exact
@@ -125,7 +127,7 @@ def test_a_duty_whose_act_is_free_can_always_be_met_and_is_reported_self_enforce
                      .replace("judgement investigation_open\n", ""))
     assert res[("deadlines", "report-incident")].status == "proved"
     duty = res[("duties", "report-incident")]
-    assert duty.status == "proved" and duty.severity == "warning" and duty.details["self_enforced"]
+    assert duty.status == "proved" and duty.severity == "warning" and duty.facts.self_enforced
 
 
 def test_a_duty_that_is_never_in_force_is_a_warning():
@@ -133,7 +135,8 @@ def test_a_duty_that_is_never_in_force_is_a_warning():
                      "duty tell: notify within 3 days after deploy\n")
     duty = res[("duties", "tell")]
     assert duty.status == "violated" and duty.severity == "warning"
-    assert duty.details["problems"] == ["its act `notify` is never allowed"]
+    assert duty.facts.problems == (DutyProblem.ACT_NEVER_ALLOWED,)
+    assert result_message(duty) == "Duty tell is never in force: its act `notify` is never allowed."
 
 
 def test_binding_a_duty_with_overdue_closes_the_gap_and_is_not_self_enforced():
@@ -143,7 +146,7 @@ def test_binding_a_duty_with_overdue_closes_the_gap_and_is_not_self_enforced():
             "assert bound: allowed(deploy) implies not overdue(tell)\n")
     _, res = results(body)
     assert res[("assert:bound", "bound")].status == "proved"
-    assert res[("duties", "tell")].details["self_enforced"] is False
+    assert res[("duties", "tell")].facts.self_enforced is False
 
 
 def test_a_proof_for_every_run_that_no_bounded_search_could_give():
@@ -161,7 +164,8 @@ def test_k_induction_proves_what_extended_states_cannot():
     _, res = results("action a\naction b default permit\ntier base { }\npermit a when done(b)\n"
                      "assert order: done(a) implies done(b)\n", depth=3)
     r = res[("assert:order", "order")]
-    assert r.status == "proved" and r.details == {"method": "k-induction", "k": 1}
+    assert r.status == "proved" and r.facts.run == RunFacts(RunMethod.INDUCTION, 1)
+    assert result_details(r) == {"method": "k-induction", "k": 1}
 
 
 def test_unknown_when_no_run_of_the_depth_violates_and_induction_fails():
@@ -177,7 +181,8 @@ def test_unknown_when_no_run_of_the_depth_violates_and_induction_fails():
     _, res = results(body, depth=2)
     r = res[("assert:short", "short")]
     assert r.status == "unknown" and r.witness is None
-    assert r.details["reason"] == "no violation in runs of up to 2 steps; not proved"
+    assert r.reason == "no violation in runs of up to 2 steps; not proved"
+    assert result_details(r)["depth"] == 2
     _, deeper = results(body, depth=6)
     assert deeper[("assert:short", "short")].status == "violated"
 

@@ -16,11 +16,12 @@ from collections.abc import Iterable
 from fractions import Fraction
 from typing import IO, Any
 
-from ..logic.results import PROPERTIES, Result, Witness
+from ..analyses.checked import CheckedFile
+from ..logic.results import PROPERTIES, Result, Witness, property_family
 from ..source import NO_SPAN, SourceFile, Span
 from ..state import dumps_exact, number_text
-from .checked import CheckedFile, property_family
 from .escape import visible
+from .messages import result_details, result_locations, result_message
 from .text import render_diagnostic
 
 # A replay command longer than this is not worth printing inline; the JSON output holds the witness.
@@ -206,7 +207,7 @@ def _label(result: Result) -> str:
 
 def _details_lines(result: Result) -> list[str]:
     out = []
-    for key, value in result.details.items():
+    for key, value in result_details(result).items():
         if isinstance(value, (list, tuple, set, frozenset)):
             shown = ", ".join(value_text(v) for v in value)
         elif isinstance(value, dict):
@@ -223,17 +224,18 @@ def render_result(result: Result, source: SourceFile, paint: _Paint | None = Non
     paint = paint or _Paint(False)
     path = source.path
     label = _label(result)
-    head_where = f"{_where(path, result.locations[0].span)}: " if result.locations else f"{path}: "
-    lines = [paint("bold", head_where) + paint(label, f"{label}[{result.property}]") + f" {result.message}"]
-    shown = result.locations if verbose else result.locations[:1 + MAX_RELATED]
+    locations = result_locations(result)
+    head_where = f"{_where(path, locations[0].span)}: " if locations else f"{path}: "
+    lines = [paint("bold", head_where) + paint(label, f"{label}[{result.property}]") + f" {result_message(result)}"]
+    shown = locations if verbose else locations[:1 + MAX_RELATED]
     for i, loc in enumerate(shown):
         if i:  # related declarations: named on their own line, as render_diagnostic does
             lines.append(f"  note: {paint('dim', _where(path, loc.span) + ':')} {loc.message or 'related'}")
             lines += _snippet(source, loc.span)
         else:  # the primary location: its label goes under the caret
             lines += _snippet(source, loc.span, loc.message)
-    if len(shown) < len(result.locations):
-        more = len(result.locations) - len(shown)
+    if len(shown) < len(locations):
+        more = len(locations) - len(shown)
         lines.append(f"  note: {_plural(more, 'more related declaration')} (--verbose shows them)")
     lines += _details_lines(result)
     if result.witness is not None:

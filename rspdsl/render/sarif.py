@@ -10,20 +10,24 @@ Choices (documented in docs/output-formats.md):
   only with kind "fail"; CI should act on exit code 3, not on the level).
 - Columns are Unicode code points, 1-based, end exclusive: exactly our Span.
 - The witness, status, subject and details go in result.properties, numbers exact.
+- partialFingerprints."rspdsl/v1": sha256 of the property and the subject (canonical text), so
+  accepted findings and code-scanning history survive reformatting and moved lines.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
+from ..analyses.checked import CheckedFile
 from ..diagnostics import CODES, Diagnostic
-from ..logic.results import PROPERTIES, Location, Result
-from ..source import Span
+from ..logic.results import PROPERTIES, Result, Status, property_family
+from ..source import Location, Span
 from ..state import dumps_exact
-from .checked import CheckedFile, property_family
 from .json_out import plain, witness_json
+from .messages import result_details, result_locations, result_message
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
@@ -87,9 +91,9 @@ def _rules(files: list[CheckedFile]) -> list[dict[str, Any]]:
 
 
 def _result_level_kind(result: Result) -> tuple[str, str]:
-    if result.status == "violated":
+    if result.status == Status.VIOLATED:
         return ("error" if result.severity == "error" else "warning"), "fail"
-    if result.status == "proved":
+    if result.status == Status.PROVED:
         return "none", "pass"
     return "none", "open"
 
@@ -103,30 +107,38 @@ def _related(path: str, locations: Iterable[Location]) -> list[dict[str, Any]]:
     return out
 
 
+def fingerprint(result: Result) -> str:
+    """A result's identity across revisions: its property and subject (canonical text, no line
+    numbers: see rspdsl.logic.names), hashed. Reformatting or moving lines keeps it."""
+    return hashlib.sha256(f"{result.property}\n{result.subject}".encode()).hexdigest()
+
+
 def result_sarif(path: str, result: Result, rule_index: dict[str, int]) -> dict[str, Any]:
     family = property_family(result.property)
     level, kind = _result_level_kind(result)
-    message = result.message if result.status != "unknown" else f"unknown: {result.message}"
+    text = result_message(result)
+    message = text if result.status != Status.UNKNOWN else f"unknown: {text}"
+    locations = result_locations(result)
     out: dict[str, Any] = {
         "ruleId": family,
         "ruleIndex": rule_index[family],
         "kind": kind,
         "level": level,
         "message": {"text": message},
-        "locations": [physical_location(path, result.locations[0].span, result.locations[0].message)]
-        if result.locations else [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(path)}}}],
-        "partialFingerprints": {"rspdslObligation/v1": f"{result.property}|{result.subject}"},
+        "locations": [physical_location(path, locations[0].span, locations[0].message)]
+        if locations else [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(path)}}}],
+        "partialFingerprints": {"rspdsl/v1": fingerprint(result)},
         "properties": {
             "property": result.property,
             "subject": result.subject,
-            "status": result.status,
-            "severity": result.severity,
+            "status": result.status.value,
+            "severity": result.severity.value,
             "witness": witness_json(result),
-            "details": plain(result.details),
+            "details": plain(result_details(result)),
         },
     }
-    if len(result.locations) > 1:
-        out["relatedLocations"] = _related(path, result.locations[1:])
+    if len(locations) > 1:
+        out["relatedLocations"] = _related(path, locations[1:])
     return out
 
 
@@ -142,7 +154,7 @@ def diagnostic_sarif(path: str, diag: Diagnostic, rule_index: dict[str, int]) ->
         "locations": [physical_location(path, diag.span)],
     }
     if diag.related:
-        out["relatedLocations"] = _related(path, (Location(r.span, r.message) for r in diag.related))
+        out["relatedLocations"] = _related(path, diag.related)
     return out
 
 

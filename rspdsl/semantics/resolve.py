@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..diagnostics import Diagnostic, Related, did_you_mean, error, warning
+from ..diagnostics import Diagnostic, did_you_mean, error, warning
 from ..numbers import LITERAL_MAX_BITS
-from ..source import SourceFile, Span
+from ..source import Location, SourceFile, Span
 from ..syntax import ast
 from . import ir
 from .model import (
@@ -96,7 +96,7 @@ class Resolver:
         if previous is not None:
             self.err("E0101", f"`{ident.name}` is already declared as {KIND_WORDS[previous.kind]}",
                      ident.span, hint="every declaration shares one namespace; rename one of them",
-                     related=[Related(previous.span, "first declared here")])
+                     related=[Location(previous.span, "first declared here")])
             return False
         self.names[ident.name] = entity
         return True
@@ -134,7 +134,7 @@ class Resolver:
                      hint='every file starts with `policy "Name" version "1.0"`')
         for extra in headers[1:]:
             self.err("E0107", "a second `policy` declaration", extra.span,
-                     related=[Related(headers[0].span, "the first one")])
+                     related=[Location(headers[0].span, "the first one")])
         if headers and decls[0] is not headers[0]:
             self.err("E0107", "the `policy` declaration must come first", headers[0].span)
 
@@ -225,10 +225,10 @@ class Resolver:
 
         tier_decls = [d for d in decls if isinstance(d, ast.TierDecl)]
         for i, t in enumerate(tier_decls):
-            cond = self.condition(t.condition, Context("tier"), "tier condition") if t.condition is not None else None
-            if cond is not None and t.condition is not None:
-                self.history_free.append((cond, t.condition.span, "a tier's `when`"))
-            tiers.append(Tier(t.name.name, i, cond, t.description, t.name.span))
+            when = self.condition(t.condition, Context("tier"), "tier condition") if t.condition is not None else None
+            if when is not None and t.condition is not None:
+                self.history_free.append((when, t.condition.span, "a tier's `when`"))
+            tiers.append(Tier(t.name.name, i, when, t.description, t.name.span))
             for r in t.requirements:
                 commit(r, i)
         rules: list[Rule] = []
@@ -248,11 +248,12 @@ class Resolver:
                    if (w := self.waiver(d, n, requirements, commitment_asts)) is not None]
         self.check_history_free(history_thresholds)
         self.warn_unused(variables, thresholds)
-        for name, declared in [*events.items(), *authorities.items()]:
+        unused: list[tuple[str, str, Span]] = [("event", n, e.span) for n, e in events.items()]
+        unused += [("authority", n, a.span) for n, a in authorities.items()]
+        for kind, name, span in unused:
             if name not in self.used:
-                kind = "event" if name in events else "authority"
                 self.diagnostics.append(warning(
-                    "W0301", f"{kind} `{name}` is declared but never used", declared.span,
+                    "W0301", f"{kind} `{name}` is declared but never used", span,
                     hint="a duty, history term, `set at` or `by` should mention it, or remove it"))
         return Policy(self.source, header.title if header else "", header.version if header else None,
                       scales, variables, actions, thresholds, tuple(tiers), tuple(rules),
@@ -438,7 +439,7 @@ class Resolver:
             ok = [self.action_ref(a) for a in r.actions]
             targets = tuple(dict.fromkeys(a.name for a, good in zip(r.actions, ok) if good))
         cond = self.condition(r.condition, Context("require"), "requirement condition") if r.condition else None
-        out = []
+        out: list[Requirement] = []
         for e in r.commitments:
             commitment = self.condition(e, Context("require"), "commitment")
             text = " ".join(self.source.slice(e.span).split()) or _expr_text(e)
@@ -470,7 +471,7 @@ class Resolver:
                 if state.get(nxt) == 1:
                     cycle = path[path.index(nxt):] + [nxt]
                     self.err("E0106", f"thresholds depend on each other in a cycle: {' → '.join(cycle)}",
-                             raw[nxt].span, related=[Related(raw[c].span, f"`{c}` is part of the cycle")
+                             raw[nxt].span, related=[Location(raw[c].span, f"`{c}` is part of the cycle")
                                                      for c in cycle[1:-1]])
                     state[nxt] = 2
                     continue
@@ -550,6 +551,7 @@ class Resolver:
         kind = entity.kind
         if kind in ("metric", "control"):
             d = entity.decl
+            assert isinstance(d, ast.QuantityDecl)  # metrics and controls are declared by one
             if d.scale is not None:
                 return ScaleT(d.scale.name), ir.Var(e.name, "int")
             return RealT(d.unit.name if d.unit else None), ir.Var(e.name, "real")
@@ -560,6 +562,7 @@ class Resolver:
                 self.threshold_deps.setdefault(ctx.threshold, set()).add(e.name)
             return BOOL, ir.ThresholdRef(e.name)
         if kind == "scale_value":
+            assert entity.scale is not None  # a scale value's entity always names its scale
             return ScaleT(entity.scale), ir.IntConst(entity.index)
         if kind == "tier":
             return TIER, ir.IntConst(entity.index)
@@ -645,7 +648,7 @@ class Resolver:
             if e.op == "implies":
                 return BOOL, ir.Implies(left, right)
             cls = ir.And if e.op == "and" else ir.Or
-            args = []
+            args: list[ir.IExpr] = []
             for node in (left, right):  # flatten chains: a and b and c -> And(a, b, c)
                 args.extend(node.args if isinstance(node, cls) else (node,))
             return BOOL, cls(tuple(args))
@@ -667,7 +670,7 @@ class Resolver:
                     return ERROR, ir.BoolConst(False)
                 return RealT(unit, literal, value), ir.Const(value)
             right_node = right if e.op == "+" else ir.Neg(right)
-            args = []
+            args: list[ir.IExpr] = []
             for node in (left, right_node):
                 args.extend(node.args if isinstance(node, ir.Add) else (node,))
             return RealT(unit, literal), ir.Add(tuple(args))
@@ -743,8 +746,8 @@ class Resolver:
                     return ERROR, ir.BoolConst(False)
                 acc = RealT(unit, acc.literal and t.literal)
         assert acc is not None
-        values = [t.value for t, _ in typed]
-        if all(v is not None for v in values):
+        values = [t.value for t, _ in typed if isinstance(t, RealT) and t.value is not None]
+        if len(values) == len(typed):  # every argument a known constant: fold
             value = max(values) if e.func == "max" else min(values)
             return RealT(acc.unit, acc.literal, value), ir.Const(value)
         return RealT(acc.unit, acc.literal), ir.MinMax(e.func, tuple(n for _, n in typed))

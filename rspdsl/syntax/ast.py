@@ -13,7 +13,7 @@ from ..source import NO_SPAN, Span
 
 
 def _span() -> Span:
-    return field(default=NO_SPAN, compare=False, repr=False)  # type: ignore[return-value]
+    return field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ class Comments:
 
 
 def _comments() -> Comments:
-    return field(default_factory=Comments, compare=False, repr=False)  # type: ignore[return-value]
+    return field(default_factory=Comments, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

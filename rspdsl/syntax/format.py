@@ -102,7 +102,8 @@ def _expr(e: ast.Expr) -> tuple[str, int]:
         return f"{_wrap(e.operand, ATOM)} at {e.act.name}", COMPARE
     if isinstance(e, ast.Unary):
         # a run of the same prefix operator is laid out in a loop, not by recursion
-        run, inner = 0, e
+        inner: ast.Expr = e  # ends at the first operand that is not this operator
+        run = 0
         while isinstance(inner, ast.Unary) and inner.op == e.op:
             run, inner = run + 1, inner.operand
         if e.op == "not":
@@ -131,15 +132,15 @@ def _chain(e: ast.Binary) -> tuple[str, int]:
     """
     level = _BINARY_LEVEL[e.op]
     need_left, need_right = operand_strengths(e.op)
+    node: ast.Expr = e
     if e.op == "implies":
-        parts, node = [], e
+        parts: list[str] = []
         while isinstance(node, ast.Binary) and node.op == "implies":
             parts.append(_wrap(node.left, need_left))
             node = node.right
         parts.append(_wrap(node, need_right))
         return " implies ".join(parts), level
     tail: list[tuple[str, ast.Expr]] = []
-    node: ast.Expr = e
     while isinstance(node, ast.Binary) and node.op != "implies" and _BINARY_LEVEL[node.op] == level:
         tail.append((node.op, node.right))
         node = node.left

@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import cast
 
 from ..diagnostics import Diagnostic, error
 from ..source import SourceFile, Span
@@ -132,11 +133,12 @@ def parse_tree(source: SourceFile):
         try:
             tree = get_parser().parse(text)
         except UnexpectedCharacters as exc:
-            diag = _char_error(source, text, exc.pos_in_stream)
-            pos = exc.pos_in_stream
+            # lark declares pos_in_stream as None on its base class; UnexpectedCharacters sets it
+            pos = cast(int, exc.pos_in_stream)
+            diag = _char_error(source, text, pos)
         except UnexpectedToken as exc:
-            at_end = exc.token.type == "$END" or exc.token.start_pos is None
-            pos = len(text) if at_end else exc.token.start_pos
+            start = exc.token.start_pos
+            pos = len(text) if exc.token.type == "$END" or start is None else start
             diag = _token_error(source, exc, pos)
         except UnexpectedEOF:  # pragma: no cover - LALR reports EOF as UnexpectedToken
             pos = len(text)
