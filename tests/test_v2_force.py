@@ -130,3 +130,63 @@ def test_scale_max_is_the_highest_value():
     p = load()
     assert decide(p, state(p, cyber="high")).thresholds["High"] is True
     assert decide(p, state(p, bio="medium", cyber="medium")).thresholds["High"] is False
+
+
+# ---------------------------------------------------------------- diff (language v2)
+
+def diff_of(old_text: str, new_text: str):
+    from rspdsl.analyses.diff import diff_policies
+
+    return diff_policies(load(old_text), load(new_text))
+
+
+DUTY = HEADER + """\
+event incident
+action report default permit
+action deploy
+tier base { }
+duty tell "report within 2 days": report within 2 days after incident
+permit deploy when not overdue(tell)
+"""
+
+
+def test_diff_reports_a_longer_deadline_and_a_dropped_gate_as_weakenings():
+    from rspdsl.analyses.diff.report import ForceDetail
+
+    report = diff_of(DUTY, DUTY.replace("within 2 days", "within 5 days")
+                     .replace("permit deploy when not overdue(tell)", "permit deploy"))
+    details = {(f.kind, f.detail) for f in report.force}
+    assert ("weakening", ForceDetail.DEADLINE) in details and ("weakening", ForceDetail.UNGATED) in details
+    assert report.verdict in ("weaker", "incomparable") and report.exit_code() == 1
+
+
+def test_diff_reports_a_removed_duty_and_an_authority_turned_internal():
+    from rspdsl.analyses.diff.report import ForceDetail
+
+    old = DUTY + 'authority lab "the lab\'s evaluators" external\njudgement j by lab\nforbid report when j\n'
+    new = DUTY.replace('duty tell "report within 2 days": report within 2 days after incident\n', "") \
+        .replace("permit deploy when not overdue(tell)", "permit deploy") \
+        + 'authority lab "the lab\'s evaluators" internal\njudgement j by lab\nforbid report when j\n'
+    report = diff_of(old, new)
+    found = {(f.kind, f.entity, f.detail) for f in report.force}
+    assert ("weakening", "duty", ForceDetail.REMOVED) in found
+    assert ("weakening", "authority", ForceDetail.STANDING) in found
+    assert ("weakening", "judgement", ForceDetail.DECIDED_BY) in found
+
+
+def test_a_new_waiver_is_a_requirement_weakening_with_a_witness():
+    report = diff_of(POLICY.replace('waive high_safeguards for deploy when rival_shipped and risk_not_increased '
+                                    '"4.3: marginal risk"\n', ""), POLICY)
+    weak = [c for c in report.weakenings if c.aspect == "requirement"]
+    assert weak and weak[0].state["rival_shipped"] is True and weak[0].state["risk_not_increased"] is True
+
+
+def test_require_turned_recommend_is_a_requirement_weakening():
+    old = HEADER + "safeguard s\naction a\ntier t { }\npermit a\nrequire s for a\n"
+    report = diff_of(old, old.replace("require s for a", "recommend s for a"))
+    assert [c.aspect for c in report.weakenings] == ["requirement"]
+
+
+def test_diff_of_a_temporal_policy_with_itself_is_equivalent():
+    report = diff_of(DUTY, DUTY)
+    assert report.verdict == "equivalent" and not report.force

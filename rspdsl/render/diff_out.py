@@ -12,7 +12,7 @@ from typing import Any
 from ..analyses.diff import Change, DiffReport, Side, TextChange
 from ..state import dumps_exact, number_text
 from .escape import visible
-from .messages import change_message, decl_detail, note_text, side_outcome, unknown_question
+from .messages import change_message, decl_detail, force_message, note_text, side_outcome, unknown_question
 
 _DECL_MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": "~"}
 _KIND_WORD = {"weakening": "weaker", "strengthening": "stronger"}
@@ -22,9 +22,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _counts(report: DiffReport) -> tuple[int, int]:
+    """Weakenings and strengthenings: changes in meaning plus language-v2 force changes."""
+    weak = len(report.weakenings) + sum(f.kind == "weakening" for f in report.force)
+    strong = len(report.strengthenings) + sum(f.kind == "strengthening" for f in report.force)
+    return weak, strong
+
+
 def plan_line(report: DiffReport) -> str:
-    line = (f"Plan: {_plural(len(report.weakenings), 'weakening')}, "
-            f"{_plural(len(report.strengthenings), 'strengthening')}")
+    weak, strong = _counts(report)
+    line = f"Plan: {_plural(weak, 'weakening')}, {_plural(strong, 'strengthening')}"
     if report.unknowns:
         line += f", {len(report.unknowns)} unknown"
     if report.text_changes:
@@ -143,9 +150,17 @@ def _text(report: DiffReport) -> str:
     elif report.text_changes:
         lines += ["", f"Meaning unchanged, but {_texts_changed(report)} (above): every state gets the same "
                   "tier, the same permissions and the same commitments from both."]
+    elif not report.new_file and report.force:
+        lines += ["", "Every state gets the same tier, the same permissions and the same commitments from "
+                  "both; what changed is over time (below)."]
     elif not report.new_file:
         lines += ["", "No change in meaning: every state gets the same tier, the same permissions and the "
                   "same commitments from both."]
+    if report.force:
+        lines += ["", "Duties and authority (language v2):"]
+        for f in report.force:
+            mark = {"weakening": "weakening", "strengthening": "strengthening"}.get(f.kind or "", "changed")
+            lines.append(f"  {mark}: {force_message(f)}")
     if report.unknowns:
         lines += ["", "Unknown (the solver gave up; rerun with a larger --timeout):"]
         for u in report.unknowns:
@@ -193,13 +208,16 @@ def report_to_json(report: DiffReport) -> dict:
         "old": report.old_path,
         "new": report.new_path,
         "new_file": report.new_file,
-        "summary": {"weakenings": len(report.weakenings), "strengthenings": len(report.strengthenings),
+        "summary": {"weakenings": _counts(report)[0], "strengthenings": _counts(report)[1],
                     "unknown": len(report.unknowns), "text_changes": len(report.text_changes)},
         "declarations": [{"change": d.change, "entity": d.entity, "name": d.name, "detail": decl_detail(d)}
                          for d in report.declarations],
         "unknown": [{"aspect": u.aspect, "subject": u.subject, "question": unknown_question(u), "reason": u.reason}
                     for u in report.unknowns],
         "text_changes": [text_change_to_json(t) for t in report.text_changes],
+        **({"force": [{"kind": f.kind, "entity": f.entity, "name": f.name, "detail": f.detail.value,
+                       "old": f.old, "new": f.new, "message": force_message(f)} for f in report.force]}
+           if report.force else {}),
     }
 
 
@@ -271,6 +289,11 @@ def _markdown(report: DiffReport) -> str:
         for d in report.declarations:
             lines.append(f"| {_DECL_MARK[d.change]} {d.change} | {d.entity} | {_code(d.name)} | {_cell(decl_detail(d))} |")
         lines += ["", "</details>"]
+    if report.force:
+        lines += ["", "| | Duties and authority (language v2) |", "|---|---|"]
+        for f in report.force:
+            mark = {"weakening": "🔻 weakening", "strengthening": "🔺 strengthening"}.get(f.kind or "", "changed")
+            lines.append(f"| {mark} | {_cell(force_message(f))} |")
     if report.unknowns:
         lines += ["", "**Unknown** (the solver gave up):", ""]
         lines += [f"- {_cell(u.subject)}: {_cell(unknown_question(u))} ({_cell(u.reason)})" for u in report.unknowns]

@@ -18,6 +18,8 @@ from ..analyses.diff.report import (
     DeclChange,
     Demand,
     Detail,
+    ForceChange,
+    ForceDetail,
     Note,
     NoteKind,
     Permission,
@@ -467,6 +469,28 @@ def _summary(s: Summary) -> str:
 
 
 _UNRELATED = "the two are compared as unrelated variables"
+
+
+def force_message(f: ForceChange) -> str:
+    """One sentence about a change to a duty, an authority or who decides an input (language v2)."""
+    what = f"{f.entity} `{f.name}`"
+    if f.detail == ForceDetail.ADDED:
+        return f"{what} is new"
+    if f.detail == ForceDetail.REMOVED:
+        return f"{what} is gone: nothing obliges its act any more"
+    if f.detail == ForceDetail.DEADLINE:
+        return f"{what} allows {number_text(f.new)} days instead of {number_text(f.old)}"
+    if f.detail == ForceDetail.CLOCK:
+        return f"{what} has a different act, trigger or `while` (compare the texts)"
+    if f.detail == ForceDetail.UNGATED:
+        return f"no rule reads overdue({f.name}) any more: the duty no longer binds an action"
+    if f.detail == ForceDetail.GATED:
+        return f"a rule now reads overdue({f.name}): the duty binds an action"
+    if f.detail == ForceDetail.STANDING:
+        return f"{what} is now {f.new} (was {f.old})"
+    if f.detail == ForceDetail.DECIDED_BY:
+        return f"{what} is decided by {f.new or 'no named authority'} (was {f.old or 'no named authority'})"
+    raise ValueError(f"unknown force detail {f.detail!r}")
 
 
 def decl_detail(d: DeclChange) -> str:

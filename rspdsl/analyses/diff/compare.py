@@ -7,6 +7,7 @@ import time
 from ...semantics.depth import room_for_combined
 from ...semantics.model import Policy
 from .declarations import declaration_changes
+from .force import force_changes
 from .pairing import check_renames, pair
 from .questions import Questions
 from .report import WEAKENING, Change, DiffReport
@@ -31,9 +32,10 @@ def diff_policies(old: Policy, new: Policy, *, renames: dict[str, str] | None = 
         questions.run()
         decls = declaration_changes(old, new, maps, var_notes) + questions.semantic_decl_notes()
         texts = text_changes(old, new, maps)
+        force = force_changes(old, new, maps)
     order = {name: i for i, name in enumerate(new.actions)}
     changes = sorted(questions.changes, key=lambda c: _order_key(c, order))
     return DiffReport(old_path=old.source.path, new_path=new.source.path, old_title=old.title,
                       new_title=new.title, changes=tuple(changes), declarations=tuple(decls),
                       unknowns=tuple(questions.unknowns), text_changes=tuple(texts),
-                      seconds=time.perf_counter() - start, queries=questions.queries)
+                      seconds=time.perf_counter() - start, queries=questions.queries, force=tuple(force))

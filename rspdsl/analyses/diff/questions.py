@@ -50,12 +50,18 @@ class Questions:
         import z3
 
         from ...logic.encode import encode_state
+        from ...logic.history import FreeHistory
 
         self.old, self.new, self.maps = old, new, maps
         m = maps
-        self.enc_new = encode_state(new, "new.")
+        # policies about time (language v2) are compared over extended states with one history:
+        # the history constants carry no revision prefix, so both encodings read the same ones
+        def history(p: Policy) -> FreeHistory | None:
+            return FreeHistory(p, "", z3.main_ctx()) if p.temporal else None
+
+        self.enc_new = encode_state(new, "new.", history=history(new))
         shared = {o: self.enc_new.vars[n] for o, n in m.shared.items()}
-        self.enc_old = encode_state(old, "old.", shared=shared)
+        self.enc_old = encode_state(old, "old.", shared=shared, history=history(old))
         self.reals = reals_of(new, self.enc_new.vars) + reals_of(old, self.enc_old.vars)
 
         base = list(self.enc_new.bounds) + list(self.enc_old.bounds)

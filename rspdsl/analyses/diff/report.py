@@ -158,6 +158,29 @@ class Unknown:
     commitment: str | None = None
 
 
+class ForceDetail(str, Enum):
+    """What changed about a duty, an authority or who decides an input (language v2)."""
+    ADDED = "added"
+    REMOVED = "removed"
+    DEADLINE = "deadline"            # old/new: the days
+    CLOCK = "clock"                  # its trigger, act or `while` changed (listed, not judged)
+    UNGATED = "ungated"              # no rule reads overdue(D) any more
+    GATED = "gated"                  # a rule now reads overdue(D)
+    STANDING = "standing"            # an authority internal <-> external; old/new: the standing
+    DECIDED_BY = "decided by"        # an input's `by` moved to or from an external authority
+
+
+@dataclass(frozen=True)
+class ForceChange:
+    """A change to how binding the policy is over time or who decides (rspdsl/analyses/diff/force.py)."""
+    kind: str | None                 # "weakening" | "strengthening" | None (listed, not judged)
+    entity: str                      # "duty" | "authority" | an input's kind
+    name: str
+    detail: ForceDetail
+    old: Any = None
+    new: Any = None
+
+
 @dataclass(frozen=True)
 class DiffReport:
     old_path: str
@@ -171,6 +194,7 @@ class DiffReport:
     new_file: bool = False
     seconds: float = 0.0
     queries: int = 0
+    force: tuple[ForceChange, ...] = ()   # language v2: duties, authorities (declaration by declaration)
 
     @property
     def weakenings(self) -> tuple[Change, ...]:
@@ -184,7 +208,8 @@ class DiffReport:
     def verdict(self) -> str:
         """equivalent | stronger | weaker | incomparable, or "unknown" when a question stayed
         open and no weakening was found (a verdict that would otherwise claim too much)."""
-        weak, strong = bool(self.weakenings), bool(self.strengthenings)
+        weak = bool(self.weakenings) or any(f.kind == WEAKENING for f in self.force)
+        strong = bool(self.strengthenings) or any(f.kind == STRENGTHENING for f in self.force)
         if weak:
             return "incomparable" if strong else "weaker"
         if self.unknowns:
@@ -192,7 +217,7 @@ class DiffReport:
         return "stronger" if strong else "equivalent"
 
     def exit_code(self) -> int:
-        if self.weakenings:
+        if self.weakenings or any(f.kind == WEAKENING for f in self.force):
             return 1
         if self.unknowns:
             return 3
