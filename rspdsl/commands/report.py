@@ -156,7 +156,7 @@ def _versions() -> dict[str, str]:
 
 
 def reproduce_command(args: argparse.Namespace) -> str:
-    """The command that makes this page again, spelt canonically from the parsed flags."""
+    """The command that makes this page again (to stdout), spelt canonically from the parsed flags."""
     words = ["rspdsl", "report", *args.policies]
     if args.baseline:
         words += ["--baseline", args.baseline]
@@ -173,9 +173,7 @@ def reproduce_command(args: argparse.Namespace) -> str:
         words.append("--no-cache")
     if args.deterministic:
         words.append("--deterministic")
-    if args.output:
-        words += ["-o", args.output]
-    return shlex.join(words)
+    return shlex.join(words)  # without -o: the same page wherever it is written
 
 
 def collect(args: argparse.Namespace) -> dict[str, Any]:
