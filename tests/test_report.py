@@ -273,3 +273,19 @@ def test_render_report_is_plain_data_in_html_out():
             "baseline": None, "diffs": {}}
     html = render_report(docs)
     assert "The file could not be read" in html and "E0001" in html
+
+
+def test_benchmark_rows_are_formed_from_measurements():
+    """benchmarks/report.py (no timing here): its command is the documented corpus command, and
+    its table reports each figure against its target."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import report as report_bench
+    import run as bench
+
+    corpus = next(c for c in _doc_commands() if "-o docs/report/index.html" in c)
+    command = report_bench._command(["policies/a.rsp"], Path("out.html"))
+    assert command[len(bench.rspdsl_command()):] == ["report", "policies/a.rsp", *corpus.split()[3:-2], "-o", "out.html"]
+    warm, cold = bench.Stats("cache warm", [1.0, 1.2], [1000], [1], [0.9]), bench.Stats("--no-cache", [3.5], [1000], [1], [3])
+    text = report_bench.table({"warm": warm, "cold": cold, "corpus_bytes": 900_000, "sizes": {"p.rsp": 1_200_000}})
+    assert "| cache warm | 1.100 (1.000–1.200)" in text and "< 3 s: met" in text and "< 3 s: MISSED" in text
+    assert "| p.rsp | 1,200,000 | < 1 MB: MISSED |" in text
