@@ -48,7 +48,7 @@ class Line:
 def _token_class(kind: str, text: str) -> str:
     if kind in _CLASS:
         return _CLASS[kind]
-    if text.isalpha() and kind == text.upper():
+    if text.replace("_", "").isalpha() and kind == text.upper():
         return "k"
     return "o"
 
@@ -78,6 +78,7 @@ def _tokens(text: str) -> list[Segment]:
     lexer = get_parser()
     out: list[Segment] = []
     start = 0
+    previous = ""  # the last token that is not whitespace or a comment
     for _ in range(MAX_RESTARTS):
         if start >= len(text):
             break
@@ -85,7 +86,12 @@ def _tokens(text: str) -> list[Segment]:
         try:
             for token in lexer.lex(text[start:], dont_ignore=True):
                 end = start + token.end_pos
-                out += _linked(_token_class(token.type, str(token)), text[start + token.start_pos:end])
+                cls = _token_class(token.type, str(token))
+                if previous == "UNIT" and cls == "k":  # `unit days`: a unit's name, though `days` is a v2 keyword
+                    cls = "v"
+                out += _linked(cls, text[start + token.start_pos:end])
+                if token.type not in ("WS", "COMMENT"):
+                    previous = token.type
                 consumed = end
             consumed = len(text)
         except UnexpectedInput:
