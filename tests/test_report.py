@@ -289,3 +289,51 @@ def test_benchmark_rows_are_formed_from_measurements():
     text = report_bench.table({"warm": warm, "cold": cold, "corpus_bytes": 900_000, "sizes": {"p.rsp": 1_200_000}})
     assert "| cache warm | 1.100 (1.000–1.200)" in text and "< 3 s: met" in text and "< 3 s: MISSED" in text
     assert "| p.rsp | 1,200,000 | < 1 MB: MISSED |" in text
+
+
+def test_previous_revisions_from_a_directory_and_a_new_file(tmp_path):
+    (tmp_path / "old").mkdir()
+    a, b = tmp_path / "a.rsp", tmp_path / "b.rsp"
+    a.write_text(SMALL, encoding="utf-8")
+    b.write_text(SMALL, encoding="utf-8")
+    (tmp_path / "old" / "a.rsp").write_text(SMALL, encoding="utf-8")  # b.rsp is new
+    args = _args([str(a), str(b), "--against", str(tmp_path / "old")])
+    docs = report_command.collect(args)
+    assert docs["diffs"][str(a)]["report"]["verdict"] == "equivalent"
+    assert docs["diffs"][str(b)]["report"]["new_file"] is True
+    html = render_report(docs)
+    assert "a new file; nothing to compare" in html and "Comparison across policies" in html
+
+
+def test_an_unknown_git_revision_is_reported_on_the_page_and_exits_2(tmp_path):
+    policy, out = ROOT / "policies" / "gdm-fsf-v3.rsp", tmp_path / "r.html"
+    assert main(["report", str(policy.relative_to(ROOT)), "--git", "no-such-revision-xyz", "-o", str(out)]) == 2
+    html = out.read_text(encoding="utf-8")
+    assert "✗ Not compared: unknown revision `no-such-revision-xyz`" in html
+
+
+def test_every_element_the_templates_open_is_closed(tmp_path):
+    """A template slip (an unclosed <td>, a stray </div>) would still render in a browser; here it fails."""
+    from html.parser import HTMLParser
+
+    void = {"meta", "input", "br", "img", "link", "hr"}
+
+    class Balance(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[str] = []
+            self.errors: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in void:
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag):
+            if not self.stack or self.stack[-1] != tag:
+                self.errors.append(f"</{tag}> closes <{self.stack[-1] if self.stack else None}> at {self.getpos()}")
+            else:
+                self.stack.pop()
+
+    checker = Balance()
+    checker.feed(EXAMPLE.read_text(encoding="utf-8"))
+    assert checker.errors == [] and checker.stack == []

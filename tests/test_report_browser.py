@@ -108,9 +108,16 @@ def _structure(driver) -> dict:
             caption: !!t.querySelector('caption'),
             rowsWithoutHeader: Array.from(t.querySelectorAll('tbody tr'))
                 .filter(r => !r.querySelector('th') && !t.querySelector('thead')).length}));
+        // colour is never the only signal: each status is also written (a word, or a sign and a word)
+        const unlabelled = Array.from(document.querySelectorAll('article[data-status]'))
+            .filter(a => !a.querySelector('.badge').textContent.includes(a.dataset.status)).length
+            + Array.from(document.querySelectorAll('table.matrix td[class^=st-], table.crosswalk td[class^=st-]'))
+            .filter(td => !/[✓✗?!▼▲]/.test(td.textContent)).length
+            + Array.from(document.querySelectorAll('.src .has-marks'))
+            .filter(l => !/[✓✗?!▼▲i]/.test(l.querySelector('.gutter').textContent)).length;
         const findings = document.querySelectorAll('[data-status]').length;
         const visible = Array.from(document.querySelectorAll('[data-status]')).filter(e => !e.hidden).length;
-        return {broken, levels, tables, findings, visible, anchors: document.querySelectorAll('a[href^="#"]').length,
+        return {broken, levels, tables, findings, unlabelled, visible, anchors: document.querySelectorAll('a[href^="#"]').length,
                 filters: !document.getElementById('filters').hidden, title: document.title};
     """)
 
@@ -127,6 +134,7 @@ def test_page_loads_clean_and_is_well_formed(pages, browser_js, browser_nojs, na
     assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
     assert s["tables"] and all(t["headers"] >= 1 and t["caption"] and t["rowsWithoutHeader"] == 0 for t in s["tables"])
     assert s["findings"] > 0 and s["visible"] == s["findings"]  # nothing hidden on arrival
+    assert s["unlabelled"] == 0
     assert s["filters"] is javascript  # the filter form appears only when its script runs
     ARTEFACTS.mkdir(exist_ok=True)
     shot = ARTEFACTS / f"report-{name}-{'js' if javascript else 'no-js'}.png"

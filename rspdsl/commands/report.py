@@ -105,8 +105,11 @@ def _baseline(args: argparse.Namespace, timeout_ms: int) -> dict[str, Any]:
     return {"file": args.baseline, "title": title, "maps": maps, "result": check_json(files)}
 
 
-def _diff_one(policy: str, old: str | None, rev: str | None, timeout_ms: int, seed: int) -> dict[str, Any]:
-    """The diff document for one policy (or {"error": ...} when it cannot be compared)."""
+def _diff_one(policy: str, old: str | None, rev: str | None, timeout_ms: int, seed: int,
+              missing_is_new: bool = False) -> dict[str, Any]:
+    """The diff document for one policy (or {"error": ...} when it cannot be compared). With
+    `missing_is_new` (the previous revisions are a directory) an absent OLD means a new file, as
+    a path absent from a git revision does."""
     from ..differ import DiffError, diff_policies, new_file_report
     from ..frontend import load_file, load_text
     from ..render.diff_out import report_to_json
@@ -129,6 +132,8 @@ def _diff_one(policy: str, old: str | None, rev: str | None, timeout_ms: int, se
     else:
         assert old is not None
         out.update(old=old, old_file=old, old_command=None)
+        if missing_is_new and not os.path.lexists(old) and new.ok and new.policy is not None:
+            return {**out, "report": report_to_json(new_file_report(new.policy, old))}
         old_loaded = load_file(old)
     if not old_loaded.ok or not new.ok or old_loaded.policy is None or new.policy is None:
         bad = old_loaded if not old_loaded.ok else new
@@ -203,9 +208,10 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     diffs: dict[str, Any] = {}
     if args.git is not None or args.against:
         for policy, old in zip(args.policies, previous):
-            diffs[policy] = _diff_one(policy, old, args.git, timeout_ms, args.seed)
+            from_dir = len(args.against) == 1 and os.path.isdir(args.against[0])
+            diffs[policy] = _diff_one(policy, old, args.git, timeout_ms, args.seed, missing_is_new=from_dir)
             d = diffs[policy]
-            if args.git is None and old is not None:
+            if args.git is None and old is not None and os.path.lexists(old):
                 inputs.append({"role": f"previous revision of {policy}", "file": old, "sha256": _sha256(old),
                                "title": None, "version": None})
             elif "old" in d:
