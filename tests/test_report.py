@@ -337,3 +337,19 @@ def test_every_element_the_templates_open_is_closed(tmp_path):
     checker = Balance()
     checker.feed(EXAMPLE.read_text(encoding="utf-8"))
     assert checker.errors == [] and checker.stack == []
+
+
+def test_unusable_input_is_also_named_on_stderr(tmp_path, capsys):
+    policy = tmp_path / "broken.rsp"
+    policy.write_text(SMALL.replace("permit deploy when uplift < 0.9", "permit deploy when uplfit < 0.9"),
+                      encoding="utf-8")
+    assert main(["report", str(policy), "-o", str(tmp_path / "b.html")]) == 2
+    err = capsys.readouterr().err
+    assert f"{policy}:11:20: E0103 unknown name `uplfit`" in err and "hint:" in err
+
+
+def test_the_output_never_overwrites_an_input(tmp_path, capsys):
+    policy = tmp_path / "p.rsp"
+    policy.write_text(SMALL, encoding="utf-8")
+    assert main(["report", str(policy), "-o", str(policy)]) == 2
+    assert "is an input" in capsys.readouterr().err and policy.read_text(encoding="utf-8") == SMALL

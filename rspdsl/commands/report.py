@@ -253,6 +253,37 @@ def exit_code(documents: dict[str, Any]) -> int:
     return next((c for c in (2, 1, 3) if c in codes), 0)
 
 
+def problems(documents: dict[str, Any]) -> list[str]:
+    """`file:line:col: CODE message` (and its hint) for each input that cannot be used, for stderr:
+    the page shows them too, but a terminal should say why the exit code is 2."""
+    from ..render.escape import visible
+
+    out = []
+    entries = list(documents["check"]["files"])
+    if documents.get("baseline") is not None:
+        entries += documents["baseline"]["result"]["files"]
+    seen: set[str] = set()
+    for entry in entries:
+        for d in entry.get("diagnostics") or ():
+            if d.get("severity") != "error":
+                continue
+            line = f"{entry['file']}:{d.get('line')}:{d.get('column')}: {d['code']} {d['message']}"
+            if line not in seen:
+                seen.add(line)
+                out.append(visible(line) + (f"\n  hint: {visible(d['hint'])}" if d.get("hint") else ""))
+    for policy, diff in (documents.get("diffs") or {}).items():
+        if "error" in diff:
+            out.append(visible(f"{policy}: not compared with its previous revision: {diff['error']}"))
+    return out
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def _fail(message: str) -> int:
     print(f"rspdsl report: error: {message}", file=sys.stderr)
     return 2
@@ -264,6 +295,11 @@ def run(args: argparse.Namespace) -> int:
     if args.maps or args.map_dir:
         if not args.baseline:
             return _fail("--map and --maps need --baseline")
+    if args.output:
+        inputs = [*args.policies, *args.maps, *args.against, *([args.baseline] if args.baseline else [])]
+        clash = next((p for p in inputs if _same_file(p, args.output)), None)
+        if clash is not None:
+            return _fail(f"-o {args.output} is an input ({clash}); the report would overwrite it")
     try:
         documents = collect(args)
     except _Refused as exc:
@@ -278,4 +314,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(page)
         sys.stdout.flush()
+    for problem in problems(documents):
+        print(problem, file=sys.stderr)
     return exit_code(documents)
