@@ -9,6 +9,7 @@ where X does not happen, an unknown key, and anything `read_state` refuses.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +22,7 @@ from .semantics.run import Step
 from .state import StateError, parse_json, read_state, state_to_json
 
 MAX_ERRORS = 20
+_RATIO = re.compile(r"[0-9]{1,12}/[0-9]{1,12}")
 _KEYS = ("day", "state", "acts")
 
 
@@ -98,13 +100,21 @@ def _day(obj: Mapping[str, Any], previous: Step | None) -> Fraction:
     if "day" not in obj:
         raise _LineError("day", "missing `day` (the step's day, a number >= 0)")
     raw = obj["day"]
+    if isinstance(raw, str) and _RATIO.fullmatch(raw):  # an exact ratio, as witnesses write 1/3
+        num, den = (int(part) for part in raw.split("/"))
+        if den == 0:
+            raise _LineError("day", f"`day` = {raw!r} divides by zero")
+        return _ordered(Fraction(num, den), raw, previous)
     if isinstance(raw, bool) or not isinstance(raw, (int, Decimal)):
         raise _LineError("day", f"`day` is a number of days, not {type(raw).__name__}")
     if isinstance(raw, Decimal) and not raw.is_finite():
         raise _LineError("day", "`day` must be finite")
     if isinstance(raw, Decimal) and abs(raw.adjusted()) > 12:
         raise _LineError("day", "`day` is beyond the range rspdsl reads (at most 12 digits)")
-    day = Fraction(raw)
+    return _ordered(Fraction(raw), raw, previous)
+
+
+def _ordered(day: Fraction, raw: Any, previous: Step | None) -> Fraction:
     if day < 0:
         raise _LineError("day", f"`day` is {raw}; days are >= 0")
     if previous is not None and day < previous.day:

@@ -48,6 +48,7 @@ class StepHistory:
 
 
 FIRST_STEP = StepHistory()
+HISTORY_KEY = "@history"  # a state may carry its history (an extended state, as the prover reads one)
 
 
 def value(e: ir.IExpr, env: Mapping[str, Any]) -> Value:
@@ -140,7 +141,7 @@ def decide(policy: Policy, state: Mapping[str, Value], history: StepHistory = FI
     """Decide a validated state (as rspdsl.state.read_state returns it) -> Decision; `history` is
     what its history terms see (default: the first step of a run)."""
     env: dict[str, Any] = dict(state)
-    env["history"] = history
+    env["history"] = history = state.get(HISTORY_KEY, history)
     thresholds = {}
     for name, threshold in policy.thresholds.items():  # dependency order: each after those it uses
         thresholds[name] = env[f"thr:{name}"] = bool(value(threshold.condition, env))
