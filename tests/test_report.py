@@ -197,8 +197,8 @@ def test_witness_kinds_share_one_table():
 
 
 def test_a_run_is_a_timeline():
-    """Language v2's run witness, in the contract's documented shape (language-v2.md §5): no
-    command produces one on this branch yet, so this is the renderer's own test."""
+    """Language v2's run witness (language-v2.md §5): one column per step; a step may give only
+    the names that changed (`eval --run`'s form). tests/test_report_browser.py checks a real one."""
     run = check_witness({"run": [{"day": 0, "state": {"x": 0, "ok": False}, "acts": ["train"]},
                                  {"day": Decimal("3.5"), "state": {"x": 1}, "acts": []}]}, "p.rsp")
     assert run is not None and run.kind == "run" and run.headers == ("step 0", "step 1")

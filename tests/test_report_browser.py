@@ -31,6 +31,7 @@ SHIPPED = sorted((ROOT / "policies").glob("*.rsp"))
 BASELINE = ROOT / "policies" / "baselines" / "eu-gpai-baseline.rsp"
 MAPS = ROOT / "policies" / "baselines" / "maps"
 EXAMPLE = ROOT / "docs" / "report" / "index.html"
+V2 = ROOT / "tests" / "golden" / "ok" / "v2-runs-and-duties.rsp"  # its mitigations witness is a run (language v2)
 ARTEFACTS = ROOT / "test-artefacts"
 
 HOSTILE = '''policy "<script>document.title = 'pwned'</script> Hostile" version "1<img src=x onerror=alert(1)>"
@@ -66,6 +67,8 @@ def pages(tmp_path_factory) -> dict[str, Path]:
         assert code == 1 and page.is_file()  # every shipped policy has violations; the new revision is weaker
         made[policy.stem] = page
     made["corpus-example"] = EXAMPLE
+    made["v2-runs"] = out / "v2-runs.html"
+    assert _report([str(V2.relative_to(ROOT)), "-o", str(made["v2-runs"])]) == 1
     hostile = out / "hostile.rsp"
     hostile.write_text(HOSTILE, encoding="utf-8")
     made["hostile"] = out / "hostile.html"
@@ -94,7 +97,7 @@ def _load(driver, path: Path) -> list[str]:
     return console_errors(driver)
 
 
-NAMES = [p.stem for p in SHIPPED] + ["corpus-example", "hostile"]
+NAMES = [p.stem for p in SHIPPED] + ["corpus-example", "v2-runs", "hostile"]
 
 
 def _structure(driver) -> dict:
@@ -205,10 +208,14 @@ def _page_witnesses(driver) -> dict[tuple[str, str], list[dict[str, list[str]]]]
     rows = driver.execute_script("""
         const out = [];
         for (const art of document.querySelectorAll('article[data-source=check]')) {
-            const tables = Array.from(art.querySelectorAll('table.witness'), t =>
-                Object.fromEntries(Array.from(t.querySelectorAll('tbody tr'), r =>
+            // one list of cells per name: the value columns only (not the "differs" mark)
+            const tables = Array.from(art.querySelectorAll('table.witness'), t => {
+                const heads = Array.from(t.querySelectorAll('thead th'), h => h.textContent.trim()).slice(1);
+                return Object.fromEntries(Array.from(t.querySelectorAll('tbody tr'), r =>
                     [r.querySelector('th').firstChild.textContent.trim(),
-                     Array.from(r.querySelectorAll('td'), c => c.textContent.trim())])));
+                     Array.from(r.querySelectorAll('td'), c => c.textContent.trim())
+                         .filter((_, i) => heads[i] !== 'differs')]));
+            });
             out.push([art.dataset.property, art.dataset.subject, tables]);
         }
         return out;""")
@@ -276,3 +283,33 @@ def test_hostile_policy_text_is_shown_as_text(pages, browser_js, browser_nojs):
         assert driver.execute_script("return document.querySelectorAll('img, iframe, object, embed').length") == 0
         links = driver.execute_script("return Array.from(document.links, a => a.getAttribute('href'))")
         assert not any(h.lower().startswith("javascript:") for h in links)
+
+
+def test_a_run_witness_is_a_timeline_of_the_replayed_run(pages, browser_js, tmp_path):
+    """Language v2: `check` answers a mitigations question with a run; the page shows it one column
+    per step (day, acts, then every name), and the run read off the page, fed to `rspdsl eval
+    --run`, allows the action at its last step while the requirement is unmet."""
+    driver = browser_js
+    assert _load(driver, pages["v2-runs"]) == []
+    on_page = _page_witnesses(driver)
+    runs = [r for r in _check_json(V2)["files"][0]["results"] if r["witness"] and "run" in r["witness"]]
+    assert runs
+    for r in runs:
+        (table,) = on_page[(r["property"], r["subject"])]
+        steps = r["witness"]["run"]
+        assert [_number(c) for c in table["day"]] == [_expected(step["day"]) for step in steps]
+        assert table["acts"] == [", ".join(step["acts"]) or "—" for step in steps]
+        for name in steps[0]["state"]:
+            assert [_number(c) for c in table[name]] == [_expected(step["state"][name]) for step in steps]
+        run_file = tmp_path / "run.jsonl"
+        run_file.write_text("".join(json.dumps({
+            "day": _json_value(table["day"][k]),
+            "state": {n: _json_value(cells[k]) for n, cells in table.items() if n not in ("day", "acts")},
+            "acts": [] if table["acts"][k] == "—" else table["acts"][k].split(", ")}) + "\n"
+            for k in range(len(steps))), encoding="utf-8")
+        done = subprocess.run([sys.executable, "-m", "rspdsl", "eval", str(V2), "--run", str(run_file), "--format", "json"],
+                              capture_output=True, text=True, cwd=ROOT, timeout=300)
+        assert done.returncode in (0, 1), done.stderr
+        last = json.loads(done.stdout)["steps"][-1]
+        action = r["subject"].split(":", 1)[0]
+        assert last["actions"][action]["allowed"] is True and last["actions"][action]["unmet"]

@@ -16,13 +16,15 @@ from .source_view import Line, Mark, header, source_lines
 from .values import Anchors, slug
 from .witness import diff_witness
 
-FAMILIES = ("mitigations", "consistency", "monotonic", "reachability", "assert")
+FAMILIES = ("mitigations", "consistency", "monotonic", "reachability", "assert", "deadlines", "duties")
 QUESTIONS = {
     "mitigations": "No allowed action skips a mitigation it requires",
     "consistency": "Every action's requirements can be met together",
     "monotonic": "More capability never means fewer obligations",
     "reachability": "Every tier is reachable; no dead rule or threshold",
     "assert": "The policy's own assertions hold",
+    "deadlines": "Every duty can always be met in time",
+    "duties": "Every duty can be triggered and discharged",
 }
 
 
@@ -242,7 +244,8 @@ def _family_cell(view: PolicyView, fam: str) -> tuple[str, str, str | None]:
 
 
 def _matrix(views: list[PolicyView], baseline: dict[str, Any] | None) -> list[MatrixRow]:
-    rows = [MatrixRow(f"{QUESTIONS[fam]} ({fam})", [_family_cell(v, fam) for v in views]) for fam in FAMILIES]
+    rows = [MatrixRow(f"{QUESTIONS[fam]} ({fam})", [_family_cell(v, fam) for v in views]) for fam in FAMILIES
+            if any(r.label == fam for v in views for r in v.counts)]
     if baseline is not None:
         names: dict[str, None] = {}
         for v in views:
