@@ -41,6 +41,9 @@ def start(javascript: bool):
     from selenium.webdriver.chrome.service import Service
 
     chromium, driver = browser_paths()
+    # both paths are given, so Selenium Manager has nothing to find; keep it offline regardless
+    os.environ.setdefault("SE_OFFLINE", "true")
+    os.environ.setdefault("SE_AVOID_STATS", "true")
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for flag in FLAGS:
