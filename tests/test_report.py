@@ -353,3 +353,13 @@ def test_the_output_never_overwrites_an_input(tmp_path, capsys):
     policy.write_text(SMALL, encoding="utf-8")
     assert main(["report", str(policy), "-o", str(policy)]) == 2
     assert "is an input" in capsys.readouterr().err and policy.read_text(encoding="utf-8") == SMALL
+
+
+def test_compiled_templates_are_cached_only_in_a_private_directory(tmp_path, monkeypatch):
+    from rspdsl.render.html import page
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert page._bytecode_cache() is not None
+    assert (tmp_path / "rspdsl" / "templates").stat().st_mode & 0o077 == 0
+    (tmp_path / "rspdsl" / "templates").chmod(0o777)  # someone else could plant compiled code here
+    assert page._bytecode_cache() is None

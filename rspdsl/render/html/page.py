@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +28,36 @@ def _shown(value: Any) -> Any:
     return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
+def template_cache_dir() -> Path:
+    """Compiled templates are kept beside the parser's tables: $XDG_CACHE_HOME/rspdsl/templates."""
+    from ...syntax.parser import table_cache_dir
+
+    return table_cache_dir().parent / "templates"
+
+
+def _bytecode_cache():
+    """Jinja's compiled templates (marshal data, so loading one runs it) in a directory only this
+    user can write, or None (compile in memory each run, ~0.1 s) when there is no such place."""
+    import jinja2
+
+    folder = template_cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = folder.stat()
+    except OSError:
+        return None
+    if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 @functools.lru_cache(maxsize=1)
 def environment():
     import jinja2
 
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                               undefined=jinja2.StrictUndefined, finalize=_shown, trim_blocks=True,
-                              lstrip_blocks=True, keep_trailing_newline=True)
+                              lstrip_blocks=True, keep_trailing_newline=True, bytecode_cache=_bytecode_cache())
 
 
 def _csp_hash(text: str) -> str:
