@@ -363,3 +363,17 @@ def test_compiled_templates_are_cached_only_in_a_private_directory(tmp_path, mon
     assert (tmp_path / "rspdsl" / "templates").stat().st_mode & 0o077 == 0
     (tmp_path / "rspdsl" / "templates").chmod(0o777)  # someone else could plant compiled code here
     assert page._bytecode_cache() is None
+
+
+def test_the_templates_ship_in_the_wheel():
+    """pyproject's package list and package data cover rspdsl/render/html and every template."""
+    import fnmatch
+    import tomllib
+
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert "rspdsl.render.html" in setup["packages"]
+    globs = setup["package-data"]["rspdsl.render.html"]
+    folder = ROOT / "rspdsl" / "render" / "html"
+    shipped = [p.relative_to(folder).as_posix() for p in (folder / "templates").iterdir()]
+    assert shipped and all(any(fnmatch.fnmatch(name, g) for g in globs) for name in shipped)
+    assert "jinja2>=3.1" in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
