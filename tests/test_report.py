@@ -377,3 +377,16 @@ def test_the_templates_ship_in_the_wheel():
     shipped = [p.relative_to(folder).as_posix() for p in (folder / "templates").iterdir()]
     assert shipped and all(any(fnmatch.fnmatch(name, g) for g in globs) for name in shipped)
     assert "jinja2>=3.1" in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+
+
+def test_a_missing_browser_fails_unless_skipping_is_asked_for(monkeypatch):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import report_browser
+
+    monkeypatch.setattr(report_browser.shutil, "which", lambda name: None)
+    monkeypatch.delenv("RSPDSL_NO_BROWSER", raising=False)
+    with pytest.raises(pytest.fail.Exception, match="chromium and chromedriver not installed"):
+        report_browser.browser_paths()
+    monkeypatch.setenv("RSPDSL_NO_BROWSER", "1")
+    with pytest.raises(pytest.skip.Exception):
+        report_browser.browser_paths()
