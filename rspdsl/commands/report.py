@@ -89,8 +89,9 @@ def _check(args: argparse.Namespace, timeout_ms: int) -> dict[str, Any]:
 
 
 def _baseline(args: argparse.Namespace, timeout_ms: int) -> dict[str, Any]:
+    from ..analyses.baseline.files import check_against, load_baseline
     from ..render.json_out import check_json
-    from .baseline import check_against, load_baseline, pair_maps
+    from .baseline import pair_maps
 
     try:
         maps = pair_maps(args.policies, args.maps, args.map_dir)
@@ -110,17 +111,17 @@ def _diff_one(policy: str, old: str | None, rev: str | None, timeout_ms: int, se
     """The diff document for one policy (or {"error": ...} when it cannot be compared). With
     `missing_is_new` (the previous revisions are a directory) an absent OLD means a new file, as
     a path absent from a git revision does."""
-    from ..differ import DiffError, diff_policies, new_file_report
+    from ..analyses.diff import DiffError, diff_policies, new_file_report
+    from ..analyses.diff.revision import GitError, text_at_revision
     from ..frontend import load_file, load_text
     from ..render.diff_out import report_to_json
-    from .diff import _GitError, git_old_text
 
     new = load_file(policy)
     out: dict[str, Any] = {}
     if rev is not None:
         try:
-            old_text, label = git_old_text(rev, policy)
-        except _GitError as exc:
+            old_text, label = text_at_revision(rev, policy)
+        except GitError as exc:
             return {"old": f"{rev}:{policy}", "error": str(exc)}
         out.update(old=label, old_file="old.rsp", old_command=f"git show {shlex.quote(label)} > old.rsp")
         if not new.ok or new.policy is None:
