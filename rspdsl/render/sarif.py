@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..diagnostics import CODES, Diagnostic
-from ..logic.results import PROPERTIES, Location, Result
+from ..logic.results import PROPERTIES, RUN_PROPERTIES, Location, Result
 from ..source import Span
 from ..state import dumps_exact
 from .checked import CheckedFile, property_family
@@ -37,6 +37,9 @@ PROPERTY_RULES: dict[str, tuple[str, str]] = {
     "reachability": ("Unreachable",
                      "Every tier is reached by some state; every rule, threshold and requirement can matter."),
     "assert": ("Assertion", "A policy assertion holds in every state."),
+    "deadlines": ("UnmeetableDeadline",
+                  "Every duty can always be met: its act is never kept forbidden while it is pending."),
+    "duties": ("IdleDuty", "Every duty can be triggered and discharged, and some rule depends on it."),
 }
 
 
@@ -76,6 +79,8 @@ def _rules(files: list[CheckedFile]) -> list[dict[str, Any]]:
     rules = [_rule(p, *PROPERTY_RULES[p], "error") for p in PROPERTIES]
     if "assert" in families:
         rules.append(_rule("assert", *PROPERTY_RULES["assert"], "error"))
+    rules += [_rule(p, *PROPERTY_RULES[p], "error" if p == "deadlines" else "warning")
+              for p in RUN_PROPERTIES if p in families]
     codes: dict[str, str] = {}
     for f in files:
         for d in f.diagnostics:
