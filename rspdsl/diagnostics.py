@@ -55,6 +55,7 @@ CODES: dict[str, str] = {
     "E0402": "`E at X` whose E reads history (a history term, or `allowed`)",
     "E0403": "history read where only the current state may count: a tier's `when`, a duty's clock",
     "E0405": "a modifier on a declaration it does not apply to (`cumulative` on a flag, `set at`/`by` on a response)",
+    "E0406": "a waiver whose commitment matches no requirement, or names an action none of them binds",
     # E07xx / W07xx: regulator baselines and their mapping files (rspdsl baseline)
     "E0701": "a mapping-file line that is not `baseline_name = expression`",
     "E0702": "a baseline name mapped twice in one mapping file",

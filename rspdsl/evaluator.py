@@ -371,7 +371,19 @@ def _action_chain(policy: Policy, action: str, holds: Callable[[int, Rule], str]
     return out
 
 
+class _NotCompiled(Exception):
+    """A policy form the generator does not handle: the interpreter decides every state."""
+
+
+def _compilable(policy: Policy) -> None:
+    """Waivers and recommendations (language v2 §4) change which requirements are active per
+    action; the generated code does not know them, so such policies take the interpreter."""
+    if policy.waivers or policy.recommendations:
+        raise _NotCompiled("waivers and recommendations are decided by the interpreter")
+
+
 def _generate_full(policy: Policy, ns: dict[str, Any]) -> str:
+    _compilable(policy)
     gen = _Gen(policy, ns, fast=False)
     lines = ["def _full(s):"]
     for i, name in enumerate(policy.variables):
@@ -603,6 +615,7 @@ def _pick(flag: str, if_true: str, if_false: str) -> str:
 def _line_source(policy: Policy, base: dict[str, Any], actions: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
     """The `_line` source and its namespace. A first pass counts the comparison sides; if one
     repeats, a second pass computes each repeated side once."""
+    _compilable(policy)
     ns = dict(base)
     source, seen = _generate_line(policy, ns, actions)
     repeated = {code for code, n in seen.items() if n > 1}
@@ -799,6 +812,8 @@ def decision_to_json(policy: Policy, decision: Decision,
             "decided_by": _rule_json(rule) if rule is not None else None,
             "unmet": [_requirement_json(r) for r in decision.unmet(name)],
         }
+        if policy.recommendations:  # v2 §4: advisory commitments active here and not met
+            listed[name]["unheeded"] = [_requirement_json(r) for r in decision.unheeded(name)]
     return {
         "tier": policy.tiers[decision.tier].name,
         "thresholds": dict(decision.thresholds),

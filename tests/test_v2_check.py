@@ -154,14 +154,32 @@ def test_a_proof_for_every_run_that_no_bounded_search_could_give():
     assert res[("assert:first", "first")].status == "proved"
 
 
-def test_unknown_when_extended_states_fail_and_no_short_run_does():
+def test_k_induction_proves_what_extended_states_cannot():
     # a is done only while allowed, and allowed only after b: so done(a) implies done(b) on every
-    # run; the free extended state does not know it and k-induction is not implemented: unknown
+    # run; in a free extended state done(a) and done(b) are unrelated (a violation there), no run
+    # violates it, and one step of induction proves it
     _, res = results("action a\naction b default permit\ntier base { }\npermit a when done(b)\n"
                      "assert order: done(a) implies done(b)\n", depth=3)
     r = res[("assert:order", "order")]
+    assert r.status == "proved" and r.details == {"method": "k-induction", "k": 1}
+
+
+def test_unknown_when_no_run_of_the_depth_violates_and_induction_fails():
+    # the forbid makes `s3 and done(assess)` reachable only through a chain of assessments, so
+    # only runs longer than 2 steps violate it: at depth 2 the search finds none and induction
+    # (the property is false) proves nothing: unknown, never proved; at depth 6 the run is found
+    body = ("action assess default permit\naction deploy default permit\n"
+            "judgement s1 set at assess\njudgement s2 set at assess\njudgement s3 set at assess\n"
+            "tier base { }\n"
+            "forbid assess when (s1 and not done(assess)) or (s2 and not (s1 at assess)) "
+            "or (s3 and not (s2 at assess))\n"
+            "assert short: not (s3 and done(assess))\n")
+    _, res = results(body, depth=2)
+    r = res[("assert:short", "short")]
     assert r.status == "unknown" and r.witness is None
-    assert r.details["reason"] == "no violation in runs of up to 3 steps; not proved"
+    assert r.details["reason"] == "no violation in runs of up to 2 steps; not proved"
+    _, deeper = results(body, depth=6)
+    assert deeper[("assert:short", "short")].status == "violated"
 
 
 def test_a_v1_policy_has_no_run_properties():

@@ -135,6 +135,7 @@ def step_obligations(policy: Policy, s: StateEncoding, properties: set[str] | No
     out: list[Obligation] = []
     if selected("mitigations", properties):
         out.extend(_mitigations(policy, s))
+        out.extend(_advice(policy, s))
     out.extend(_assertion(policy, s, a) for a in policy.assertions if selected(f"assert:{a.name}", properties))
     return out
 
@@ -155,6 +156,7 @@ def build_obligations(policy: Policy, properties: set[str] | None = None) -> Obl
     out: list[Obligation] = []
     if selected("mitigations", properties):
         out.extend(_mitigations(policy, state))
+        out.extend(_advice(policy, state))
     if selected("consistency", properties):
         out.extend(_consistency(policy, state))
     if pair is not None:
@@ -259,6 +261,35 @@ def _mitigations(policy: Policy, s: StateEncoding) -> list[Obligation]:
     return out
 
 
+def _advice(policy: Policy, s: StateEncoding) -> list[Obligation]:
+    """v2 §4: a recommendation unmet while its action is allowed is a warning, never an error."""
+    import z3
+    out = []
+    for action in policy.actions.values():
+        for r in policy.recommendations:
+            if action.name not in r.actions:
+                continue
+            a, k = action.name, r.index
+
+            def message(status: str, details: dict, a=a, r=r) -> str:
+                if status == "proved":
+                    return f"Whenever {a} is allowed, the recommended `{r.text}` holds."
+                if status == "violated":
+                    return (f"{a} can be allowed in a state where the recommended `{r.text}` "
+                            f"({_where(r.span)}) does not hold (advisory: a warning).")
+                return f"Could not decide whether {a} can be allowed without the recommended `{r.text}`."
+
+            out.append(Obligation(
+                property="mitigations", subject=f"{a}: {r.text} (recommended)", severity="warning", kind="find",
+                copies=(s,), context=s.bounds, message=message,
+                locations=(Location(r.span, "the recommendation"), Location(action.span, "the action")),
+                formula=z3.And(s.allowed[a], s.advised(a, k), z3.Not(s.rec_met[k])),
+                confirm=lambda ds, a=a, k=k: (ds[0].allowed[a] and k in ds[0].advised.get(a, ())
+                                              and not ds[0].advice_met[k]),
+                explain=lambda ds, a=a: _decided_by(ds[0], a)))
+    return out
+
+
 def _rule_location(rule: Rule | None, message: str) -> tuple[Location, ...]:
     return (Location(rule.span, message),) if rule is not None else ()
 
@@ -360,7 +391,9 @@ def _monotonic(policy: Policy, lo: StateEncoding, hi: StateEncoding) -> list[Obl
             group="monotonic"))
 
     bound = [r for r in policy.requirements if r.actions]
-    drops = [z3.And(lo.req_active[r.index], z3.Not(hi.req_active[r.index])) for r in bound]
+    # per action: a waiver (v2 §4) can switch a requirement off for one action it binds only
+    drops = [z3.And(lo.active(a, r.index), z3.Not(hi.active(a, r.index))) for r in bound
+             for a in (r.actions if policy.waivers_of_any(r.index) else r.actions[:1])]
     names = requirement_names(policy)
 
     def req_message(status: str, details: dict) -> str:
@@ -375,9 +408,7 @@ def _monotonic(policy: Policy, lo: StateEncoding, hi: StateEncoding) -> list[Obl
         return "Could not decide whether higher inputs can switch off a requirement."
 
     def dropped_indices(ds) -> list[int]:
-        lower = {k for ks in ds[0].active.values() for k in ks}
-        higher = {k for ks in ds[1].active.values() for k in ks}
-        return sorted(lower - higher)
+        return sorted({k for a, ks in ds[0].active.items() for k in ks if k not in ds[1].active[a]})
 
     def dropped(ds) -> dict:
         return {"dropped": [names[k] for k in dropped_indices(ds)]}

@@ -4,9 +4,9 @@ For `mitigations`, `assert:NAME` and `deadlines`, in this order, the first that 
 1. the extended-state proof (rspdsl/logic/history.py FreeHistory): proved for every run;
 2. a bounded search for a violating compliant run of 1..K steps: violated, with the run as the
    witness, replayed by rspdsl/semantics/run.py before it is shown;
-3. otherwise unknown: "no violation in runs of up to K steps; not proved".
-(k-induction, the contract's third method, is not implemented yet: what it would prove is
-reported unknown, never proved.)
+3. k-induction for k = 1..K (history before the k steps is a free summary, history.Before):
+   proved for every run;
+4. otherwise unknown: "no violation in runs of up to K steps; not proved".
 `duties` (warnings): a duty whose act is never allowed, or whose trigger never holds.
 """
 from __future__ import annotations
@@ -74,21 +74,67 @@ def refine(policy: Policy, results: tuple[Result, ...], build: Callable[[StateEn
                                     f"solver's run of {n} steps")
             details = ob.explain([replayed[-1].decision]) if ob.explain else {}
             found[key] = Result(ob.property, ob.subject, "violated", ob.severity,
-                                ob.message("violated", details), Witness(run=run_to_json(policy, steps)),
+                                _violated_message(ob, n), Witness(run=run_to_json(policy, steps)),
                                 ob.locations, {**details, "steps": n}, time.perf_counter() - start)
         if len(found) == len(open_):
             break
+    inductive = _induction(policy, open_ - set(found), build, depth=depth, timeout_ms=timeout_ms, seed=seed)
     out = []
     for r in results:
         key = (r.property, r.subject)
         if key in found:
             out.append(found[key])
+        elif key in inductive:
+            k, seconds = inductive[key]
+            out.append(Result(r.property, r.subject, "proved", r.severity, _proved_message(r, k), None,
+                              r.locations, {"method": "k-induction", "k": k}, r.seconds + seconds))
         elif key in open_:
             out.append(Result(r.property, r.subject, "unknown", r.severity, _unknown_message(r), None,
                               r.locations, _not_proved_reason(depth), r.seconds))
         else:
             out.append(r)
     return tuple(out)
+
+
+def _induction(policy: Policy, keys: set[tuple[str, str]], build, *, depth: int, timeout_ms: int,
+               seed: int) -> dict[tuple[str, str], tuple[int, float]]:
+    """k-induction (§5, method 3), for what no run of up to `depth` steps violates (the base
+    case): a property that holds at k consecutive steps anywhere in a run (what came before is
+    free: history.Before) and cannot fail at the next one holds at every step of every run.
+    Returns key -> (k, seconds) for each property proved."""
+    import z3
+    proved: dict[tuple[str, str], tuple[int, float]] = {}
+    for k in range(1, depth + 1):
+        if len(proved) == len(keys):
+            break
+        start = time.perf_counter()
+        ctx = z3.Context()
+        segment = unroll(policy, k + 1, ctx, segment=True)
+        per_step = [{(ob.property, ob.subject): ob for ob in build(step)} for step in segment.steps]
+        solver = _solver(ctx, timeout_ms, seed)
+        for step in segment.steps:
+            solver.add(*step.bounds)
+        for key in sorted(keys - set(proved)):
+            solver.push()
+            solver.add(*[z3.Not(obs[key].formula) for obs in per_step[:-1]])
+            solver.add(per_step[-1][key].formula)
+            if solver.check() == z3.unsat:
+                proved[key] = (k, time.perf_counter() - start)
+            solver.pop()
+    return proved
+
+
+def _proved_message(r: Result, k: int) -> str:
+    return (f"{r.property} {r.subject} holds at every step of every compliant run "
+            f"(by {k}-induction over runs).")
+
+
+def _violated_message(ob: Obligation, n: int) -> str:
+    when = "at the first step of a run" if n == 1 else f"at step {n - 1} of a compliant run"
+    if ob.property == "mitigations":
+        action, _, requirement = ob.subject.partition(": ")
+        return f"{action} can be allowed {when} while the required `{requirement}` does not hold."
+    return f"The assertion {ob.subject} fails {when}."
 
 
 def _unknown_message(r: Result) -> str:
@@ -137,7 +183,7 @@ def _deadline(policy: Policy, duty: Duty, locations, depth: int, timeout_ms: int
     # the inputs and the history's own invariants; the responses are quantified in _blocked
     history_invariants = s.bounds[len(_variable_bounds(policy, s)):]
     solver.add(*s.bounds_of([v.name for v in policy.inputs]), *history_invariants)
-    if duty.kind == "every":  # due only while its `while` holds
+    if duty.kind == "every" and duty.condition is not None:  # due only while its `while` holds
         solver.add(_Translator(_builder_of(s))(duty.condition))
     solver.add(_blocked(policy, s, duty, []))
     verdict = solver.check()

@@ -153,7 +153,8 @@ def run_table(run: list) -> list[str]:
     rows += [[n] + [value_text(step["state"][n]) for step in run] for n in shown]
     lines = _table(header, rows, [False] * len(rows))
     if len(shown) < len(names):
-        lines.append(f"    ({_plural(len(names) - len(shown), 'other name')} keep one value throughout)")
+        same = len(names) - len(shown)
+        lines.append(f"    ({_plural(same, 'other name')} {'keeps its' if same == 1 else 'keep their'} value throughout)")
     return lines
 
 
@@ -162,11 +163,7 @@ def replay_hint(path: str, result: Result) -> list[str]:
     witness = result.witness
     if witness is None:
         return []
-    if witness.run is not None:
-        lines = "\n".join(dumps_exact(step) for step in witness.run)
-        cmd = f"printf '%s\\n' {shlex.quote(lines)} > run.jsonl && rspdsl eval {shlex.quote(path)} --run run.jsonl"
-        if len(cmd) <= MAX_INLINE_REPLAY:
-            return [f"  replay: {cmd}"]
+    if witness.run is not None:  # several lines: taken from the JSON output, one step per line
         select = (f".files[0].results[] | select(.property == {json.dumps(result.property)} and "
                   f".subject == {json.dumps(result.subject)}) | .witness.run[]")
         return [f"  replay: rspdsl check {shlex.quote(path)} --format json | jq -c {shlex.quote(select)} > run.jsonl"

@@ -28,6 +28,7 @@ from .model import (
     Threshold,
     Tier,
     Variable,
+    Waiver,
 )
 from .types import BOOL, ERROR, TIER, BoolT, ErrorT, RealT, ScaleT, TierT, Type
 
@@ -49,7 +50,7 @@ KIND_WORDS = {
     "event": "an event", "authority": "an authority", "duty": "a duty",
 }
 ACT_KINDS = ("action", "event")  # what a run's step does, and what history terms look back at
-RESERVED_FOR_LATER = ("recommend", "waive")  # reserved by language-v2.md §4; the parser lexes them as names
+
 
 
 @dataclass
@@ -91,10 +92,6 @@ class Resolver:
 
     # ------------------------------------------------------------ namespace
     def declare(self, ident: ast.Ident, entity: Entity) -> bool:
-        if ident.name in RESERVED_FOR_LATER:
-            self.err("E0011", f"`{ident.name}` is a reserved word and cannot be a name", ident.span,
-                     hint=f"rename it, e.g. `{ident.name}_`")
-            return False
         previous = self.names.get(ident.name)
         if previous is not None:
             self.err("E0101", f"`{ident.name}` is already declared as {KIND_WORDS[previous.kind]}",
@@ -216,6 +213,16 @@ class Resolver:
 
         tiers: list[Tier] = []
         requirements: list[Requirement] = []
+        recommendations: list[Requirement] = []
+        commitment_asts: list[ast.Expr] = []  # per requirement, in order: what waivers match against
+
+        def commit(r: ast.RequireDecl, tier: int | None) -> None:
+            if r.force == "recommend":
+                recommendations.extend(self.requirement(r, tier, actions, len(recommendations)))
+            else:
+                requirements.extend(self.requirement(r, tier, actions, len(requirements)))
+                commitment_asts.extend(r.commitments)
+
         tier_decls = [d for d in decls if isinstance(d, ast.TierDecl)]
         for i, t in enumerate(tier_decls):
             cond = self.condition(t.condition, Context("tier"), "tier condition") if t.condition is not None else None
@@ -223,12 +230,12 @@ class Resolver:
                 self.history_free.append((cond, t.condition.span, "a tier's `when`"))
             tiers.append(Tier(t.name.name, i, cond, t.description, t.name.span))
             for r in t.requirements:
-                requirements.extend(self.requirement(r, i, actions, len(requirements)))
+                commit(r, i)
         rules: list[Rule] = []
         assertions: list[Assertion] = []
         for d in decls:
             if isinstance(d, ast.RequireDecl):
-                requirements.extend(self.requirement(d, None, actions, len(requirements)))
+                commit(d, None)
             elif isinstance(d, ast.RuleDecl):
                 self.action_ref(d.action)
                 cond = (self.condition(d.condition, Context("rule"), "rule condition")
@@ -237,6 +244,8 @@ class Resolver:
             elif isinstance(d, ast.AssertDecl) and self.owns(d):
                 body = self.condition(d.body, Context("assert"), "assertion")
                 assertions.append(Assertion(d.name.name, body, d.description, d.name.span))
+        waivers = [w for n, d in enumerate(d for d in decls if isinstance(d, ast.WaiveDecl))
+                   if (w := self.waiver(d, n, requirements, commitment_asts)) is not None]
         self.check_history_free(history_thresholds)
         self.warn_unused(variables, thresholds)
         for name, declared in [*events.items(), *authorities.items()]:
@@ -250,7 +259,8 @@ class Resolver:
                       tuple(requirements), tuple(assertions),
                       header.span if header else Span(1, 1, 1, 1),
                       events=events, authorities=authorities, duties=duties,
-                      history_thresholds=frozenset(history_thresholds))
+                      history_thresholds=frozenset(history_thresholds),
+                      recommendations=tuple(recommendations), waivers=tuple(waivers))
 
     def owns(self, d) -> bool:
         """True when this declaration is the one its name resolves to (not a duplicate)."""
@@ -352,6 +362,46 @@ class Resolver:
         return Duty(d.name.name, "every", d.act.name, d.days.value, None, False, cond,
                     d.description, d.name.span)
 
+    def waiver(self, d: ast.WaiveDecl, index: int, requirements: list[Requirement],
+               commitment_asts: list[ast.Expr]) -> Waiver | None:
+        """Match each waived commitment by canonical text (E0406 when none matches, naming the
+        nearest), check the actions (each must be bound by a matched requirement) and the `when`."""
+        from ..syntax.format import format_expr
+
+        canonical = [format_expr(e) for e in commitment_asts]
+        texts, matched, ok = [], [], True
+        for e in d.commitments:
+            text = format_expr(e)
+            found = [k for k, c in enumerate(canonical) if c == text]
+            if not found:
+                nearest = did_you_mean(text, sorted(set(canonical)))
+                self.err("E0406", f"the waived commitment `{text}` matches no requirement", e.span,
+                         hint=(nearest + " (waivers match a requirement's commitment by its text)") if nearest
+                         else "a waiver names the commitment of a `require`, written as in the requirement")
+                ok = False
+                continue
+            texts.append(text)
+            matched.extend(found)
+        bound = {a for k in matched for a in requirements[k].actions}
+        if d.actions is None:
+            targets = tuple(a for a in self.action_names() if a in bound)
+        else:
+            good = [self.action_ref(a) for a in d.actions]
+            ok = ok and all(good)
+            for a in (a for a, g in zip(d.actions, good) if g):
+                if matched and a.name not in bound:
+                    self.err("E0406", f"no waived commitment is required for `{a.name}`", a.span,
+                             hint="a waiver lifts requirements of the actions they bind; drop the action")
+                    ok = False
+            targets = tuple(dict.fromkeys(a.name for a in d.actions))
+        cond = self.condition(d.condition, Context("require"), "waiver condition")
+        if not ok:
+            return None
+        return Waiver(index, tuple(texts), tuple(dict.fromkeys(matched)), targets, cond, d.description, d.span)
+
+    def action_names(self) -> list[str]:
+        return [n for n, e in self.names.items() if e.kind == "action"]
+
     def reading_history(self, thresholds: dict[str, Threshold]) -> set[str]:
         """The thresholds whose value reads history, directly or through another threshold."""
         out: set[str] = set()
@@ -393,7 +443,7 @@ class Resolver:
             commitment = self.condition(e, Context("require"), "commitment")
             text = " ".join(self.source.slice(e.span).split()) or _expr_text(e)
             out.append(Requirement(start + len(out), commitment, text, targets, tier, cond,
-                                   r.description, e.span, r.span))
+                                   r.description, e.span, r.span, r.force))
         return out
 
     def order_thresholds(self, raw: dict[str, Threshold]) -> dict[str, Threshold]:
@@ -671,6 +721,15 @@ class Resolver:
         typed = [self.expr(a, ctx) for a in e.args]
         if any(isinstance(t, ErrorT) for t, _ in typed):
             return ERROR, ir.BoolConst(False)
+        if isinstance(typed[0][0], ScaleT):  # v2: the highest / lowest value of one scale
+            scale = typed[0][0].scale
+            for (t, _), arg in zip(typed, e.args):
+                if not isinstance(t, ScaleT) or t.scale != scale:
+                    self.err("E0203" if isinstance(t, ScaleT) else "E0201",
+                             f"`{e.func}` of values of scale `{scale}` cannot take {t.describe()}", arg.span,
+                             hint="max and min take numbers, or values of one scale")
+                    return ERROR, ir.BoolConst(False)
+            return ScaleT(scale), ir.MinMax(e.func, tuple(n for _, n in typed))
         acc: RealT | None = None
         for (t, _), arg in zip(typed, e.args):
             if not isinstance(t, RealT):

@@ -199,6 +199,18 @@ class RequireDecl:
     description: str | None = None
     span: Span = _span()
     comments: Comments = _comments()
+    force: str = "require"  # v2 §4: "require" (binding) or "recommend" (advisory)
+
+
+@dataclass(frozen=True)
+class WaiveDecl:
+    """v2 §4: `waive C1, C2 for A1, A2 when COND "desc"`."""
+    commitments: tuple[Expr, ...]
+    actions: tuple[Ident, ...] | None  # None: every action the commitments bind
+    condition: Expr
+    description: str | None = None
+    span: Span = _span()
+    comments: Comments = _comments()
 
 
 @dataclass(frozen=True)
@@ -269,7 +281,7 @@ class DutyDecl:
 
 
 Decl = Union[PolicyDecl, ScaleDecl, QuantityDecl, FlagDecl, ActionDecl, ThresholdDecl,
-             TierDecl, RuleDecl, RequireDecl, AssertDecl, EventDecl, AuthorityDecl, DutyDecl]
+             TierDecl, RuleDecl, RequireDecl, AssertDecl, EventDecl, AuthorityDecl, DutyDecl, WaiveDecl]
 
 
 @dataclass(frozen=True)

@@ -203,8 +203,13 @@ def _decl_lines(d: ast.Decl, indent: str = "") -> list[str]:
         return _with_when(f"threshold {d.name.name}{_desc(d.description)}", d.condition, "", indent)
     if isinstance(d, ast.RuleDecl):
         return _with_when(f"{d.effect} {d.action.name}", d.condition, _desc(d.description), indent)
+    if isinstance(d, ast.WaiveDecl):
+        head = "waive " + ", ".join(format_expr(c) for c in d.commitments)
+        if d.actions is not None:
+            head += " for " + ", ".join(a.name for a in d.actions)
+        return _with_when(head, d.condition, _desc(d.description), indent)
     if isinstance(d, ast.RequireDecl):
-        head = "require " + ", ".join(format_expr(c) for c in d.commitments)
+        head = f"{d.force} " + ", ".join(format_expr(c) for c in d.commitments)
         if d.actions is not None:
             head += " for " + ", ".join(a.name for a in d.actions)
         return _with_when(head, d.condition, _desc(d.description), indent)

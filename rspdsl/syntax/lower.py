@@ -222,8 +222,8 @@ class Lowerer:
         for c in ch[2:]:
             if isinstance(c, Token) and c.type == "STRING":
                 desc = self.string(c)
-            elif isinstance(c, Tree) and c.data == "require_decl":
-                requirements.append(self.d_require_decl(c, c.children))
+            elif isinstance(c, Tree) and c.data in ("require_decl", "recommend_decl"):
+                requirements.append(self.decl(c))
             else:
                 condition = self.expr(c)
         return ast.TierDecl(name, condition, tuple(requirements), desc, tree_span(tree))
@@ -252,6 +252,26 @@ class Lowerer:
                 condition = self.expr(c)
         return ast.RequireDecl(commitments, actions, condition, desc,
                                self.keyword_start(tree_span(tree), "require"))
+
+    def d_recommend_decl(self, tree, ch):
+        req = self.d_require_decl(tree, ch)
+        return dataclasses.replace(req, force="recommend", span=self.keyword_start(tree_span(tree), "recommend"))
+
+    def d_waive_decl(self, tree, ch):
+        commitments: tuple[ast.Expr, ...] = ()
+        actions = condition = desc = None
+        for c in ch:
+            if isinstance(c, Token) and c.type == "STRING":
+                desc = self.string(c)
+            elif isinstance(c, Tree) and c.data == "expr_list":
+                commitments = tuple(self.expr(e) for e in c.children)
+            elif isinstance(c, Tree) and c.data == "name_list":
+                actions = tuple(self.ident(t) for t in c.children)
+            else:
+                condition = self.expr(c)
+        if condition is None:
+            raise LoweringError("a waiver without its `when`")
+        return ast.WaiveDecl(commitments, actions, condition, desc, self.keyword_start(tree_span(tree), "waive"))
 
     def d_assert_decl(self, tree, ch):
         name = self.ident(ch[0])

@@ -24,10 +24,10 @@ MAX_SYNTAX_ERRORS = 25   # after this many, stop resyncing
 
 DECL_KEYWORDS = ("policy", "scale", "metric", "control", "judgement", "safeguard", "action",
                  "threshold", "tier", "permit", "forbid", "require", "assert",
-                 "event", "authority", "duty")
+                 "event", "authority", "duty", "recommend", "waive")
 KEYWORDS = frozenset(DECL_KEYWORDS + (
     "version", "for", "when", "and", "or", "not", "implies", "true", "false", "allowed", "max",
-    "min", "in", "unit", "default", "deny", "reassuring", "recommend", "waive",
+    "min", "in", "unit", "default", "deny", "reassuring",
     # language v2 (language-v2.md §2); `recommend` and `waive` are reserved for its §4
     "cumulative", "set", "at", "internal", "external", "by", "within", "days", "after", "every",
     "while", "done", "days_since", "overdue"))
