@@ -136,8 +136,8 @@ EXPECTED: dict[str, dict] = {
     # the first two is a run, replayed with `eval --run`.
     "anthropic-rsp-v3.rsp": {
         "counts": {("assert", "proved"): 1, ("assert", "violated"): 2, ("consistency", "proved"): 10,
-                   ("deadlines", "proved"): 5, ("duties", "proved"): 5, ("mitigations", "violated"): 15,
-                   ("monotonic", "proved"): 12, ("reachability", "proved"): 18},
+                   ("deadlines", "proved"): 5, ("duties", "proved"): 5, ("mitigations", "violated"): 20,
+                   ("monotonic", "proved"): 12, ("reachability", "proved"): 19},
         "not_proved": {
             # v3.4 has no training pause and no per-model deployment gate (quotes.md §8)
             ("assert:no-training-without-asl3-security", "no-training-without-asl3-security"),
@@ -151,6 +151,11 @@ EXPECTED: dict[str, dict] = {
                 "deploy_internal: asl3_deployment", "deploy_internal: asl3_security",
                 "deploy_internal: eyes_on_everything", "train: alignment_assessment", "train: asl3_security",
                 "train: board_ltbt_approval", "train: eyes_on_everything")},
+            # warnings: the industry-wide recommendations (Section 1) and "General upleveling"
+            *{("mitigations", f"{action}: {commitment} (recommended)") for action, commitment in (
+                ("train", "strong_containment_argument"), ("deploy", "strong_containment_argument"),
+                ("deploy_internal", "strong_containment_argument"), ("train", "matches_competitor_mitigation"),
+                ("deploy", "matches_competitor_mitigation"))},
         },
     },
     "gdm-fsf-v3.1.rsp": {
@@ -172,7 +177,7 @@ EXPECTED: dict[str, dict] = {
         },
     },
     "xai-rmf.rsp": {
-        "counts": {("assert", "violated"): 5, ("consistency", "proved"): 4, ("mitigations", "violated"): 5,
+        "counts": {("assert", "violated"): 5, ("consistency", "proved"): 4, ("mitigations", "violated"): 6,
                    ("monotonic", "proved"): 6, ("reachability", "proved"): 9},
         "not_proved": {
             # 6 Deployment Decisions: benefits may outweigh a benchmark's risks (the override permit)
@@ -185,6 +190,8 @@ EXPECTED: dict[str, dict] = {
             ("mitigations", "deploy: bio_chem_filters"), ("mitigations", "deploy: nonstate_security"),
             ("mitigations", "deploy: refusal_safeguards"), ("mitigations", "deploy_trusted: nonstate_security"),
             ("mitigations", "train: nonstate_security"),
+            # a warning: Operational 4's "may shut down" as a recommendation
+            ("mitigations", "keep_running: not imminent_catastrophic_threat (recommended)"),
         },
     },
 }
@@ -283,7 +290,11 @@ def _check_claim(result: dict, role: str | None, decision: dict) -> None:
         action, commitment = result["subject"].split(": ", 1)[0], _commitment_text(result["subject"])
         verdict = decision["actions"][action]
         assert verdict["allowed"] is True, result["subject"]
-        assert commitment in {u["text"] for u in verdict["unmet"]}, result["subject"]
+        if commitment.endswith(" (recommended)"):   # v2 `recommend`: unheeded, a warning
+            assert result["severity"] == "warning", result["subject"]
+            assert commitment.removesuffix(" (recommended)") in {u["text"] for u in verdict["unheeded"]}
+        else:
+            assert commitment in {u["text"] for u in verdict["unmet"]}, result["subject"]
     elif prop.startswith("assert:"):
         assert decision["assertions"][prop.split(":", 1)[1]] is False
     elif prop == "monotonic":  # our violations are all of the "newly allowed" kind
