@@ -502,7 +502,8 @@ def test_unreadable_files_are_exit_2(tmp_path):
 
 # ---------------------------------------------------------------- the shipped baseline and the four frameworks
 
-FRAMEWORKS = ("anthropic-rsp-v2.2", "openai-preparedness-v2", "gdm-fsf-v3", "eu-ai-act-gpai")
+FRAMEWORKS = ("anthropic-rsp-v2.2", "openai-preparedness-v2", "gdm-fsf-v3", "eu-ai-act-gpai",
+              "anthropic-rsp-v3", "gdm-fsf-v3.1", "xai-rmf")   # the last three: corpus v2 (issue 12)
 
 # Verdicts of policies/baselines/eu-gpai-baseline.rsp over the four encodings, with the shipped maps
 # (docs/findings.md, "Checked against the EU GPAI baseline", explains each).
@@ -519,6 +520,17 @@ EXPECTED = {
         "notify-commission": "violated", "adversarial-testing": "proved", "assess-and-mitigate": "proved",
         "incident-reporting": "violated", "cybersecurity": "proved", "framework-and-model-report": "violated",
         "acceptable-risk-only": "proved"},
+    "anthropic-rsp-v3": {name: "violated" for name in (
+        "notify-commission", "adversarial-testing", "assess-and-mitigate", "incident-reporting", "cybersecurity",
+        "framework-and-model-report", "acceptable-risk-only")},
+    "gdm-fsf-v3.1": {
+        "notify-commission": "violated", "adversarial-testing": "proved", "assess-and-mitigate": "proved",
+        "incident-reporting": "violated", "cybersecurity": "proved", "framework-and-model-report": "violated",
+        "acceptable-risk-only": "proved"},
+    "xai-rmf": {
+        "notify-commission": "violated", "adversarial-testing": "proved", "assess-and-mitigate": "violated",
+        "incident-reporting": "violated", "cybersecurity": "proved", "framework-and-model-report": "violated",
+        "acceptable-risk-only": "violated"},
     "eu-ai-act-gpai": {name: "proved" for name in (
         "notify-commission", "adversarial-testing", "assess-and-mitigate", "incident-reporting", "cybersecurity",
         "framework-and-model-report", "acceptable-risk-only")},
@@ -533,7 +545,7 @@ def test_shipped_baseline_is_a_valid_baseline():
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_four_frameworks_against_the_eu_baseline(framework):
+def test_frameworks_against_the_eu_baseline(framework):
     b = load_file(str(BASELINE))
     p = load_file(str(ROOT / "policies" / f"{framework}.rsp"))
     assert p.ok, p.diagnostics
@@ -545,7 +557,13 @@ def test_four_frameworks_against_the_eu_baseline(framework):
     verdicts = {r.subject: r.status for r in report.results}
     assert verdicts == EXPECTED[framework]
     for r in report.results:
-        if r.status == "violated":  # every witness is a state of the framework's own policy
+        if r.status == "violated" and r.witness.run is not None:
+            # a v2 policy (duties, events): a one-step run whose state also gives the free names
+            last = r.witness.run[-1]["state"]
+            own = {n: v for n, v in last.items() if not n.startswith(bl.FREE_PREFIX)}
+            assert set(read_state(p.policy, own)) == set(p.policy.variables)
+            assert evaluate(translation.checked, read_state(translation.checked, last)).assertions[r.subject] is False
+        elif r.status == "violated":  # every witness is a state of the framework's own policy
             state = read_state(p.policy, r.witness.state)
             terms = r.facts.in_baseline_terms
             free = {}

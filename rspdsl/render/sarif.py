@@ -23,7 +23,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..analyses.checked import CheckedFile
 from ..diagnostics import CODES, Diagnostic
-from ..logic.results import PROPERTIES, Result, Status, property_family
+from ..logic.results import PROPERTIES, RUN_PROPERTIES, Result, Status, property_family
 from ..source import Location, Span
 from ..state import dumps_exact
 from .json_out import plain, witness_json
@@ -41,6 +41,9 @@ PROPERTY_RULES: dict[str, tuple[str, str]] = {
     "reachability": ("Unreachable",
                      "Every tier is reached by some state; every rule, threshold and requirement can matter."),
     "assert": ("Assertion", "A policy assertion holds in every state."),
+    "deadlines": ("UnmeetableDeadline",
+                  "Every duty can always be met: its act is never kept forbidden while it is pending."),
+    "duties": ("IdleDuty", "Every duty can be triggered and discharged, and some rule depends on it."),
 }
 
 
@@ -80,6 +83,8 @@ def _rules(files: list[CheckedFile]) -> list[dict[str, Any]]:
     rules = [_rule(p, *PROPERTY_RULES[p], "error") for p in PROPERTIES]
     if "assert" in families:
         rules.append(_rule("assert", *PROPERTY_RULES["assert"], "error"))
+    rules += [_rule(p, *PROPERTY_RULES[p], "error" if p == "deadlines" else "warning")
+              for p in RUN_PROPERTIES if p in families]
     codes: dict[str, str] = {}
     for f in files:
         for d in f.diagnostics:
