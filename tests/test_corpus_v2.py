@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rspdsl import baseline as bl
+from rspdsl.analyses import baseline as bl
 from rspdsl.evaluator import evaluate
 from rspdsl.frontend import load_file
 from rspdsl.state import read_state
@@ -86,7 +86,7 @@ def test_frameworks_against_the_sb53_baseline(framework):
         # the report gives, the translated requirement is false there
         state = read_state(p.policy, r.witness.state)
         assert set(state) == set(p.policy.variables)
-        terms = r.details["in baseline terms"]
+        terms = r.facts.in_baseline_terms or {}
         free = {}
         for n, binding in translation.bindings.items():
             if binding.origin == "free":
@@ -128,7 +128,7 @@ def test_published_diff_is_what_the_tool_says(regenerated, name):
 # Each claim of docs/findings.md ("What changed between revisions") as a line the diff must contain.
 DIFF_CLAIMS = {
     "gdm-v3.0-to-v3.1.diff.txt": (
-        "Plan: 10 weakenings, 20 strengthenings, 33 text changes. Verdict: incomparable.",
+        "Plan: 10 weakenings, 21 strengthenings, 33 text changes. Verdict: incomparable.",
         # footnote 4: low-risk deployments without a critical capability assessment
         "~ deploy: weaker — NEW allows deploy where OLD forbids it",
         "~ deploy: weaker — OLD requires `risk_assessment` for deploy here",
@@ -142,7 +142,7 @@ DIFF_CLAIMS = {
         "~ deploy_internal: weaker — OLD requires `cot_monitoring` for deploy_internal here",
     ),
     "anthropic-v2.2-to-v3.4.diff.txt": (
-        "Plan: 27 weakenings, 17 strengthenings, 3 text changes. Verdict: incomparable.",
+        "Plan: 27 weakenings, 22 strengthenings, 3 text changes. Verdict: incomparable.",
         "~ train: weaker — NEW allows train where OLD forbids it",
         "~ train: weaker — OLD requires `asl3_security or interim_security_measures` for train here",
         "~ deploy: weaker — NEW allows deploy where OLD forbids it",
