@@ -514,7 +514,7 @@ def to_json(info, lat, scale, thr) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="rspdsl benchmarks (see the module docstring)")
     p.add_argument("--quick", action="store_true", help="fewer runs, smaller inputs (a minute or two)")
-    p.add_argument("--only", choices=("latency", "scaling", "throughput", "report"), action="append",
+    p.add_argument("--only", choices=("latency", "scaling", "throughput", "report", "runs"), action="append",
                    help="run only these parts (repeatable)")
     p.add_argument("--runs", type=int, help="runs per measurement (default 5, quick 3)")
     p.add_argument("--tiers", type=int, nargs="+", help="ladder sizes for the scaling curve")
@@ -523,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--plot", metavar="FILE", help="draw the scaling curve (PNG; needs matplotlib)")
     p.add_argument("--workdir", metavar="DIR", help="keep generated inputs here (default: a temp dir)")
     args = p.parse_args(argv)
-    parts = set(args.only or ("latency", "scaling", "throughput", "report"))
+    parts = set(args.only or ("latency", "scaling", "throughput", "report", "runs"))
     runs = args.runs or (3 if args.quick else 5)
     tiers = args.tiers or ([5, 10, 20, 40] if args.quick else [5, 10, 20, 40, 80, 120, 200])
     count = args.states or (5_000 if args.quick else 50_000)
@@ -533,6 +533,7 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     lat = scale = thr = None
     rep = None  # 4. `rspdsl report` (benchmarks/report.py)
+    timeline = None  # 5. language v2: duties, runs (benchmarks/runs.py)
     try:
         if "latency" in parts:
             policies = shipped_policies() + [write_ladder(workdir, 10)]
@@ -550,6 +551,11 @@ def main(argv: list[str] | None = None) -> int:
 
             rep = report_bench.measure(workdir, runs)
             print(report_bench.table(rep), flush=True)
+        if "runs" in parts:
+            import runs as runs_bench
+
+            timeline = runs_bench.measure(workdir, runs, 20_000 if args.quick else 100_000, [1, 2, 4, 8])
+            print(runs_bench.table(timeline), flush=True)
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -557,6 +563,9 @@ def main(argv: list[str] | None = None) -> int:
     if rep is not None:  # the report's rows join the same table
         goals = goals.rstrip("\n") + "\n" + "\n".join(f"| {a} | {b} | {c} | {d} |"
                                                       for a, b, c, d in report_bench.summary_rows(rep)) + "\n"
+    if timeline is not None:
+        goals = goals.rstrip("\n") + "\n" + "\n".join(f"| {a} | {b} | {c} | {d} |"
+                                                      for a, b, c, d in runs_bench.summary_rows(timeline)) + "\n"
     print(goals, flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(to_json(info, lat, scale, thr), indent=2) + "\n", encoding="utf-8")
