@@ -23,7 +23,7 @@ import functools
 import json
 import math
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
@@ -118,6 +118,8 @@ class _Gen:
         self.seen: Counter[str] = Counter()
         self.shared = shared
         self.memo: dict[str, str] = {}
+        self.policy = policy
+        self.helpers: list[str] = []     # language v2: one function per `E at X`, defined before _full
 
     def const(self, value: Fraction | int, arith: bool) -> str:
         q = Fraction(value)
@@ -209,12 +211,39 @@ class _Gen:
         if isinstance(e, ir.Mul):
             code, d = self._expr(e.arg, True)
             return f"({self.const(e.k, True)} * {code})", d + 1
+        if isinstance(e, (ir.Done, ir.SinceCmp, ir.Overdue, ir.At)):
+            return self._history(e), 1
         if isinstance(e, ir.MinMax):
             parts = [self._expr(a, arith) for a in e.args]
             if len(parts) == 1:  # Python's max(x) would iterate over x
                 return parts[0]
             return f"{e.func}(" + ", ".join(c for c, _ in parts) + ")", 1 + max(d for _, d in parts)
         raise TypeError(f"unknown IR node {type(e).__name__}")
+
+    def _history(self, e: ir.IExpr) -> str:
+        """A history term over the step's history H (unpacked in _full's prelude as HL latest days,
+        HD today's day, HO overdue duties, HP the states at each act): interpret._history's rules."""
+        if self.fast:
+            raise _NotCompiled("the batch path reads states, not runs")
+        if isinstance(e, ir.Done):
+            return f"({e.act!r} in HL)"
+        if isinstance(e, ir.Overdue):
+            return f"({e.duty!r} in HO)"
+        if isinstance(e, ir.SinceCmp):
+            never = e.op in (">", ">=", "!=")
+            return f"(((HD - HL[{e.act!r}]) {e.op} {self.const(e.k, True)}) if {e.act!r} in HL else {never})"
+        assert isinstance(e, ir.At)
+        name = f"_at{len(self.helpers)}"
+        inner = _Gen(self.policy, self.ns, fast=False)
+        body = inner.expr(e.arg)
+        lines = [f"def {name}(e):"]
+        lines += [f"    v{i} = e[{v!r}]" for v, i in self.var_index.items()]
+        lines += [f"    h{i} = e[{'thr:' + t!r}]" for t, i in self.thr_index.items()
+                  if t not in self.policy.history_thresholds]
+        lines += ["    T = e['tier']"] + [f"    {pre}" for pre in inner.take_prelude()] + [f"    return {body}"]
+        self.helpers.append("\n".join(lines) + "\n")
+        # X never happened: step 0's values, which for a step decided alone are this step's own
+        return f"({name}(HP[{e.act!r}]) if {e.act!r} in HP else {self.expr(e.arg)})"
 
     # The fast path's arithmetic: `D*left op D*right` in Decimals under an exact context (any
     # rounding traps and the line takes the Fraction path). D > 0 clears every coefficient's
@@ -398,6 +427,10 @@ def _generate_full(policy: Policy, ns: dict[str, Any]) -> str:
     lines = ["def _full(s):"]
     for i, name in enumerate(policy.variables):
         lines.append(f"    v{i} = s[{name!r}]")
+    if policy.temporal:  # language v2: the history this step's terms see (a state alone: step 0)
+        ns["_FIRST"] = interpret.FIRST_STEP
+        lines += [f"    H = s.get({interpret.HISTORY_KEY!r}) or _FIRST",
+                  "    HL = H.latest; HD = H.day; HO = H.overdue; HP = H.past"]
     for i, thr in enumerate(policy.thresholds.values()):
         _emit(lines, gen, f"h{i} = {gen.expr(thr.condition)}")
     chain = _tier_chain(policy, gen)
@@ -420,7 +453,25 @@ def _generate_full(policy: Policy, ns: dict[str, Any]) -> str:
               _tuple([f"c{k}" for k in range(n_req)]), _tuple([f"m{k}" for k in range(n_req)]),
               _tuple([f"x{k}" for k in range(n_ass)])]
     lines.append(f"    return {_tuple(result)}")
-    return "\n".join(lines) + "\n"
+    return "".join(gen.helpers) + "\n".join(lines) + "\n"
+
+
+def _generate_now(policy: Policy, ns: dict[str, Any]) -> str:
+    """`_now(s)`: the state with its history-free thresholds (`thr:NAME`) and tier, as
+    interpret.current_values gives them (what a duty's clock and a later `E at X` read)."""
+    gen = _Gen(policy, ns, fast=False)
+    lines = ["def _now(s):"]
+    for i, name in enumerate(policy.variables):
+        lines.append(f"    v{i} = s[{name!r}]")
+    free = [(i, name, thr) for i, (name, thr) in enumerate(policy.thresholds.items())
+            if name not in policy.history_thresholds]
+    for i, _, thr in free:
+        _emit(lines, gen, f"h{i} = {gen.expr(thr.condition)}")
+    _emit(lines, gen, _tier_chain(policy, gen))
+    lines.append("    e = dict(s)")
+    lines += [f"    e[{'thr:' + name!r}] = h{i}" for i, name, _ in free]
+    lines += ["    e['tier'] = T", "    return e"]
+    return "".join(gen.helpers) + "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------- the batch line
@@ -626,6 +677,8 @@ def _line_source(policy: Policy, base: dict[str, Any], actions: tuple[str, ...])
     """The `_line` source and its namespace. A first pass counts the comparison sides; if one
     repeats, a second pass computes each repeated side once."""
     _compilable(policy)
+    if policy.temporal:  # a line is a state alone (step 0 of a run): the reference path decides it
+        raise _NotCompiled("a policy about time takes the reference path in batch")
     ns = dict(base)
     source, seen = _generate_line(policy, ns, actions)
     repeated = {code for code, n in seen.items() if n > 1}
@@ -656,6 +709,16 @@ class Evaluator:
             self._full = ns["_full"]
         except Exception:  # noqa: BLE001 - any failure of the fast path falls back to the oracle
             self.full_source, self._full = "", None
+        # language v2: what a step's clocks and later `E at X` read of it (compiled like _full)
+        self._now: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        if self._full is not None and policy.temporal:
+            try:
+                now_ns = dict(self._base_ns)
+                exec(compile(self._generate(lambda: _generate_now(policy, now_ns)),
+                             f"<rspdsl evaluator for {policy.source.path}>", "exec"), now_ns)
+                self._now = now_ns["_now"]
+            except Exception:  # noqa: BLE001 - the interpreter computes the same
+                self._now = None
         self._names = tuple(policy.variables)
         self._thresholds = tuple(policy.thresholds)
         self._actions = tuple(policy.actions)
@@ -766,6 +829,18 @@ class Evaluator:
             assertions=dict(zip(self._assertions, asserts)),
             requirements=p.requirements,
         )
+
+    def decide_step(self, state: Mapping[str, Any], history: interpret.StepHistory) -> Decision:
+        """A step of a run (language v2): the state decided with the history its terms see."""
+        if self._full is None:
+            return interpret.decide(self.policy, state, history)
+        return self.decide({**state, interpret.HISTORY_KEY: history})
+
+    def current_values(self, state: Mapping[str, Any]) -> Mapping[str, Any]:
+        """interpret.current_values, compiled: the state, its history-free thresholds and tier."""
+        if self._now is None:
+            return interpret.current_values(self.policy, state)
+        return self._now(dict(state))
 
     def decide_json(self, obj_or_text: Any, origin: str = "state") -> Decision:
         """Read (and validate) a state in the STATE.json form, then decide it."""

@@ -96,7 +96,7 @@ def _read_step(policy: Policy, text: str, previous: Step | None, lineno: int, or
     return Step(day, state, acts)
 
 
-def _day(obj: Mapping[str, Any], previous: Step | None) -> Fraction:
+def _day(obj: Mapping[str, Any], previous: Step | None) -> Fraction | int:
     if "day" not in obj:
         raise _LineError("day", "missing `day` (the step's day, a number >= 0)")
     raw = obj["day"]
@@ -111,10 +111,11 @@ def _day(obj: Mapping[str, Any], previous: Step | None) -> Fraction:
         raise _LineError("day", "`day` must be finite")
     if isinstance(raw, Decimal) and abs(raw.adjusted()) > 12:
         raise _LineError("day", "`day` is beyond the range rspdsl reads (at most 12 digits)")
-    return _ordered(Fraction(raw), raw, previous)
+    # an integer day stays an int (exact, and cheaper than a Fraction in every clock)
+    return _ordered(raw if isinstance(raw, int) else Fraction(raw), raw, previous)
 
 
-def _ordered(day: Fraction, raw: Any, previous: Step | None) -> Fraction:
+def _ordered(day: Fraction | int, raw: Any, previous: Step | None) -> Fraction | int:
     if day < 0:
         raise _LineError("day", f"`day` is {raw}; days are >= 0")
     if previous is not None and day < previous.day:

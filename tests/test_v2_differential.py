@@ -81,3 +81,22 @@ def test_the_generator_reaches_every_history_form():
 
     collect()
     assert seen == {"done(", "days_since(", " at ", "overdue(", "every", "within"}
+
+
+@pytest.mark.slow
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_the_compiled_run_path_agrees_with_the_interpreter(data):
+    """`eval --run` decides each step with the compiled evaluator (history terms included) and
+    computes the clocks' inputs with its `_now`: the same results as the definitional evaluator."""
+    from rspdsl.evaluator import compile_policy
+
+    text = data.draw(v2_policies(waivers=False))
+    loaded = load_text(text, "random.rsp")
+    assert loaded.ok, [(d.code, d.message) for d in loaded.diagnostics if d.is_error]
+    policy = loaded.policy
+    steps = read_run(policy, [json.dumps(s) for s in data.draw(v2_runs(policy))])
+    fast = compile_policy(policy)
+    assert fast._full is not None and fast._now is not None, "the compiled path must be the one tested"
+    assert evaluate_run(policy, steps, decide_step=fast.decide_step, now_values=fast.current_values) == \
+        evaluate_run(policy, steps), text

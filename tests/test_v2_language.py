@@ -67,7 +67,7 @@ def test_every_new_form_checks_and_lands_in_the_model():
         ("within", "notify", 14, "big", False)
     assert p.duties["report"].trigger_is_act
     assert p.duties["reapprove"].kind == "every" and p.duties["reapprove"].days == 365
-    assert p.acts == ["assess", "notify", "deploy", "incident"]
+    assert p.acts == ("assess", "notify", "deploy", "incident")
     assert p.temporal
 
 

@@ -11,8 +11,8 @@ from ..semantics.run import Step, StepResult
 from .escape import visible
 
 
-def _num(q: Fraction) -> Fraction | int:
-    return int(q) if q.denominator == 1 else q
+def _num(q: Fraction | int) -> Fraction | int:
+    return int(q) if isinstance(q, int) or q.denominator == 1 else q
 
 
 def step_json(policy: Policy, k: int, step: Step, result: StepResult) -> dict[str, Any]:
@@ -76,10 +76,11 @@ def run_text(policy: Policy, path: str, steps: Sequence[Step], results: Sequence
             lines.append("  breach: " + _BREACH_TEXT[b["kind"]].format(b["name"]))
     first = next((k for k, r in enumerate(results) if r.breached), None)
     n = len(steps)
+    path = visible(path)  # the only text here not a name: names are identifiers, values numbers
     if first is None:
         lines.append(f"{path}: the run of {n} step{'s' * (n != 1)} complies")
     else:
         count = sum(r.breached for r in results)
         lines.append(f"{path}: the run of {n} step{'s' * (n != 1)} breaches the policy at {count} "
                      f"step{'s' * (count != 1)}, first at step {first} (day {_num(steps[first].day)})")
-    return visible("\n".join(lines))
+    return "\n".join(lines)

@@ -41,8 +41,8 @@ class StepHistory:
     thresholds, tier); an act absent from both never happened. `overdue` holds the duties
     overdue now (v2 §3, computed from earlier steps and today's day)."""
 
-    day: Fraction = Fraction(0)
-    latest: Mapping[str, Fraction] = field(default_factory=dict)
+    day: Fraction | int = 0
+    latest: Mapping[str, Fraction | int] = field(default_factory=dict)
     past: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     overdue: frozenset[str] = frozenset()
 

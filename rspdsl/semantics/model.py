@@ -183,9 +183,13 @@ class Policy:
         return [w for w in self.waivers if index in w.requirements and action in w.actions]
 
     @property
-    def acts(self) -> list[str]:
+    def acts(self) -> tuple[str, ...]:
         """What a run's step may do: every action and every event, in declaration order."""
-        return list(self.actions) + list(self.events)
+        cached = self.__dict__.get("_acts")
+        if cached is None:  # asked at every step of a run: computed once (the policy is frozen)
+            cached = tuple(self.actions) + tuple(self.events)
+            object.__setattr__(self, "_acts", cached)
+        return cached
 
     @property
     def temporal(self) -> bool:

@@ -16,7 +16,7 @@ an assertion is false. Validation of the input (days that go backwards, ...) is 
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -28,7 +28,7 @@ from .model import Duty, Policy
 
 @dataclass(frozen=True)
 class Step:
-    day: Fraction
+    day: Fraction | int
     state: Mapping[str, Value]      # complete and validated
     acts: frozenset[str]            # actions taken and events that happened
 
@@ -38,7 +38,7 @@ class DutyStatus:
     """A duty at one step: pending (triggered, not yet discharged) with its due day, overdue."""
     pending: bool
     overdue: bool
-    due: Fraction | None            # the day after which it is overdue; None when not pending
+    due: Fraction | int | None      # the day after which it is overdue; None when not pending
 
 
 @dataclass(frozen=True)
@@ -58,11 +58,11 @@ class _Clock:
 
     def __init__(self, duty: Duty) -> None:
         self.duty = duty
-        self.since: Fraction | None = None      # within: day of the earliest undischarged trigger
-        self.started: Fraction | None = None    # every: day of the latest onset of C or A
+        self.since: Fraction | int | None = None      # within: day of the earliest undischarged trigger
+        self.started: Fraction | int | None = None    # every: day of the latest onset of C or A
         self.held = False                       # every: C at the previous step / within: T's threshold
 
-    def status(self, day: Fraction, now: Mapping[str, Any], acts: frozenset[str]) -> DutyStatus:
+    def status(self, day: Fraction | int, now: Mapping[str, Any], acts: frozenset[str]) -> DutyStatus:
         duty = self.duty
         if duty.kind == "within":
             assert duty.trigger is not None
@@ -87,7 +87,7 @@ class _Clock:
         due = self.started + duty.days
         return DutyStatus(True, day > due, due)
 
-    def after(self, day: Fraction, acts: frozenset[str]) -> None:
+    def after(self, day: Fraction | int, acts: frozenset[str]) -> None:
         """The step's acts: A discharges every pending trigger and restarts the clock."""
         if self.duty.act in acts:
             if self.duty.kind == "within":
@@ -96,15 +96,28 @@ class _Clock:
                 self.started = day
 
 
-def evaluate_run(policy: Policy, steps: Sequence[Step]) -> list[StepResult]:
-    """Each step's decision, duty statuses and breaches."""
+Decide = Callable[[Mapping[str, Value], StepHistory], Decision]
+Now = Callable[[Mapping[str, Value]], Mapping[str, Any]]
+
+
+def evaluate_run(policy: Policy, steps: Sequence[Step], *, decide_step: Decide | None = None,
+                 now_values: Now | None = None) -> list[StepResult]:
+    """Each step's decision, duty statuses and breaches. `decide_step` and `now_values` default
+    to the definitional evaluator; `eval --run` passes the compiled evaluator's (the same
+    meaning, tested against these: tests/test_v2_differential.py)."""
+    if decide_step is None:
+        def decide_step(state: Mapping[str, Value], history: StepHistory) -> Decision:
+            return decide(policy, state, history)
+    if now_values is None:
+        def now_values(state: Mapping[str, Value]) -> Mapping[str, Any]:
+            return current_values(policy, state)
     clocks = {name: _Clock(duty) for name, duty in policy.duties.items()}
-    latest: dict[str, Fraction] = {}
+    latest: dict[str, Fraction | int] = {}
     past: dict[str, Mapping[str, Any]] = {}
     first: Mapping[str, Any] | None = None
     out: list[StepResult] = []
     for step in steps:
-        now = current_values(policy, step.state)
+        now = now_values(step.state)
         if first is None:
             first = now
         duties = {name: clock.status(step.day, now, step.acts) for name, clock in clocks.items()}
@@ -112,7 +125,7 @@ def evaluate_run(policy: Policy, steps: Sequence[Step]) -> list[StepResult]:
         seen = {act: past.get(act, first) for act in policy.acts}
         history = StepHistory(step.day, dict(latest), seen,
                               frozenset(name for name, status in duties.items() if status.overdue))
-        decision = decide(policy, step.state, history)
+        decision = decide_step(step.state, history)
         forbidden = tuple(a for a in policy.actions if a in step.acts and not decision.allowed[a])
         out.append(StepResult(decision, duties, forbidden))
         for clock in clocks.values():
