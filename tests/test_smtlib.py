@@ -326,3 +326,25 @@ def test_a_policy_with_a_very_long_name_exports(tmp_path):
     [mine] = [n for n in names if "-assert-" in n]
     assert mine.startswith("00") and mine.endswith(".smt2")
     assert _smt(tmp_path, text, out) == 0 and _names(out) == names  # stable: a rerun rewrites the same files
+
+
+def test_unrolled_run_obligations_agree_with_check_in_both_solvers():
+    """Language v2: `rspdsl smt --depth K` also writes each mitigations/assert obligation as the
+    bounded search asks it; cvc5 and z3 find a violating run exactly where `check` does."""
+    from pathlib import Path
+
+    from rspdsl.logic.prover import verify
+    from rspdsl.logic.smtlib import obligation_files, run_obligation_files
+
+    root = Path(__file__).resolve().parents[1]
+    loaded = load_text((root / "docs" / "examples" / "notify.rsp").read_text(encoding="utf-8"), "notify.rsp")
+    policy = loaded.policy
+    files = run_obligation_files(policy, None, 3, len(obligation_files(policy)) + 1)
+    assert [f.name.split("-runs-")[1] for f in files] == [
+        "assert-evaluated-before-deploy-evaluated-before-deploy.smt2",
+        "assert-no-deploy-while-late-no-deploy-while-late.smt2", "assert-never-late-never-late.smt2"]
+    checked = {(r.property, r.subject): r.status for r in verify(policy, depth=3).results}
+    for f in files:
+        expected = "sat" if checked[(f.obligation.property, f.obligation.subject)] == "violated" else "unsat"
+        assert _cvc5(f.text) == expected and _z3(f.text) == expected, f.name
+    assert run_obligation_files(_policy("assert/violated/weights.rsp"), None, 3, 1) == []  # v1: none

@@ -35,6 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "`rspdsl smt` wrote there and this run does not are removed, other files are left "
                         "alone, and a file rspdsl did not write with the name of a new one stops the run "
                         "(exit 2, nothing written)")
+    parser.add_argument("--depth", type=int, default=8, metavar="K",
+                        help="a policy about time (language v2): also write each mitigations and assertion "
+                        "obligation as the bounded search asks it, over runs of 1..K steps (default: 8)")
     parser.add_argument("--property", type=_property_ids, action="append", dest="properties", metavar="ID",
                         help="export only these properties (repeatable, or comma-separated): "
                         f"{', '.join(PROPERTIES)}, assert (every assertion), assert:NAME")
@@ -51,9 +54,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     requested = {pid for group in args.properties for pid in group} if args.properties else None
 
-    from ..logic.smtlib import ForeignFileError, obligation_files, sync_directory
+    from ..logic.smtlib import ForeignFileError, obligation_files, run_obligation_files, sync_directory
+    if not 1 <= args.depth <= 64:
+        print(f"rspdsl smt: --depth is a number of steps from 1 to 64, not {args.depth}", file=sys.stderr)
+        return 2
     try:
-        result = sync_directory(obligation_files(loaded.policy, requested), args.output)
+        files = obligation_files(loaded.policy, requested)
+        files += run_obligation_files(loaded.policy, requested, args.depth, len(files) + 1)
+        result = sync_directory(files, args.output)
     except ForeignFileError as exc:
         _report_foreign(exc.paths)
         return 2

@@ -143,13 +143,14 @@ class Run:
     With `segment`, the steps are n consecutive steps *anywhere* in a run (k-induction's step
     case): what happened before them is a free summary (`Before`), not nothing."""
 
-    def __init__(self, policy: Policy, n: int, ctx, segment: bool = False) -> None:
+    def __init__(self, policy: Policy, n: int, ctx, segment: bool = False, prefix: str = "") -> None:
         import z3
         self.policy = policy
         self.n = n
         self.ctx = ctx
-        self.acts = [{a: z3.Bool(f"s{k}.run.act.{a}", ctx) for a in policy.acts} for k in range(n)]
-        self.days = [z3.Real(f"s{k}.run.day", ctx) for k in range(n)]
+        self.prefix = prefix  # several runs in one context (the SMT-LIB export) need their own names
+        self.acts = [{a: z3.Bool(f"{prefix}s{k}.run.act.{a}", ctx) for a in policy.acts} for k in range(n)]
+        self.days = [z3.Real(f"{prefix}s{k}.run.day", ctx) for k in range(n)]
         self.steps: list[Any] = []  # StateEncodings, filled step by step
         self.before = Before(policy, ctx) if segment else None
 
@@ -335,15 +336,15 @@ class UnrolledHistory:
         return out
 
 
-def unroll(policy: Policy, n: int, ctx, segment: bool = False) -> Run:
+def unroll(policy: Policy, n: int, ctx, segment: bool = False, prefix: str = "") -> Run:
     """Encode a compliant run of n steps (or, with `segment`, n consecutive steps of one);
     `run.steps[k]` is step k's StateEncoding, its bounds holding the run's constraints for that
     step (and, at step 0 of a segment, the summary's own invariants)."""
     from .encode import encode_state
 
-    run = Run(policy, n, ctx, segment)
+    run = Run(policy, n, ctx, segment, prefix)
     for k in range(n):
-        run.steps.append(encode_state(policy, f"s{k}.", ctx=ctx, history=UnrolledHistory(run, k)))
+        run.steps.append(encode_state(policy, f"{prefix}s{k}.", ctx=ctx, history=UnrolledHistory(run, k)))
     if run.before is not None:
         first = run.steps[0]
         object.__setattr__(first, "bounds", first.bounds + tuple(run.before.constraints(run)))

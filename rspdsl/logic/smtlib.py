@@ -176,6 +176,60 @@ def obligation_files(policy: Policy, properties: set[str] | None = None,
             for i, ob in enumerate(obligations.obligations, start=1)]
 
 
+def run_obligation_files(policy: Policy, properties: set[str] | None, depth: int, first: int) -> list[SmtFile]:
+    """Language v2: for a policy about time, each `mitigations` and `assert:NAME` obligation as the
+    bounded search asks it (rspdsl/logic/run_check.py): is there a compliant run of 1..depth steps
+    violating it at its last step? One formula per obligation, a disjunction over the run lengths,
+    each run with its own constants (`rN.sK.NAME`: run length N, step K)."""
+    import z3
+
+    from .history import unroll
+    from .obligations import step_obligations
+
+    if not policy.temporal:
+        return []
+    ctx = z3.Context()
+    per_length = []
+    for n in range(1, depth + 1):
+        run = unroll(policy, n, ctx, prefix=f"r{n}.")
+        bounds = [c for step in run.steps for c in step.bounds]
+        per_length.append((bounds, {(ob.property, ob.subject): ob for ob in step_obligations(policy, run.steps[-1],
+                                                                                             properties)}))
+    out = []
+    for number, (key, ob) in enumerate(per_length[0][1].items(), start=first):
+        formula = z3.Or(*[z3.And(*bounds, obs[key].formula) for bounds, obs in per_length])
+        name = f"{number:03d}-runs-{_slug(ob.property)}-{_slug(ob.subject)}.smt2"
+        if len(name.encode("utf-8")) > MAX_NAME:
+            name = file_name(number, ob).replace(f"{number:03d}-", f"{number:03d}-runs-", 1)
+        out.append(SmtFile(name, _run_smt2(ob, policy, number, name, formula, depth), ob))
+    return out
+
+
+def _run_smt2(ob: Obligation, policy: Policy, number: int, name: str, formula: Any, depth: int) -> str:
+    import z3
+    formula, _ = _exported(formula)
+    solver = z3.Solver(ctx=formula.ctx)
+    solver.add(formula)
+    lines = [ln for ln in solver.to_smt2().splitlines()
+             if not ln.startswith("; benchmark") and not ln.startswith("(set-info :status")]
+    header = [
+        f"rspdsl obligation {number:03d}",  # these two lines mark the file as ours: see _origin
+        f"{_WRITTEN_AS} {name}: a later run into its directory rewrites or removes it",
+        f"property: {ob.property} (over runs of 1..{depth} steps)",
+        f"subject:  {ob.subject}",
+        f"severity: {ob.severity}",
+        f"policy:   {visible(policy.title)}" + (f" (version {visible(policy.version)})" if policy.version else ""),
+        "",
+        f"sat   = VIOLATED by a compliant run of at most {depth} steps (a model is the run)",
+        f"unsat = no run of at most {depth} steps violates it (a bound, not a proof for every run:",
+        "        rspdsl check proves that over extended states or by k-induction)",
+        "",
+        "constants: rsp.rN.sK.NAME is NAME at step K of the run of N steps; rsp.rN.sK.run.day its day,",
+        "rsp.rN.sK.run.act.X whether X is done at that step; history terms are formulas over them.",
+    ]
+    return (_comment("\n".join(header)) + "\n" + f"(set-logic {_logic(formula)})\n" + "\n".join(lines).strip() + "\n")
+
+
 # ---------------------------------------------------------------- the output directory
 
 _GENERATED_NAME = re.compile(r"(\d{3,})-.+\.smt2")
