@@ -222,3 +222,24 @@ def test_depth_is_bounded(tmp_path, flag):
     path.write_text(HEADER + STALE, encoding="utf-8")
     proc = rspdsl("check", str(path), "--depth", flag)
     assert proc.returncode == 2 and "depth" in proc.stderr
+
+
+def test_an_extended_state_witness_shows_the_history_it_was_judged_with(tmp_path):
+    body = ("safeguard s\naction assess default permit\naction deploy\ntier base { }\n"
+            "require s for deploy when done(assess)\nrequire not s for deploy when days_since(assess) > 30\n"
+            "permit deploy\n")
+    _, res = results(body)
+    clash = res[("consistency", "deploy")]
+    assert clash.status == "violated"
+    history = clash.witness.history
+    assert set(history["done"]) == {"assess"} and history["done"]["assess"] > 30
+    assert clash.witness.to_json()["history"] == history
+    # the result cache stores and serves it unchanged
+    path = tmp_path / "h.rsp"
+    path.write_text(HEADER + body, encoding="utf-8")
+    first = rspdsl("check", str(path), "--format", "json", "--property", "consistency")
+    again = rspdsl("check", str(path), "--format", "json", "--property", "consistency")
+    def deploy(proc):
+        return next(r for r in json.loads(proc.stdout)["files"][0]["results"] if r["subject"] == "deploy")["witness"]
+
+    assert deploy(again) == deploy(first) and "history" in deploy(again)

@@ -114,6 +114,12 @@ class FreeHistory:
             out.append(z3.Implies(late, _Translator(now)(duty.condition)))
         return out
 
+    def pins(self, model) -> list:
+        """Every history constant equal to its value in `model`: the history is on the ∃ side of an
+        ∃∀ question (consistency, deadlines), so a clash found with it must be re-checked with it."""
+        consts = list(self._consts.values()) + [c for b in self._past.values() for c in b.vars.values()]
+        return [c == model.eval(c, model_completion=True) for c in consts]
+
     def read(self, model, state: Mapping[str, Any]) -> StepHistory:
         """The StepHistory the model gives: a day on which every `days_since` fits, the latest day
         of each act done, the state at it, the duties overdue."""

@@ -45,6 +45,8 @@ def check_clash(p: Prover, ob: Obligation) -> Outcome:
     inputs = p.policy.inputs
     x = copy.read(qsat.model())
     pins = [copy.vars[v.name] == z3_value(v, x[v.name], p.ctx) for v in inputs]
+    if copy.history is not None and hasattr(copy.history, "pins"):  # language v2: the history too
+        pins += copy.history.pins(qsat.model())
 
     base = p.solver
     p.assert_context(copy.bounds)

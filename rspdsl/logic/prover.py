@@ -60,6 +60,21 @@ def verify(policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0,
     return report
 
 
+def history_json(policy: Policy, state: dict) -> dict | None:
+    """The history an extended-state witness carries (language v2), as data for its Witness: only
+    what the policy's history terms can see, None when the state has none."""
+    from ..semantics.interpret import HISTORY_KEY, StepHistory
+
+    history = state.get(HISTORY_KEY)
+    if not isinstance(history, StepHistory):
+        return None
+    return {"day": history.day,
+            "done": {act: history.day - day for act, day in history.latest.items()},
+            "overdue": sorted(history.overdue),
+            "at": {act: state_to_json(policy, {n: env[n] for n in policy.variables})
+                   for act, env in history.past.items() if act in history.latest}}
+
+
 class Prover:
     """One seeded solver, shared across obligations with push/pop."""
 
@@ -116,11 +131,12 @@ class Prover:
             seconds = time.perf_counter() - start
         witness = None
         if outcome.status == Status.VIOLATED and outcome.states:
+            history = history_json(self.policy, outcome.states[0])  # one history for a pair (v2 §5)
             if len(outcome.states) == 1:
-                witness = Witness(state=state_to_json(self.policy, outcome.states[0]))
+                witness = Witness(state=state_to_json(self.policy, outcome.states[0]), history=history)
             else:
                 witness = Witness(lower=state_to_json(self.policy, outcome.states[0]),
-                                  higher=state_to_json(self.policy, outcome.states[1]))
+                                  higher=state_to_json(self.policy, outcome.states[1]), history=history)
         return Result(property=ob.property, subject=ob.subject, status=outcome.status,
                       severity=Severity(ob.severity), facts=outcome.facts or ob.facts, witness=witness,
                       locations=outcome.locations or ob.locations, reason=outcome.reason, seconds=seconds)

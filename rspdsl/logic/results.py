@@ -38,14 +38,20 @@ class Witness:
     lower: dict | None = None   # monotonic: the pair (lower <= higher)
     higher: dict | None = None
     run: list | None = None     # language v2: a run, as `rspdsl eval --run` reads it (RUN.jsonl lines)
+    # language v2: what the history terms of an extended-state witness saw (a state of a policy
+    # about time, judged with its history free): {"day", "done": {act: days since}, "overdue": [...],
+    # "at": {act: STATE.json}}; None for a state with no history to show
+    history: dict | None = None
 
     def to_json(self) -> dict:
-        """{"state": {...}}, {"lower": {...}, "higher": {...}} or {"run": [...]} (values exact)."""
+        """{"state": {...}}, {"lower": {...}, "higher": {...}} or {"run": [...]} (values exact),
+        with "history" beside an extended-state witness."""
         if self.run is not None:
             return {"run": [dict(step) for step in self.run]}
+        extra = {"history": dict(self.history)} if self.history is not None else {}
         if self.state is not None:
-            return {"state": dict(self.state)}
-        out: dict = {}
+            return {"state": dict(self.state), **extra}
+        out: dict = dict(extra)
         if self.lower is not None:
             out["lower"] = dict(self.lower)
         if self.higher is not None:

@@ -159,11 +159,28 @@ def run_table(run: list) -> list[str]:
     return lines
 
 
+def history_lines(history: dict | None) -> list[str]:
+    """What an extended-state witness's history terms saw (language v2): `eval --state` judges a
+    state as the first step of a run, so a replay of such a witness needs a run with this history."""
+    if history is None:
+        return []
+    done = ", ".join(f"{act} {value_text(days)} days before" for act, days in history["done"].items())
+    out = ["    history (free in this check): " + (f"done: {done}" if done else "nothing done before")]
+    if history["overdue"]:
+        out.append("      overdue: " + ", ".join(history["overdue"]))
+    for act, state in history["at"].items():
+        out.append(f"      at {act}: " + ", ".join(f"{n} = {value_text(v)}" for n, v in state.items()))
+    return out
+
+
 def replay_hint(path: str, result: Result) -> list[str]:
     """Shell commands that feed the witness back to the concrete evaluator."""
     witness = result.witness
     if witness is None:
         return []
+    if witness.history is not None:  # language v2: an extended state; a state file cannot hold history
+        return ["  replay: none yet for a state with a history: `rspdsl eval --state` judges a state as the "
+                "first step of a run (the check replayed it with this history itself)"]
     if witness.run is not None:  # several lines: taken from the JSON output, one step per line
         select = (f".files[0].results[] | select(.property == {json.dumps(result.property)} and "
                   f".subject == {json.dumps(result.subject)}) | .witness.run[]")
@@ -245,6 +262,7 @@ def render_result(result: Result, source: SourceFile, paint: _Paint | None = Non
                     "a pair of states, lower <= higher" if result.witness.state is None else "a state")
             lines.append(f"  witness ({kind}):")
             lines += table
+            lines += history_lines(result.witness.history)
             lines += [paint("hint", h) for h in replay_hint(path, result)]
     return "\n".join(lines)
 
