@@ -160,10 +160,12 @@ def _state(policy: Policy, obj: Mapping[str, Any], previous: Step | None, origin
             raise _LineError("state", "`state` is a JSON object of the names that change")
         merged = {**state_to_json(policy, dict(previous.state)), **raw}
     try:
-        return read_state(policy, merged, origin=f"{origin}:{lineno}")
+        state = read_state(policy, merged, origin=f"{origin}:{lineno}")
     except StateError as exc:
         field = f"state.{exc.name}" if exc.name else "state"
         raise _LineError(field, exc.message) from None
+    # an integral real as an int: the same exact value, compared far faster at every later step
+    return {k: v.numerator if isinstance(v, Fraction) and v.denominator == 1 else v for k, v in state.items()}
 
 
 def _continuity(policy: Policy, previous: Step, state: Mapping[str, Any], acts: frozenset[str]) -> None:

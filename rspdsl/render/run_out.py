@@ -52,12 +52,16 @@ _BREACH_TEXT = {"forbidden_act": "`{}` was done but is not allowed",
 def run_text(policy: Policy, path: str, steps: Sequence[Step], results: Sequence[StepResult]) -> str:
     """One block per step (tier, acts, duties, breaches), then the verdict."""
     lines = []
+    allowed_lines: dict[tuple[bool, ...], str] = {}  # a long run repeats a few permission patterns
     for k, (step, result) in enumerate(zip(steps, results)):
         decision = result.decision
         lines.append(f"step {k}  day {_num(step.day)}  tier {policy.tiers[decision.tier].name}")
-        allowed = [a for a in policy.actions if decision.allowed[a]]
-        lines.append(f"  allowed: {', '.join(allowed) or 'nothing'}")
-        for act in (a for a in policy.acts if a in step.acts):
+        pattern = tuple(decision.allowed.values())
+        if pattern not in allowed_lines:
+            allowed = [a for a in policy.actions if decision.allowed[a]]
+            allowed_lines[pattern] = f"  allowed: {', '.join(allowed) or 'nothing'}"
+        lines.append(allowed_lines[pattern])
+        for act in (a for a in policy.acts if a in step.acts) if step.acts else ():
             if act in policy.actions:
                 unmet = decision.unmet(act)
                 also = f"; unmet: {', '.join(r.text for r in unmet)}" if unmet and decision.allowed[act] else ""
@@ -72,8 +76,9 @@ def run_text(policy: Policy, path: str, steps: Sequence[Step], results: Sequence
         for a, holds in decision.assertions.items():
             if not holds:
                 lines.append(f"  assertion {a}: FAILS")
-        for b in breaches(result):
-            lines.append("  breach: " + _BREACH_TEXT[b["kind"]].format(b["name"]))
+        if result.breached:
+            for b in breaches(result):
+                lines.append("  breach: " + _BREACH_TEXT[b["kind"]].format(b["name"]))
     first = next((k for k, r in enumerate(results) if r.breached), None)
     n = len(steps)
     path = visible(path)  # the only text here not a name: names are identifiers, values numbers
