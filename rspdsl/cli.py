@@ -28,6 +28,7 @@ COMMANDS = {
     "baseline": ("baseline", "prove a regulator baseline's requirements over submitted policies"),
     "smt": ("smt", "write each proof obligation as a standalone SMT-LIB2 file"),
     "explain": ("explain", "describe a diagnostic code, or list them all"),
+    "audit": ("audit", "the four classic criticisms (self-marking, vagueness, voluntariness, race) as solver questions"),
     "report": ("report", "one self-contained HTML report of policies, a baseline and the previous revision"),
 }
 
