@@ -390,3 +390,16 @@ def test_a_missing_browser_fails_unless_skipping_is_asked_for(monkeypatch):
     monkeypatch.setenv("RSPDSL_NO_BROWSER", "1")
     with pytest.raises(pytest.skip.Exception):
         report_browser.browser_paths()
+
+
+def test_the_summary_shows_the_audit_of_each_policy():
+    """Issue 13, item 2: the audit's answers are on the page, as `rspdsl audit` gives them."""
+    page = (ROOT / "docs" / "report" / "index.html").read_text(encoding="utf-8")
+    audit = subprocess.run([sys.executable, "-m", "rspdsl", "audit", "--format", "json",
+                            *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "policies").glob("*.rsp"))],
+                           cwd=ROOT, capture_output=True, text=True, timeout=600)
+    for policy in json.loads(audit.stdout)["policies"]:
+        for tier in policy["self_marking"]:
+            row = (f"<tr><th scope=\"row\">{tier['tier']}</th><td>{tier['internal_can_avoid']}</td>"
+                   f"<td>{tier['external_can_force']}</td></tr>")
+            assert row in page, (policy["file"], row)

@@ -88,6 +88,16 @@ def _check(args: argparse.Namespace, timeout_ms: int) -> dict[str, Any]:
                       for p in args.policies)
 
 
+def _audit(args: argparse.Namespace, timeout_ms: int) -> dict[str, Any]:
+    """The audit's document (docs/audit.md) for every policy that can be used."""
+    from ..analyses.audit import AuditReport, audit_policy
+    from ..frontend import load_file
+    from ..render.audit_out import audit_json
+
+    usable = [loaded.policy for loaded in map(load_file, args.policies) if loaded.ok and loaded.policy is not None]
+    return audit_json(AuditReport([audit_policy(p, timeout_ms=timeout_ms, seed=args.seed) for p in usable]))
+
+
 def _baseline(args: argparse.Namespace, timeout_ms: int) -> dict[str, Any]:
     from ..analyses.baseline.files import check_against, load_baseline
     from ..render.json_out import check_json
@@ -196,6 +206,7 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
         title, version = header(text) if text is not None else (None, None)
         inputs.append({"role": "policy", "file": p, "sha256": _sha256(p), "title": title, "version": version})
     check = _check(args, timeout_ms)
+    audit = _audit(args, timeout_ms)
     baseline = _baseline(args, timeout_ms) if args.baseline else None
     if baseline is not None:
         baseline_text = _text(args.baseline)
@@ -228,7 +239,7 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
                       i["title"] or i["file"] for i in inputs if i["role"] == "policy")}
     return as_document({"provenance": provenance, "inputs": inputs,
                         "policies": [{"file": p, "text": texts[p]} for p in args.policies],
-                        "check": check, "baseline": baseline, "diffs": diffs})
+                        "check": check, "audit": audit, "baseline": baseline, "diffs": diffs})
 
 
 def exit_code(documents: dict[str, Any]) -> int:

@@ -84,6 +84,7 @@ class PolicyView:
     crosswalk: list[CrosswalkRow] = field(default_factory=list)
     baseline_entries: list[Finding] = field(default_factory=list)
     changes: Changes | None = None
+    audit: dict[str, Any] | None = None   # this policy's part of the audit's JSON (docs/audit.md)
 
     @property
     def verdict(self) -> str:
@@ -281,6 +282,9 @@ def build_page(documents: dict[str, Any]) -> Page:
     for path, diff in (documents.get("diffs") or {}).items():
         if path in by_file:
             by_file[path].changes = _changes(by_file[path], diff, anchors)
+    for audited in (documents.get("audit") or {}).get("policies", ()):
+        if str(audited["file"]) in by_file:
+            by_file[str(audited["file"])].audit = audited
     props = sorted({f.family for v in views for f in v.findings + v.proved + v.diagnostics + v.baseline_findings}
                    | ({"diff"} if any(v.changes and v.changes.findings for v in views) else set()),
                    key=lambda p: (p not in FAMILIES, p))
