@@ -58,6 +58,9 @@ CODES: dict[str, str] = {
     "E0706": "a policy entity with the baseline's name but a different sort (map it explicitly)",
     "E0707": "a baseline that uses what a baseline cannot (tier, rules, requirements) or asserts nothing",
     "W0701": "a baseline metric whose range the policy does not cover",
+    # E08xx: policy tests (rspdsl test)
+    "E0801": "a test file (.rsptest) that cannot be used: not TOML, a missing or unknown field, a "
+             "name the policy does not have, or a state it refuses",
     # E09xx: internal
     "E0900": "an internal error in rspdsl (please report it)",
 }
