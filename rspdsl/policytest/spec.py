@@ -72,11 +72,7 @@ class Case:
 
     def line_of(self, path: str) -> int:
         """The line of a field (`state.x`, `expect.tier`), or of its nearest enclosing key, or the case."""
-        while path:
-            if path in self.field_lines:
-                return self.field_lines[path]
-            path = path.rpartition(".")[0]
-        return self.line
+        return _line_for(self.field_lines, path, self.line)
 
 
 @dataclass(frozen=True)
@@ -275,7 +271,7 @@ def _cases(raw: Any, index: int, header: int, keys: dict[str, int], defaults: di
         raise TestFileError(path, header, f"{where} must be a table", field=where)
 
     def fail(message: str, key: str, hint: str | None = None) -> TestFileError:
-        line = keys.get(key, keys.get(key.partition(".")[0], header))
+        line = _line_for(keys, key, header)
         return TestFileError(path, line, message, field=f"{where}.{key}", hint=hint)
 
     for key in raw:
@@ -309,6 +305,18 @@ def _cases(raw: Any, index: int, header: int, keys: dict[str, int], defaults: di
                        "add e.g. `expect.tier = \"...\"` or `expect.allowed = [...]`")
         return [Case(name, header, state, expect, _field_lines(keys))]
     return _table_cases(raw, name, header, keys, state, expect_raw, fail)
+
+
+def _line_for(keys: dict[str, int], key: str, default: int) -> int:
+    """The line of `key`, else of the first key under it (`expect` -> `expect.tier`), else of
+    its nearest parent, else `default`."""
+    if key in keys:
+        return keys[key]
+    under = [line for path, line in keys.items() if path.startswith(key + ".")]
+    if under:
+        return min(under)
+    parent = key.rpartition(".")[0]
+    return _line_for(keys, parent, default) if parent else default
 
 
 def _table_cases(raw: dict[str, Any], name: str, header: int, keys: dict[str, int], state: dict[str, Any],
