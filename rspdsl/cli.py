@@ -26,8 +26,9 @@ COMMAND_EXIT_CODES = {
              "  1  an error-level property violated\n"
              f"  {_USABLE}\n"
              "  3  some property unknown (solver limit) and none violated",
-    "eval": "0  the state(s) were decided\n"
-            "  2  the policy, a state, a states file or an action name cannot be used, or a bad flag",
+    "eval": "0  the state(s) were decided; --run: the run complies\n"
+            "  1  --run: the run breaches the policy (an act not allowed, a duty overdue, an assertion false)\n"
+            "  2  the policy, a state, a states or run file or an action name cannot be used, or a bad flag",
     "fmt": "0  files formatted (or, with --check, already formatted)\n"
            "  1  --check: a file would change\n"
            f"  {_USABLE}",

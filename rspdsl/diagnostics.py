@@ -26,6 +26,7 @@ CODES: dict[str, str] = {
     "E0014": "expressions nested deeper than the parser allows",
     "E0015": "an unknown escape sequence in a string (only \\\" and \\\\ exist)",
     "E0016": "a number, written or computed from constants, beyond 10^1000 in size or precision",
+    "E0017": "a modifier (`reassuring`, `cumulative`, `set at`, `by`) written twice on one declaration",
     # E01xx: names
     "E0101": "a name declared twice (all declarations share one namespace)",
     "E0103": "a name that is not declared",
@@ -49,6 +50,11 @@ CODES: dict[str, str] = {
     # W03xx: warnings of the front end
     "W0301": "a declaration that nothing uses",
     "W0302": "`reassuring` on a response (safeguard or control), where it has no effect",
+    # E04xx: time and duties (language v2)
+    "E0401": "`days_since(X)` used other than as one side of a comparison with a constant",
+    "E0402": "`E at X` whose E reads history (a history term, or `allowed`)",
+    "E0403": "history read where only the current state may count: a tier's `when`, a duty's clock",
+    "E0405": "a modifier on a declaration it does not apply to (`cumulative` on a flag, `set at`/`by` on a response)",
     # E07xx / W07xx: regulator baselines and their mapping files (rspdsl baseline)
     "E0701": "a mapping-file line that is not `baseline_name = expression`",
     "E0702": "a baseline name mapped twice in one mapping file",

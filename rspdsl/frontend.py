@@ -69,7 +69,8 @@ def load_text(text: str, path: str = "<string>") -> LoadResult:
     from .semantics.resolve import resolve
 
     source, module, diags = parse_text(text, path)
-    if module is None or any(d.is_error for d in diags):
+    # a repeated modifier (E0017) leaves a sound AST, so names and types are still checked
+    if module is None or any(d.is_error and d.code != "E0017" for d in diags):
         return LoadResult(source, module, None, diags)
     with _tree_work():
         policy, more = resolve(source, module)

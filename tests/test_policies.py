@@ -263,13 +263,13 @@ metric compute in [0, 100] unit FLOP
 judgement finding "a panel finds it [self-assessed: CEO]"
 judgement cleared reassuring "cleared [external: regulator]"
 safeguard s
-control days in [0, 30] unit days
+control days_left in [0, 30] unit days
 action train default permit
 action deploy
 threshold Q when compute >= 10
 threshold J when finding or not cleared
 tier Low { require s for deploy }
-tier Mid when J { require days <= 5 for train }
+tier Mid when J { require days_left <= 5 for train }
 tier High when Q and J { }
 permit deploy when s
 forbid train when tier >= High

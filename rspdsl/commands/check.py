@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, Severity
-from ..logic.results import PROPERTIES, Report
+from ..logic.results import PROPERTIES, RUN_PROPERTIES, Report
 from ..render.checked import CheckedFile, overall_exit_code
 from ..source import NO_SPAN, SourceFile
 
@@ -46,15 +46,26 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _depth(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of steps: {text!r}") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"the depth is a number of steps from 1 to 64, not {text!r}")
+    return value
+
+
 def _property_ids(text: str) -> list[str]:
     """`mitigations`, `assert`, `assert:NAME`, or several of them separated by commas."""
     ids = [part.strip() for part in text.split(",") if part.strip()]
     if not ids:
         raise argparse.ArgumentTypeError("an empty property id")
     for pid in ids:
-        if pid not in PROPERTIES and pid != "assert" and not (pid.startswith("assert:") and len(pid) > 7):
+        known = PROPERTIES + RUN_PROPERTIES
+        if pid not in known and pid != "assert" and not (pid.startswith("assert:") and len(pid) > 7):
             raise argparse.ArgumentTypeError(
-                f"unknown property {pid!r}; choose from {', '.join(PROPERTIES)}, assert, assert:NAME")
+                f"unknown property {pid!r}; choose from {', '.join(known)}, assert, assert:NAME")
     return ids
 
 
@@ -71,7 +82,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="solver random seed (default: 0); results are deterministic for a seed")
     parser.add_argument("--property", type=_property_ids, action="append", dest="properties", metavar="ID",
                         help="check only these properties (repeatable, or comma-separated): "
-                        f"{', '.join(PROPERTIES)}, assert (every assertion), assert:NAME")
+                        f"{', '.join(PROPERTIES + RUN_PROPERTIES)}, assert (every assertion), assert:NAME")
+    parser.add_argument("--depth", type=_depth, default=8, metavar="K",
+                        help="policies about time (language v2): search runs of up to K steps for a "
+                        "violation (default: 8); beyond it an unproved property is unknown")
     parser.add_argument("--no-cache", action="store_true", dest="no_cache",
                         help="prove everything afresh: neither read nor write the result cache "
                         "(also RSPDSL_NO_CACHE=1); see docs/performance.md")
@@ -118,7 +132,7 @@ def _default_verify(policy: Policy, **options) -> Report:
 
 
 def check_file(path: str, *, timeout_ms: int = 10_000, seed: int = 0, properties: set[str] | None = None,
-               verify: Verifier = _default_verify, use_cache: bool = False) -> CheckedFile:
+               verify: Verifier = _default_verify, use_cache: bool = False, depth: int = 8) -> CheckedFile:
     """Load and verify one file; never raises for anything but KeyboardInterrupt.
 
     With `use_cache` (and the default verifier) the outcome is looked up in, and stored to, the
@@ -126,7 +140,8 @@ def check_file(path: str, *, timeout_ms: int = 10_000, seed: int = 0, properties
     involved, so a hit is what a full run would report.
     """
     start = time.perf_counter()
-    entry = _cache_entry(path, timeout_ms, seed, properties) if use_cache and verify is _default_verify else None
+    entry = _cache_entry(path, timeout_ms, seed, properties, depth) if use_cache and verify is _default_verify \
+        else None
     if entry is not None:
         from .. import cache
 
@@ -135,14 +150,16 @@ def check_file(path: str, *, timeout_ms: int = 10_000, seed: int = 0, properties
         if isinstance(hit, CheckedFile) and hit.path == path:
             return replace(hit, seconds=time.perf_counter() - start, cached=True)
         checked = _check_file(path, text, start, timeout_ms=timeout_ms, seed=seed, properties=properties,
-                              verify=verify)
+                              verify=verify, depth=depth)
         if _reproducible(checked):
             cache.store(key, checked)
         return checked
-    return _check_file(path, None, start, timeout_ms=timeout_ms, seed=seed, properties=properties, verify=verify)
+    return _check_file(path, None, start, timeout_ms=timeout_ms, seed=seed, properties=properties, verify=verify,
+                       depth=depth)
 
 
-def _cache_entry(path: str, timeout_ms: int, seed: int, properties: set[str] | None) -> tuple[str, str] | None:
+def _cache_entry(path: str, timeout_ms: int, seed: int, properties: set[str] | None,
+                 depth: int = 8) -> tuple[str, str] | None:
     """(cache key, the text it was computed from), or None when the file cannot be read (the
     normal path then reports why) or the cache is off."""
     from .. import cache
@@ -157,6 +174,8 @@ def _cache_entry(path: str, timeout_ms: int, seed: int, properties: set[str] | N
             return None
         options = {"timeout_ms": timeout_ms, "seed": seed,
                    "properties": sorted(properties) if properties is not None else None}
+        if depth != 8:  # the default keeps the keys of earlier entries (a v1 policy ignores the depth)
+            options["depth"] = depth
         return cache.key(path, text.encode("utf-8", "surrogatepass"), options), text
     except Exception:  # noqa: BLE001 - the cache is an optimisation; the normal path reports problems
         return None
@@ -170,7 +189,7 @@ def _reproducible(checked: CheckedFile) -> bool:
 
 
 def _check_file(path: str, text: str | None, start: float, *, timeout_ms: int, seed: int,
-                properties: set[str] | None, verify: Verifier) -> CheckedFile:
+                properties: set[str] | None, verify: Verifier, depth: int = 8) -> CheckedFile:
     source, title, diags = SourceFile(path, ""), None, []
     try:
         from ..frontend import load_file, load_text
@@ -181,8 +200,9 @@ def _check_file(path: str, text: str | None, start: float, *, timeout_ms: int, s
         title = loaded.policy.title if loaded.policy is not None else _module_title(loaded.module)
         if not loaded.ok:
             return CheckedFile(path, source, title, tuple(diags), None, time.perf_counter() - start)
+        options: dict = {"depth": depth} if loaded.policy.temporal else {}
         report = verify(loaded.policy, timeout_ms=timeout_ms, seed=seed,
-                        properties=_selected(loaded.policy, properties))
+                        properties=_selected(loaded.policy, properties), **options)
         return CheckedFile(path, source, title, tuple(diags), report, time.perf_counter() - start)
     except Exception as exc:  # noqa: BLE001 — a bug must cost one file, not the whole run
         if os.environ.get("RSPDSL_DEBUG"):
@@ -191,7 +211,8 @@ def _check_file(path: str, text: str | None, start: float, *, timeout_ms: int, s
         return CheckedFile(path, source, title, tuple(diags), None, time.perf_counter() - start)
 
 
-def _check_stdin(timeout_ms: int, seed: int, properties: set[str] | None, verify: Verifier) -> CheckedFile:
+def _check_stdin(timeout_ms: int, seed: int, properties: set[str] | None, verify: Verifier,
+                 depth: int = 8) -> CheckedFile:
     """`check -`: one policy read from stdin, shown as `<stdin>` (never cached)."""
     start = time.perf_counter()
     data = sys.stdin.buffer.read()
@@ -205,7 +226,7 @@ def _check_stdin(timeout_ms: int, seed: int, properties: set[str] | None, verify
                           hint="save the policy as UTF-8")
         return CheckedFile("<stdin>", SourceFile("<stdin>", ""), None, (diag,), None, 0.0)
     return _check_file("<stdin>", text, start, timeout_ms=timeout_ms, seed=seed, properties=properties,
-                       verify=verify)
+                       verify=verify, depth=depth)
 
 
 def _empty_directory(path: str) -> CheckedFile:
@@ -262,10 +283,11 @@ def run(args: argparse.Namespace, verify: Verifier = _default_verify) -> int:
         print("rspdsl check: error: `-` (stdin) can be given once", file=sys.stderr)
         return 2
     paths, empty = expand(args.files)
+    depth = getattr(args, "depth", 8)
     files = [_empty_directory(path) for path in empty]
-    files += [_check_stdin(timeout_ms, args.seed, requested, verify) if path == STDIN else
+    files += [_check_stdin(timeout_ms, args.seed, requested, verify, depth) if path == STDIN else
               check_file(path, timeout_ms=timeout_ms, seed=args.seed, properties=requested, verify=verify,
-                         use_cache=use_cache)
+                         use_cache=use_cache, depth=depth)
               for path in paths]
     color = False
     if args.format == "text":

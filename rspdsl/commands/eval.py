@@ -2,7 +2,8 @@
 
 One state: print its tier, thresholds, and for each action whether it is allowed, which rule
 decided it and which active requirements are unmet. Many states (JSON lines): one compact JSON
-result per non-blank input line, in order, streamed. `--action` lists only the named actions
+result per non-blank input line, in order, streamed. A run (`--run`, language v2): one result per
+step and a compliance verdict (rspdsl/commands/eval_run.py; exit 1 on a breach). `--action` lists only the named actions
 (in the order given), and the batch path then decides and writes nothing else about the
 others. Exit 0, or 2 when the policy, a state, a state file or an action name cannot be used.
 """
@@ -37,8 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--template", action="store_true",
                         help="print a state skeleton naming every input and response (JSON, each at "
                              "its lowest value: false, the lower bound, the first scale value) to fill in")
+    source.add_argument("--run", metavar="RUN.jsonl",
+                        help="a run (timeline), one step per line: {\"day\": 0, \"state\": {...}, \"acts\": [...]}; "
+                             "exit 1 when it breaches the policy (`-`: stdin)")
     parser.add_argument("--format", choices=("text", "json"), default=None,
-                        help="output for --state (default text); --states always writes JSON lines")
+                        help="output for --state and --run (default text); --states always writes JSON lines")
     parser.add_argument("--action", metavar="NAME", action="append", dest="actions",
                         help="list only this action (repeatable; in the order given). The tier, "
                              "thresholds and assertions are still reported; with --states the other "
@@ -73,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
         actions = list(dict.fromkeys(actions))  # a repeated name is listed once
     if args.states is not None:
         return _batch(policy, args.states, actions)
+    if getattr(args, "run", None) is not None:
+        from .eval_run import run_file
+
+        return run_file(policy, args.file, args.run, args.format or "text")
     return _single(policy, args.file, args.state, args.format or "text", actions)
 
 

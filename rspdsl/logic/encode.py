@@ -17,6 +17,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from ..semantics import ir
+from ..semantics.interpret import HISTORY_KEY
 from ..semantics.model import Policy, Variable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -84,6 +85,7 @@ class StateEncoding:
     assertions: dict[str, Any]           # name -> BoolRef (the body)
     ctx: Any = None                      # the Z3 context every term lives in
     _tier_ge: tuple[Any, ...] = field(default=(), repr=False)
+    history: Any = None                  # what history terms mean in this copy (logic/history.py)
 
     def tier_ge(self, k: int):
         """tier >= k, as a disjunction of tier conditions (cheaper for solvers than the ite term)."""
@@ -111,9 +113,13 @@ class StateEncoding:
             out.extend(_bounds(self.policy.variables[name], self.vars[name]))
         return out
 
-    def read(self, model) -> dict[str, Fraction | bool | int]:
-        """This copy's state from a Z3 model (exact values; unconstrained variables get an in-bounds value)."""
-        return state_from_model(self.policy, self.vars, model, self.smt_names)
+    def read(self, model) -> dict[str, Any]:
+        """This copy's state from a Z3 model (exact values; unconstrained variables get an in-bounds value).
+        In an extended state, the history its terms saw rides along under HISTORY_KEY."""
+        state: dict[str, Any] = state_from_model(self.policy, self.vars, model, self.smt_names)
+        if self.history is not None and hasattr(self.history, "read"):
+            state[HISTORY_KEY] = self.history.read(model, state)
+        return state
 
     @property
     def smt_names(self) -> dict[str, str]:
@@ -295,6 +301,9 @@ class _Translator:
             node, ready = stack.pop()
             if id(node) in memo:
                 continue
+            if isinstance(node, ir.At):  # E is read at another step: the history encodes it
+                memo[id(node)] = self._history().at(self.enc, node.act, node.arg)
+                continue
             kids = ir.children(node)
             if ready or not kids:
                 memo[id(node)] = self._node(node, [memo[id(k)] for k in kids])
@@ -359,7 +368,18 @@ class _Translator:
             for t in terms[1:]:
                 out = z3.If(t < out, t, out) if node.func == "min" else z3.If(t > out, t, out)
             return out
+        if isinstance(node, ir.Done):
+            return self._history().done(enc, node.act)
+        if isinstance(node, ir.SinceCmp):
+            return self._history().since(enc, node.act, node.op, node.k)
+        if isinstance(node, ir.Overdue):
+            return self._history().overdue(enc, node.duty)
         raise EncodingError(f"unknown IR node {type(node).__name__}")
+
+    def _history(self):
+        if self.enc.history is None:
+            raise EncodingError("a history term in an encoding of a single state (no run or extended state)")
+        return self.enc.history
 
     def _tier_cmp(self, node: ir.Cmp):
         """`tier OP k` with a constant k, as tier-condition disjunctions."""
@@ -422,9 +442,10 @@ def _compare(op: str, a, b):
 class _Builder:
     """Mutable scaffolding while a StateEncoding is being built (terms refer to earlier terms)."""
 
-    def __init__(self, vars: dict[str, Any], ctx) -> None:
+    def __init__(self, vars: dict[str, Any], ctx, history=None) -> None:
         self.vars = vars
         self.ctx = ctx
+        self.history = history  # rspdsl/logic/history.py: what history terms mean here (None: none)
         self.thresholds: dict[str, Any] = {}
         self.allowed: dict[str, Any] | None = None
         self._ge: tuple[Any, ...] = ()
@@ -440,7 +461,7 @@ class _Builder:
 
 
 def encode_state(policy: Policy, prefix: str = "", *, shared: Mapping[str, Any] | None = None,
-                 symbols: SymbolTable | None = None, ctx=None) -> StateEncoding:
+                 symbols: SymbolTable | None = None, ctx=None, history=None) -> StateEncoding:
     """Encode one copy of the state of `policy`; its Z3 constants are named prefix + variable name.
 
     `shared` maps variable names to existing Z3 constants to reuse (same sort required): two
@@ -470,7 +491,7 @@ def encode_state(policy: Policy, prefix: str = "", *, shared: Mapping[str, Any] 
         if symbols is not None:
             symbols.add(Symbol(const.decl().name(), name, prefix if name not in shared else "", variable))
 
-    b = _Builder(consts, ctx)
+    b = _Builder(consts, ctx, history)
     tr = _Translator(b)
     for name, th in policy.thresholds.items():
         b.thresholds[name] = tr(th.condition)
@@ -516,10 +537,14 @@ def encode_state(policy: Policy, prefix: str = "", *, shared: Mapping[str, Any] 
 
     b.allowed = allowed
     assertions = {a.name: tr(a.body) for a in policy.assertions}
-    return StateEncoding(
+    if history is not None:
+        bounds.extend(history.constraints(b))  # its own invariants, e.g. days_since >= 0
+    encoding = StateEncoding(
         policy=policy, prefix=prefix, vars=consts, bounds=tuple(bounds), thresholds=dict(b.thresholds),
         tier_conditions=tuple(tier_conditions), tier=tier, rule_holds=rule_holds, allowed=allowed,
-        req_active=tuple(req_active), met=tuple(met), assertions=assertions, ctx=ctx, _tier_ge=b._ge)
+        req_active=tuple(req_active), met=tuple(met), assertions=assertions, ctx=ctx, _tier_ge=b._ge,
+        history=history)
+    return encoding
 
 
 def disj(terms, ctx):
@@ -561,13 +586,15 @@ def order_constraints(policy: Policy, lower: StateEncoding, higher: StateEncodin
 
 
 def encode_pair(policy: Policy, symbols: SymbolTable | None = None,
-                prefixes: tuple[str, str] = ("lower.", "higher."), ctx=None) -> tuple[StateEncoding, StateEncoding]:
+                prefixes: tuple[str, str] = ("lower.", "higher."), ctx=None,
+                history=None) -> tuple[StateEncoding, StateEncoding]:
     """Two copies of the state with the same responses: inputs are prefixed, responses shared
     (and unprefixed, so an exported formula reads `lower.x <= higher.x` over one `asl3_security`)."""
     # the responses are one set of constants, unprefixed, that both copies use
     import z3
     ctx = ctx or z3.main_ctx()
     responses = {v.name: _declare(v, v.name, ctx) for v in policy.responses}
-    lower = encode_state(policy, prefixes[0], shared=responses, symbols=symbols, ctx=ctx)
-    higher = encode_state(policy, prefixes[1], shared=responses, symbols=symbols, ctx=ctx)
+    # one history for both (v2 §5: monotonic compares states with equal history)
+    lower = encode_state(policy, prefixes[0], shared=responses, symbols=symbols, ctx=ctx, history=history)
+    higher = encode_state(policy, prefixes[1], shared=responses, symbols=symbols, ctx=ctx, history=history)
     return lower, higher

@@ -130,13 +130,28 @@ def selected(prop: str, properties: set[str] | None) -> bool:
     return prop in properties or (prop.startswith("assert:") and "assert" in properties)
 
 
+def step_obligations(policy: Policy, s: StateEncoding, properties: set[str] | None = None) -> list[Obligation]:
+    """The obligations a run must meet at every step (mitigations, assertions), over step `s`."""
+    out: list[Obligation] = []
+    if selected("mitigations", properties):
+        out.extend(_mitigations(policy, s))
+    out.extend(_assertion(policy, s, a) for a in policy.assertions if selected(f"assert:{a.name}", properties))
+    return out
+
+
 def build_obligations(policy: Policy, properties: set[str] | None = None) -> ObligationSet:
     """Every obligation of the built-in properties (or those selected), in report order."""
     import z3
     symbols = SymbolTable()
     ctx = z3.Context()  # fresh: the same policy gets the same terms, hence the same solver choices
-    state = encode_state(policy, "", symbols=symbols, ctx=ctx)
-    pair = encode_pair(policy, symbols=symbols, ctx=ctx) if selected("monotonic", properties) else None
+    # a policy about time is checked over extended states: history values free (logic/history.py)
+    from .history import FreeHistory
+    extended = policy.temporal
+    state = encode_state(policy, "", symbols=symbols, ctx=ctx,
+                         history=FreeHistory(policy, "", ctx) if extended else None)
+    pair = encode_pair(policy, symbols=symbols, ctx=ctx,
+                       history=FreeHistory(policy, "pair", ctx) if extended else None) \
+        if selected("monotonic", properties) else None
     out: list[Obligation] = []
     if selected("mitigations", properties):
         out.extend(_mitigations(policy, state))

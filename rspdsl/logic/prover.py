@@ -30,7 +30,7 @@ from ..semantics import interpret
 from ..semantics.model import Policy
 from ..state import dumps_exact, is_finite_decimal, read_state, state_to_json
 from .encode import EncodingError, StateEncoding, disj, model_values, z3_value
-from .obligations import Obligation, build_obligations, requirement_names
+from .obligations import Obligation, build_obligations, requirement_names, selected, step_obligations
 from .results import Location, Report, Result, Witness
 
 __all__ = ["verify", "InternalError", "Prover"]
@@ -42,11 +42,20 @@ _PINNING_SECONDS = 1.0
 
 
 def verify(policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0,
-           properties: set[str] | None = None) -> Report:
+           properties: set[str] | None = None, depth: int = 8) -> Report:
     """Prove the built-in properties (or those in `properties`; "assert" selects all assertions)."""
     obligations = build_obligations(policy, properties)
     prover = Prover(policy, timeout_ms=timeout_ms, seed=seed, ctx=obligations.state.ctx)
-    report = Report(tuple(prover.discharge(ob) for ob in prover.prefilter(obligations.obligations)))
+    results = tuple(prover.discharge(ob) for ob in prover.prefilter(obligations.obligations))
+    if policy.temporal:  # language v2: what the extended states did not prove, search runs for
+        from . import run_check
+        results = run_check.refine(policy, results, lambda s: step_obligations(policy, s, properties),
+                                   depth=depth, timeout_ms=timeout_ms, seed=seed)
+        if selected("deadlines", properties):
+            results += tuple(run_check.deadlines(policy, depth=depth, timeout_ms=timeout_ms, seed=seed))
+        if selected("duties", properties):
+            results += tuple(run_check.duty_warnings(policy, timeout_ms=timeout_ms, seed=seed))
+    report = Report(results)
     lifetime.keep((obligations, prover))  # the console script skips freeing them one by one
     return report
 
@@ -440,8 +449,10 @@ class Prover:
             except StateError as exc:
                 raise InternalError(f"{ob.property} {ob.subject}: witness {text} does not read back: "
                                     f"{exc}") from exc
-            if back != state:
+            if back != {k: v for k, v in state.items() if k != interpret.HISTORY_KEY}:
                 raise InternalError(f"{ob.property} {ob.subject}: witness {text} reads back differently")
+            if interpret.HISTORY_KEY in state:  # an extended state's history (language v2) rides along
+                back[interpret.HISTORY_KEY] = state[interpret.HISTORY_KEY]
             decisions.append(interpret.decide(self.policy, back))  # the oracle, not the fast path
             self._seen.append((back, decisions[-1]))
         return decisions

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from ..source import Span
 
 PROPERTIES = ("mitigations", "consistency", "monotonic", "reachability")  # plus "assert:NAME"
+RUN_PROPERTIES = ("deadlines", "duties")  # language v2: only for policies that declare duties
 
 
 @dataclass(frozen=True)
@@ -19,9 +20,12 @@ class Witness:
     state: dict | None = None   # STATE.json form (rspdsl.state.state_to_json), for single-state witnesses
     lower: dict | None = None   # monotonic: the pair (lower <= higher)
     higher: dict | None = None
+    run: list | None = None     # language v2: a run, as `rspdsl eval --run` reads it (RUN.jsonl lines)
 
     def to_json(self) -> dict:
-        """{"state": {...}} or {"lower": {...}, "higher": {...}} (values exact: Fractions)."""
+        """{"state": {...}}, {"lower": {...}, "higher": {...}} or {"run": [...]} (values exact)."""
+        if self.run is not None:
+            return {"run": [dict(step) for step in self.run]}
         if self.state is not None:
             return {"state": dict(self.state)}
         out: dict = {}

@@ -88,6 +88,10 @@ def _witnesses(checked: CheckedFile) -> list[str]:
         if not states:
             continue
         out += [f"<details><summary>Witness: {cell(r.property)} · {cell(r.subject)}</summary>", ""]
+        if "run" in body:  # language v2: a run, as the JSON lines `eval --run` reads
+            out += [f"`run.jsonl` — replay with `rspdsl eval {cell(checked.path)} --run run.jsonl`", "",
+                    "```json", *[dumps_exact(step) for step in body["run"]], "```", "", "</details>", ""]
+            continue
         for name, state in states:
             out += [f"`{name}` — replay with `rspdsl eval {cell(checked.path)} --state {name}`", "",
                     "```json", dumps_exact(state, indent=2), "```", ""]

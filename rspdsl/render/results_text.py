@@ -110,6 +110,8 @@ def witness_table(witness: Witness, *, verbose: bool = False) -> list[str]:
     Long witnesses stay readable: a single state with many names is laid out in columns, and
     a pair shows only the names whose values differ (--verbose shows everything as a table).
     """
+    if witness.run is not None:
+        return run_table(witness.run)
     if witness.state is not None:
         rows = [[name, value_text(v)] for name, v in witness.state.items()]
         if not rows:
@@ -141,11 +143,34 @@ def witness_table(witness: Witness, *, verbose: bool = False) -> list[str]:
     return lines
 
 
+def run_table(run: list) -> list[str]:
+    """A run as a timeline: one column per step (day, acts, then each name whose value changes)."""
+    names = list(run[0]["state"]) if run else []
+    shown = [n for n in names if len({json.dumps(str(step["state"][n])) for step in run}) > 1] or names
+    header = ["step"] + [str(k) for k in range(len(run))]
+    rows = [["day"] + [value_text(step["day"]) for step in run],
+            ["acts"] + [", ".join(step["acts"]) or "-" for step in run]]
+    rows += [[n] + [value_text(step["state"][n]) for step in run] for n in shown]
+    lines = _table(header, rows, [False] * len(rows))
+    if len(shown) < len(names):
+        lines.append(f"    ({_plural(len(names) - len(shown), 'other name')} keep one value throughout)")
+    return lines
+
+
 def replay_hint(path: str, result: Result) -> list[str]:
     """Shell commands that feed the witness back to the concrete evaluator."""
     witness = result.witness
     if witness is None:
         return []
+    if witness.run is not None:
+        lines = "\n".join(dumps_exact(step) for step in witness.run)
+        cmd = f"printf '%s\\n' {shlex.quote(lines)} > run.jsonl && rspdsl eval {shlex.quote(path)} --run run.jsonl"
+        if len(cmd) <= MAX_INLINE_REPLAY:
+            return [f"  replay: {cmd}"]
+        select = (f".files[0].results[] | select(.property == {json.dumps(result.property)} and "
+                  f".subject == {json.dumps(result.subject)}) | .witness.run[]")
+        return [f"  replay: rspdsl check {shlex.quote(path)} --format json | jq -c {shlex.quote(select)} > run.jsonl"
+                f" && rspdsl eval {shlex.quote(path)} --run run.jsonl"]
     states = ([("witness.json", "state", witness.state)] if witness.state is not None else
               [(f"{k}.json", k, s) for k, s in (("lower", witness.lower), ("higher", witness.higher))
                if s is not None])
@@ -217,7 +242,8 @@ def render_result(result: Result, source: SourceFile, paint: _Paint | None = Non
     if result.witness is not None:
         table = witness_table(result.witness, verbose=verbose)
         if table:
-            kind = "a pair of states, lower <= higher" if result.witness.state is None else "a state"
+            kind = ("a run, each act allowed where it is taken" if result.witness.run is not None else
+                    "a pair of states, lower <= higher" if result.witness.state is None else "a state")
             lines.append(f"  witness ({kind}):")
             lines += table
             lines += [paint("hint", h) for h in replay_hint(path, result)]

@@ -9,10 +9,15 @@ replayed here first.
 Numbers are exact: reals are Fractions or ints, scale values and tiers are indices. Expressions
 are evaluated with an explicit stack, so any depth the parser accepts evaluates without
 recursion.
+
+Language v2 (language-v2.md): a step of a run is a state plus what its history terms see
+(`StepHistory`, built by rspdsl/semantics/run.py from the steps before it). A state on its own
+is step 0 of a run: nothing done before, no duty overdue, `E at X` is E now.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -28,13 +33,36 @@ _COMPARE = {
 }
 
 
+@dataclass(frozen=True)
+class StepHistory:
+    """What the history terms of one step see (v2 §2), all of it from strictly earlier steps.
+
+    `latest[X]` is the day of X's latest earlier step and `past[X]` that step's values (state,
+    thresholds, tier); an act absent from both never happened. `overdue` holds the duties
+    overdue now (v2 §3, computed from earlier steps and today's day)."""
+
+    day: Fraction = Fraction(0)
+    latest: Mapping[str, Fraction] = field(default_factory=dict)
+    past: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    overdue: frozenset[str] = frozenset()
+
+
+FIRST_STEP = StepHistory()
+HISTORY_KEY = "@history"  # a state may carry its history (an extended state, as the prover reads one)
+
+
 def value(e: ir.IExpr, env: Mapping[str, Any]) -> Value:
     """The value of `e` where `env` gives each variable (by name), each threshold (`thr:NAME`),
-    the tier (`tier`) and each action's permission (`allowed:NAME`) as far as `e` needs them."""
+    the tier (`tier`), each action's permission (`allowed:NAME`) and the step's history
+    (`history`: a StepHistory) as far as `e` needs them."""
     done: dict[int, Value] = {}  # id(node) -> value, filled children first
     stack: list[tuple[ir.IExpr, bool]] = [(e, False)]
     while stack:
         node, expanded = stack.pop()
+        if isinstance(node, ir.At):  # E is read at another step: its children are not read here
+            history: StepHistory = env.get("history", FIRST_STEP)
+            done[id(node)] = value(node.arg, history.past.get(node.act, env))
+            continue
         if not expanded:
             stack.append((node, True))
             stack.extend((child, False) for child in ir.children(node))
@@ -73,21 +101,52 @@ def _apply(node: ir.IExpr, args: list[Value], env: Mapping[str, Any]) -> Value:
         return node.k * args[0]
     if isinstance(node, ir.MinMax):
         return (min if node.func == "min" else max)(args)
+    if isinstance(node, (ir.Done, ir.SinceCmp, ir.Overdue)):
+        return _history(node, env.get("history", FIRST_STEP))
     raise TypeError(f"unknown IR node {type(node).__name__}")
 
 
-def decide(policy: Policy, state: Mapping[str, Value]) -> Decision:
-    """Decide a validated state (as rspdsl.state.read_state returns it) -> Decision."""
+def _history(node: ir.Done | ir.SinceCmp | ir.Overdue, history: StepHistory) -> bool:
+    if isinstance(node, ir.Overdue):
+        return node.duty in history.overdue
+    if isinstance(node, ir.Done):
+        return node.act in history.latest
+    # days_since(X) op k, with days_since = +infinity when X never happened
+    if node.act not in history.latest:
+        return node.op in (">", ">=", "!=")
+    return _COMPARE[node.op](history.day - history.latest[node.act], node.k)
+
+
+def current_values(policy: Policy, state: Mapping[str, Value]) -> dict[str, Any]:
+    """The state with every history-free threshold (`thr:NAME`) and the tier: what a duty's clock
+    and a later step's `E at X` read of this step."""
     env: dict[str, Any] = dict(state)
-    thresholds = {}
-    for name, threshold in policy.thresholds.items():  # dependency order: each after those it uses
-        thresholds[name] = env[f"thr:{name}"] = bool(value(threshold.condition, env))
-    # tier(state): the last-declared tier whose `when` holds, or the first tier
+    for name, threshold in policy.thresholds.items():
+        if name not in policy.history_thresholds:
+            env[f"thr:{name}"] = bool(value(threshold.condition, env))
+    env["tier"] = _tier(policy, env)
+    return env
+
+
+def _tier(policy: Policy, env: Mapping[str, Any]) -> int:
+    """tier(state): the last-declared tier whose `when` holds, or the first tier."""
     tier = policy.tiers[0].index
     for t in policy.tiers:
         if t.condition is not None and value(t.condition, env):
             tier = t.index
-    env["tier"] = tier
+    return tier
+
+
+def decide(policy: Policy, state: Mapping[str, Value], history: StepHistory = FIRST_STEP) -> Decision:
+    """Decide a validated state (as rspdsl.state.read_state returns it) -> Decision; `history` is
+    what its history terms see (default: the first step of a run)."""
+    env: dict[str, Any] = dict(state)
+    env["history"] = history = state.get(HISTORY_KEY, history)
+    thresholds = {}
+    for name, threshold in policy.thresholds.items():  # dependency order: each after those it uses
+        thresholds[name] = env[f"thr:{name}"] = bool(value(threshold.condition, env))
+    # tier `when`s read no history-dependent threshold (E0403), so their values are all known here
+    tier = env["tier"] = _tier(policy, env)
     holding = tuple(bool(value(rule.condition, env)) for rule in policy.rules)
     allowed: dict[str, bool] = {}
     decided_by: dict[str, Rule | None] = {}

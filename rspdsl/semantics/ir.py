@@ -101,18 +101,56 @@ class MinMax:
     args: tuple[IExpr, ...]
 
 
+# ---------------------------------------------------------------- history terms (language-v2.md §2)
+# Each looks only at the steps of a run strictly before the current one.
+
+@dataclass(frozen=True)
+class Done:
+    """`done(X)`: act X happened at some earlier step."""
+    act: str
+
+
+@dataclass(frozen=True)
+class SinceCmp:
+    """`days_since(X) op k` (days_since is only ever compared with a constant, so the comparison is
+    one term): day now minus day at X's latest earlier step, +infinity when X never happened."""
+    act: str
+    op: str
+    k: Fraction
+
+
+@dataclass(frozen=True)
+class At:
+    """`arg at X`: the value of history-free `arg` at X's latest earlier step (step 0 if none)."""
+    arg: IExpr
+    act: str
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """`overdue(D)`: duty D is overdue now (§3)."""
+    duty: str
+
+
+HISTORY_NODES = (Done, SinceCmp, At, Overdue)
+
 IExpr = Union[Const, BoolConst, IntConst, Var, ThresholdRef, TierValue, AllowedRef, Not, And, Or,
-              Implies, Cmp, Add, Neg, Mul, MinMax]
+              Implies, Cmp, Add, Neg, Mul, MinMax, Done, SinceCmp, At, Overdue]
 
 
 def children(e: IExpr) -> tuple[IExpr, ...]:
-    if isinstance(e, (Not, Neg, Mul)):
+    if isinstance(e, (Not, Neg, Mul, At)):
         return (e.arg,)
     if isinstance(e, (And, Or, Add, MinMax)):
         return e.args
     if isinstance(e, (Implies, Cmp)):
         return (e.left, e.right)
     return ()
+
+
+def uses_history(e: IExpr) -> bool:
+    """Whether e contains a history term (thresholds it names are not followed)."""
+    return any(isinstance(node, HISTORY_NODES) for node in walk(e))
 
 
 def walk(e: IExpr):

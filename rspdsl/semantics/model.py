@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..source import SourceFile, Span
+from . import ir
 from .ir import IExpr
 
 INPUT_KINDS = ("metric", "judgement")
@@ -36,6 +37,9 @@ class Variable:
     reassuring: bool = False           # higher / true means *less* capability or risk
     description: str | None = None
     span: Span = field(default=Span(1, 1, 1, 1), compare=False)
+    cumulative: bool = False           # v2: never decreases from one step of a run to the next
+    set_at: str | None = None          # v2: keeps its value except at steps where this act happens
+    by: str | None = None              # v2: the authority that measures or decides it
 
     @property
     def is_input(self) -> bool:
@@ -46,6 +50,37 @@ class Variable:
 class Action:
     name: str
     default_permit: bool
+    description: str | None = None
+    span: Span = field(default=Span(1, 1, 1, 1), compare=False)
+
+
+@dataclass(frozen=True)
+class Event:
+    """v2: something that happens outside the developer's rules (never allowed or forbidden)."""
+    name: str
+    description: str | None = None
+    span: Span = field(default=Span(1, 1, 1, 1), compare=False)
+
+
+@dataclass(frozen=True)
+class Authority:
+    name: str
+    standing: str                      # "internal" | "external"
+    description: str | None = None
+    span: Span = field(default=Span(1, 1, 1, 1), compare=False)
+
+
+@dataclass(frozen=True)
+class Duty:
+    """v2 §3. kind "within": `act` within `days` after each trigger (an act, or the onset of a
+    threshold); kind "every": `act` every `days` while `condition` holds."""
+    name: str
+    kind: str                          # "within" | "every"
+    act: str                           # an action or an event
+    days: Fraction
+    trigger: str | None = None         # within: an act or a threshold
+    trigger_is_act: bool = True
+    condition: IExpr | None = None     # every: the `while` condition (history-free)
     description: str | None = None
     span: Span = field(default=Span(1, 1, 1, 1), compare=False)
 
@@ -116,6 +151,26 @@ class Policy:
     requirements: tuple[Requirement, ...]
     assertions: tuple[Assertion, ...]
     header_span: Span = field(default=Span(1, 1, 1, 1), compare=False)  # the `policy` declaration
+    # language v2 (empty for a v1 policy)
+    events: dict[str, Event] = field(default_factory=dict)
+    authorities: dict[str, Authority] = field(default_factory=dict)
+    duties: dict[str, Duty] = field(default_factory=dict)
+    history_thresholds: frozenset[str] = frozenset()  # thresholds that read history, directly or not
+
+    @property
+    def acts(self) -> list[str]:
+        """What a run's step may do: every action and every event, in declaration order."""
+        return list(self.actions) + list(self.events)
+
+    @property
+    def temporal(self) -> bool:
+        """Whether the policy says anything about runs (duties, history terms, how inputs evolve):
+        if not, a run is just a sequence of independent states and v1's proofs cover it."""
+        if self.duties or self.history_thresholds:
+            return True
+        exprs = [r.condition for r in self.rules] + [a.body for a in self.assertions]
+        exprs += [e for r in self.requirements for e in (r.commitment, r.condition) if e is not None]
+        return any(ir.uses_history(e) for e in exprs)
 
     @property
     def inputs(self) -> list[Variable]:

@@ -5,6 +5,7 @@ absorb follow-on complaints, so one mistake yields one diagnostic).
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -14,7 +15,20 @@ from ..numbers import LITERAL_MAX_BITS
 from ..source import SourceFile, Span
 from ..syntax import ast
 from . import ir
-from .model import Action, Assertion, Policy, Requirement, Rule, Scale, Threshold, Tier, Variable
+from .model import (
+    Action,
+    Assertion,
+    Authority,
+    Duty,
+    Event,
+    Policy,
+    Requirement,
+    Rule,
+    Scale,
+    Threshold,
+    Tier,
+    Variable,
+)
 from .types import BOOL, ERROR, TIER, BoolT, ErrorT, RealT, ScaleT, TierT, Type
 
 
@@ -32,18 +46,28 @@ KIND_WORDS = {
     "scale": "a scale", "scale_value": "a scale value", "metric": "a metric", "control": "a control",
     "judgement": "a judgement", "safeguard": "a safeguard", "action": "an action",
     "threshold": "a threshold", "tier": "a tier", "assertion": "an assertion",
+    "event": "an event", "authority": "an authority", "duty": "a duty",
 }
+ACT_KINDS = ("action", "event")  # what a run's step does, and what history terms look back at
+RESERVED_FOR_LATER = ("recommend", "waive")  # reserved by language-v2.md §4; the parser lexes them as names
 
 
 @dataclass
 class Context:
     """Where an expression sits: decides whether `tier` and `allowed()` are allowed."""
-    where: str               # "threshold" | "tier" | "rule" | "require" | "assert"
+    where: str               # "threshold" | "tier" | "rule" | "require" | "assert" | "duty"
     threshold: str | None = None
+    in_at: bool = False      # inside `E at X`, whose E must be history-free
 
     @property
     def tier_allowed(self) -> bool:
-        return self.where in ("rule", "require", "assert")
+        return self.where in ("rule", "require", "assert", "duty")
+
+    @property
+    def history_allowed(self) -> bool:
+        """History terms may appear anywhere but in tier `when`s (the tier is a function of the
+        state, v2 §2) and in a duty's `while` (what starts a clock must not depend on clocks)."""
+        return self.where not in ("tier", "duty") and not self.in_at
 
     @property
     def allowed_allowed(self) -> bool:
@@ -58,12 +82,19 @@ class Resolver:
         self.names: dict[str, Entity] = {}
         self.used: set[str] = set()
         self.threshold_deps: dict[str, set[str]] = {}
+        # (IR, span, where) of expressions that must not read history through a threshold, checked
+        # once every threshold's history is known: tier `when`s, duty clocks, the E of `E at X`
+        self.history_free: list[tuple[ir.IExpr, Span, str]] = []
 
     def err(self, code, message, span, hint=None, related=()):
         self.diagnostics.append(error(code, message, span, hint, tuple(related)))
 
     # ------------------------------------------------------------ namespace
     def declare(self, ident: ast.Ident, entity: Entity) -> bool:
+        if ident.name in RESERVED_FOR_LATER:
+            self.err("E0011", f"`{ident.name}` is a reserved word and cannot be a name", ident.span,
+                     hint=f"rename it, e.g. `{ident.name}_`")
+            return False
         previous = self.names.get(ident.name)
         if previous is not None:
             self.err("E0101", f"`{ident.name}` is already declared as {KIND_WORDS[previous.kind]}",
@@ -129,6 +160,12 @@ class Resolver:
                 self.declare(d.name, Entity("threshold", d.name.span, d))
             elif isinstance(d, ast.AssertDecl):
                 self.declare(d.name, Entity("assertion", d.name.span, d))
+            elif isinstance(d, ast.EventDecl):
+                self.declare(d.name, Entity("event", d.name.span, d))
+            elif isinstance(d, ast.AuthorityDecl):
+                self.declare(d.name, Entity("authority", d.name.span, d))
+            elif isinstance(d, ast.DutyDecl):
+                self.declare(d.name, Entity("duty", d.name.span, d))
         for i, t in enumerate(tiers):
             self.declare(t.name, Entity("tier", t.name.span, t, index=i))
         if not tiers:
@@ -149,6 +186,10 @@ class Resolver:
         scales: dict[str, Scale] = {}
         variables: dict[str, Variable] = {}
         actions: dict[str, Action] = {}
+        events = {d.name.name: Event(d.name.name, d.description, d.name.span)
+                  for d in decls if isinstance(d, ast.EventDecl) and self.owns(d)}
+        authorities = {d.name.name: Authority(d.name.name, d.standing, d.description, d.name.span)
+                       for d in decls if isinstance(d, ast.AuthorityDecl) and self.owns(d)}
         for d in decls:
             if isinstance(d, ast.ScaleDecl) and self.names.get(d.name.name, Entity("", d.span)).decl is d:
                 scales[d.name.name] = Scale(d.name.name, tuple(v.name for v in d.values), d.name.span,
@@ -169,12 +210,17 @@ class Resolver:
                 cond = self.condition(d.condition, ctx, "threshold condition")
                 thresholds_raw[d.name.name] = Threshold(d.name.name, cond, d.description, d.name.span)
         thresholds = self.order_thresholds(thresholds_raw)
+        history_thresholds = self.reading_history(thresholds)
+        duties = {d.name.name: duty for d in decls
+                  if isinstance(d, ast.DutyDecl) and self.owns(d) and (duty := self.duty(d, thresholds)) is not None}
 
         tiers: list[Tier] = []
         requirements: list[Requirement] = []
         tier_decls = [d for d in decls if isinstance(d, ast.TierDecl)]
         for i, t in enumerate(tier_decls):
             cond = self.condition(t.condition, Context("tier"), "tier condition") if t.condition is not None else None
+            if cond is not None and t.condition is not None:
+                self.history_free.append((cond, t.condition.span, "a tier's `when`"))
             tiers.append(Tier(t.name.name, i, cond, t.description, t.name.span))
             for r in t.requirements:
                 requirements.extend(self.requirement(r, i, actions, len(requirements)))
@@ -191,11 +237,20 @@ class Resolver:
             elif isinstance(d, ast.AssertDecl) and self.owns(d):
                 body = self.condition(d.body, Context("assert"), "assertion")
                 assertions.append(Assertion(d.name.name, body, d.description, d.name.span))
+        self.check_history_free(history_thresholds)
         self.warn_unused(variables, thresholds)
+        for name, declared in [*events.items(), *authorities.items()]:
+            if name not in self.used:
+                kind = "event" if name in events else "authority"
+                self.diagnostics.append(warning(
+                    "W0301", f"{kind} `{name}` is declared but never used", declared.span,
+                    hint="a duty, history term, `set at` or `by` should mention it, or remove it"))
         return Policy(self.source, header.title if header else "", header.version if header else None,
                       scales, variables, actions, thresholds, tuple(tiers), tuple(rules),
                       tuple(requirements), tuple(assertions),
-                      header.span if header else Span(1, 1, 1, 1))
+                      header.span if header else Span(1, 1, 1, 1),
+                      events=events, authorities=authorities, duties=duties,
+                      history_thresholds=frozenset(history_thresholds))
 
     def owns(self, d) -> bool:
         """True when this declaration is the one its name resolves to (not a duplicate)."""
@@ -203,6 +258,29 @@ class Resolver:
         return entity is not None and entity.decl is d
 
     def variable(self, d, scales) -> Variable | None:
+        var = self._variable(d, scales)
+        if var is None:
+            return None
+        cumulative = self.modifier_ok(d, "cumulative", d.cumulative, ("metric", "control"),
+                                      "a judgement or safeguard is true or false; only numbers accumulate")
+        set_at = by = None
+        if d.set_at is not None and self.modifier_ok(d, "set at", True, ("metric", "judgement"),
+                                                     "responses are chosen at every step; only inputs are carried over"):
+            set_at = d.set_at.name if self.act_ref(d.set_at) else None
+        if d.by is not None and self.modifier_ok(d, "by", True, ("metric", "judgement"),
+                                                 "responses are the developer's; `by` says who measures an input"):
+            by = d.by.name if self.ref(d.by, ("authority",)) else None
+        return dataclasses.replace(var, cumulative=cumulative, set_at=set_at, by=by)
+
+    def modifier_ok(self, d, word: str, present: bool, kinds: tuple[str, ...], why: str) -> bool:
+        if not present:
+            return False
+        if d.kind not in kinds:
+            self.err("E0405", f"`{word}` does not apply to {d.kind} `{d.name.name}`", d.name.span, hint=why)
+            return False
+        return True
+
+    def _variable(self, d, scales) -> Variable | None:
         if isinstance(d, ast.FlagDecl):
             if d.reassuring and d.kind == "safeguard":
                 self.diagnostics.append(warning(
@@ -236,6 +314,61 @@ class Resolver:
             return None
         return Variable(d.name.name, d.kind, "real", lo.value, hi.value,
                         d.unit.name if d.unit else None, None, d.reassuring, d.description, d.name.span)
+
+    def ref(self, ident: ast.Ident, kinds: tuple[str, ...]) -> bool:
+        """`ident` names a declaration of one of `kinds` (E0103 with did-you-mean, or E0104)."""
+        entity = self.names.get(ident.name)
+        if entity is None:
+            self.unknown(ident.name, ident.span, wanted=kinds)
+            return False
+        if entity.kind not in kinds:
+            wanted = " or ".join(KIND_WORDS[k] for k in kinds)
+            self.err("E0104", f"`{ident.name}` is {KIND_WORDS[entity.kind]}, not {wanted}", ident.span)
+            return False
+        self.used.add(ident.name)
+        return True
+
+    def act_ref(self, ident: ast.Ident) -> bool:
+        """An act: what a step of a run does (an action or an event)."""
+        return self.ref(ident, ACT_KINDS)
+
+    def duty(self, d: ast.DutyDecl, thresholds: dict[str, Threshold]) -> Duty | None:
+        ok = self.act_ref(d.act)
+        if d.kind == "within":
+            assert d.trigger is not None
+            trigger_ok = self.ref(d.trigger, ACT_KINDS + ("threshold",))
+            if not (ok and trigger_ok):
+                return None
+            is_act = self.names[d.trigger.name].kind in ACT_KINDS
+            if not is_act:
+                self.history_free.append((ir.ThresholdRef(d.trigger.name), d.trigger.span, "a duty's trigger"))
+            return Duty(d.name.name, "within", d.act.name, d.days.value, d.trigger.name, is_act,
+                        None, d.description, d.name.span)
+        assert d.condition is not None
+        cond = self.condition(d.condition, Context("duty"), "duty condition")
+        self.history_free.append((cond, d.condition.span, "a duty's `while`"))
+        if not ok:
+            return None
+        return Duty(d.name.name, "every", d.act.name, d.days.value, None, False, cond,
+                    d.description, d.name.span)
+
+    def reading_history(self, thresholds: dict[str, Threshold]) -> set[str]:
+        """The thresholds whose value reads history, directly or through another threshold."""
+        out: set[str] = set()
+        for name, th in thresholds.items():  # dependency order: each after those it uses
+            if any(isinstance(n, ir.HISTORY_NODES) or (isinstance(n, ir.ThresholdRef) and n.name in out)
+                   for n in ir.walk(th.condition)):
+                out.add(name)
+        return out
+
+    def check_history_free(self, history_thresholds: set[str]) -> None:
+        for node, span, where in self.history_free:
+            used = sorted({n.name for n in ir.walk(node)
+                           if isinstance(n, ir.ThresholdRef) and n.name in history_thresholds})
+            if used:
+                self.err("E0403", f"{where} reads history through threshold `{used[0]}`", span,
+                         hint=f"`{used[0]}` uses done/days_since/at/overdue; {where} must depend on the "
+                              "current state only (language-v2.md §2)")
 
     def action_ref(self, ident: ast.Ident) -> bool:
         entity = self.names.get(ident.name)
@@ -346,6 +479,10 @@ class Resolver:
         return TIER, ir.TierValue()
 
     def x_Allowed(self, e: ast.Allowed, ctx):
+        if ctx.in_at:
+            self.err("E0402", "`allowed(...)` cannot appear inside `E at X`", e.span,
+                     hint="whether an action was allowed depends on the rules, which may read history")
+            return ERROR, ir.BoolConst(False)
         if not ctx.allowed_allowed:
             self.err("E0207", "`allowed(...)` may only appear in assertions", e.span,
                      hint="rules decide what is allowed; state properties of them with `assert`")
@@ -379,8 +516,54 @@ class Resolver:
         hint = None
         if kind == "action":
             hint = f"write `allowed({e.name})` (in an assertion) to ask whether it is allowed"
+        elif kind == "event":
+            hint = f"write `done({e.name})` to ask whether it happened at an earlier step"
+        elif kind == "duty":
+            hint = f"write `overdue({e.name})` to ask whether the duty is overdue"
         self.err("E0104", f"`{e.name}` is {KIND_WORDS[kind]} and has no value here", e.span, hint=hint)
         return ERROR, ir.BoolConst(False)
+
+    def x_History(self, e: ast.History, ctx):
+        if not self.history_here(e, ctx):
+            return ERROR, ir.BoolConst(False)
+        if e.func == "overdue":
+            if not self.ref(e.target, ("duty",)):
+                return ERROR, ir.BoolConst(False)
+            return BOOL, ir.Overdue(e.target.name)
+        if not self.act_ref(e.target):
+            return ERROR, ir.BoolConst(False)
+        if e.func == "days_since":
+            self.err("E0401", "`days_since(...)` must be compared with a constant", e.span,
+                     hint=f"write e.g. `days_since({e.target.name}) <= 180`; it is +infinity before the first "
+                          f"`{e.target.name}`, so it has no value of its own")
+            return ERROR, ir.BoolConst(False)
+        return BOOL, ir.Done(e.target.name)
+
+    def history_here(self, e, ctx) -> bool:
+        """History terms are refused in tier `when`s, duty `while`s and inside `E at X`."""
+        if ctx.in_at:
+            self.err("E0402", "`E at X` needs a history-free E, but this reads history", e.span,
+                     hint="`at` looks at one earlier step; history terms inside it would look further back")
+            return False
+        if not ctx.history_allowed:
+            where = "a tier's `when`" if ctx.where == "tier" else "a duty's `while`"
+            self.err("E0403", f"a history term cannot appear in {where}", e.span,
+                     hint=f"{where} must depend on the current state only (language-v2.md §2)")
+            return False
+        return True
+
+    def x_At(self, e: ast.At, ctx):
+        if not self.history_here(e, ctx):
+            return ERROR, ir.BoolConst(False)
+        inner = Context(ctx.where, ctx.threshold, in_at=True)
+        t, node = self.expr(e.operand, inner)
+        if not self.act_ref(e.act) or isinstance(t, ErrorT):
+            return ERROR, ir.BoolConst(False)
+        if isinstance(t, RealT) and t.value is not None:
+            return t, node  # a constant is the same at every step
+        self.history_free.append((node, e.operand.span, "the E of `E at X`"))
+        kept = RealT(t.unit, t.literal) if isinstance(t, RealT) else t
+        return kept, ir.At(node, e.act.name)
 
     def x_Unary(self, e: ast.Unary, ctx):
         t, node = self.expr(e.operand, ctx)
@@ -508,12 +691,15 @@ class Resolver:
         return RealT(acc.unit, acc.literal), ir.MinMax(e.func, tuple(n for _, n in typed))
 
     def x_Compare(self, e: ast.Compare, ctx):
-        typed = [self.expr(o, ctx) for o in e.operands]
+        typed = [(None, None) if _is_days_since(o) else self.expr(o, ctx) for o in e.operands]
         parts: list[ir.IExpr] = []
         failed = False
         for i, op in enumerate(e.ops):
             (lt, left), (rt, right) = typed[i], typed[i + 1]
-            node = self.compare_pair(op, lt, left, rt, right, e.operands[i], e.operands[i + 1], e)
+            if lt is None or rt is None:
+                node = self.since_compare(op, e.operands[i], rt, e.operands[i + 1], lt, ctx)
+            else:
+                node = self.compare_pair(op, lt, left, rt, right, e.operands[i], e.operands[i + 1], e)
             if node is None:
                 failed = True
             else:
@@ -521,6 +707,23 @@ class Resolver:
         if failed:
             return ERROR, ir.BoolConst(False)
         return BOOL, parts[0] if len(parts) == 1 else ir.And(tuple(parts))
+
+    def since_compare(self, op, left, rt, right, lt, ctx) -> ir.IExpr | None:
+        """`days_since(X) op k` (or `k op days_since(X)`, flipped) as one SinceCmp term."""
+        since, other, other_t = (left, right, rt) if lt is None and _is_days_since(left) else (right, left, lt)
+        if other_t is None:
+            self.err("E0401", "`days_since(...)` must be compared with a constant", since.span,
+                     hint="compare each `days_since` with a number of days")
+            return None
+        if not self.history_here(since, ctx) or not self.act_ref(since.target) or isinstance(other_t, ErrorT):
+            return None
+        if not isinstance(other_t, RealT) or other_t.value is None or other_t.unit not in (None, "days", "day"):
+            self.err("E0401", "`days_since(...)` must be compared with a constant", other.span,
+                     hint=f"write e.g. `days_since({since.target.name}) <= 180` (days)")
+            return None
+        if since is right:
+            op = _FLIPPED[op]
+        return ir.SinceCmp(since.target.name, op, other_t.value)
 
     def compare_pair(self, op, lt, left, rt, right, le, re_, whole) -> ir.IExpr | None:
         if isinstance(lt, ErrorT) or isinstance(rt, ErrorT):
@@ -552,6 +755,13 @@ class Resolver:
                 return None
         self.err("E0201", f"cannot compare {lt.describe()} with {rt.describe()}", span)
         return None
+
+
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def _is_days_since(e: ast.Expr) -> bool:
+    return isinstance(e, ast.History) and e.func == "days_since"
 
 
 def _expr_text(e: ast.Expr) -> str:

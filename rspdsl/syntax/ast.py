@@ -85,7 +85,23 @@ class Compare:
     span: Span = _span()
 
 
-Expr = Union[Num, BoolLit, Name, TierRef, Allowed, Call, Unary, Binary, Compare]
+@dataclass(frozen=True)
+class History:
+    """A history term (language-v2.md §2): `done(X)`, `days_since(X)` or `overdue(D)`."""
+    func: str  # "done" | "days_since" | "overdue"
+    target: Ident
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class At:
+    """`E at X`: the value of history-free E at X's latest earlier step."""
+    operand: Expr
+    act: Ident
+    span: Span = _span()
+
+
+Expr = Union[Num, BoolLit, Name, TierRef, Allowed, Call, Unary, Binary, Compare, History, At]
 
 BOOL_OPS = ("implies", "or", "and")
 ARITH_OPS = ("+", "-", "*", "/")
@@ -138,6 +154,9 @@ class QuantityDecl:
     description: str | None = None
     span: Span = _span()
     comments: Comments = _comments()
+    cumulative: bool = False       # v2: never decreases along a run
+    set_at: Ident | None = None    # v2: changes only at steps where this act happens
+    by: Ident | None = None        # v2: the authority that measures it
 
 
 @dataclass(frozen=True)
@@ -149,6 +168,9 @@ class FlagDecl:
     description: str | None = None
     span: Span = _span()
     comments: Comments = _comments()
+    set_at: Ident | None = None    # v2: changes only at steps where this act happens
+    by: Ident | None = None        # v2: the authority that decides it
+    cumulative: bool = False       # v2 allows it on metrics and controls only (checked, E0302)
 
 
 @dataclass(frozen=True)
@@ -212,8 +234,42 @@ class AssertDecl:
     comments: Comments = _comments()
 
 
+@dataclass(frozen=True)
+class EventDecl:
+    """v2: something that happens outside the developer's rules (never allowed or forbidden)."""
+    name: Ident
+    description: str | None = None
+    span: Span = _span()
+    comments: Comments = _comments()
+
+
+@dataclass(frozen=True)
+class AuthorityDecl:
+    """v2: who measures or decides an input; `internal` to the developer or `external`."""
+    name: Ident
+    standing: str  # "internal" | "external"
+    description: str | None = None
+    span: Span = _span()
+    comments: Comments = _comments()
+
+
+@dataclass(frozen=True)
+class DutyDecl:
+    """v2: `A within N days after T` (kind "within", trigger T) or `A every N days while C`
+    (kind "every", condition C)."""
+    name: Ident
+    kind: str  # "within" | "every"
+    act: Ident
+    days: Num
+    trigger: Ident | None = None
+    condition: Expr | None = None
+    description: str | None = None
+    span: Span = _span()
+    comments: Comments = _comments()
+
+
 Decl = Union[PolicyDecl, ScaleDecl, QuantityDecl, FlagDecl, ActionDecl, ThresholdDecl,
-             TierDecl, RuleDecl, RequireDecl, AssertDecl]
+             TierDecl, RuleDecl, RequireDecl, AssertDecl, EventDecl, AuthorityDecl, DutyDecl]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ MAX_WIDTH = 100
 INDENT = "  "
 
 # Binding strength of each form (higher binds tighter), following grammar/rsp.lark.
-IMPLIES, OR, AND, NOT, COMPARE, SUM, PRODUCT, UNARY, ATOM = range(1, 10)
+IMPLIES, OR, AND, NOT, COMPARE, SUM, PRODUCT, UNARY, POSTFIX, ATOM = range(1, 11)
 _BINARY_LEVEL = {"implies": IMPLIES, "or": OR, "and": AND, "+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT}
 
 
@@ -94,6 +94,12 @@ def _expr(e: ast.Expr) -> tuple[str, int]:
         return f"allowed({e.action.name})", ATOM
     if isinstance(e, ast.Call):
         return f"{e.func}({', '.join(format_expr(a) for a in e.args)})", ATOM
+    if isinstance(e, ast.History):
+        return f"{e.func}({e.target.name})", ATOM
+    if isinstance(e, ast.At):
+        # binds tightest in the grammar, but reads ambiguously next to arithmetic or a comparison
+        # (`4 * c at x`): reported as a comparison, so it is parenthesised wherever one would be
+        return f"{_wrap(e.operand, ATOM)} at {e.act.name}", COMPARE
     if isinstance(e, ast.Unary):
         # a run of the same prefix operator is laid out in a loop, not by recursion
         run, inner = 0, e
@@ -176,11 +182,20 @@ def _decl_lines(d: ast.Decl, indent: str = "") -> list[str]:
         else:
             raise ValueError(f"{d.kind} `{d.name.name}` has neither bounds nor a scale")
         unit = f" unit {d.unit.name}" if d.unit is not None else ""
-        reassuring = " reassuring" if d.reassuring else ""
-        return [f"{indent}{d.kind} {d.name.name}{domain}{unit}{reassuring}{_desc(d.description)}"]
+        return [f"{indent}{d.kind} {d.name.name}{domain}{unit}{_modifiers(d)}{_desc(d.description)}"]
     if isinstance(d, ast.FlagDecl):
-        reassuring = " reassuring" if d.reassuring else ""
-        return [f"{indent}{d.kind} {d.name.name}{reassuring}{_desc(d.description)}"]
+        return [f"{indent}{d.kind} {d.name.name}{_modifiers(d)}{_desc(d.description)}"]
+    if isinstance(d, ast.EventDecl):
+        return [f"{indent}event {d.name.name}{_desc(d.description)}"]
+    if isinstance(d, ast.AuthorityDecl):
+        return [f"{indent}authority {d.name.name}{_desc(d.description)} {d.standing}"]
+    if isinstance(d, ast.DutyDecl):
+        head = f"{indent}duty {d.name.name}{_desc(d.description)}: {d.act.name}"
+        if d.kind == "within":
+            assert d.trigger is not None
+            return [f"{head} within {number_text(d.days)} days after {d.trigger.name}"]
+        assert d.condition is not None
+        return [f"{head} every {number_text(d.days)} days while {format_expr(d.condition)}"]
     if isinstance(d, ast.ActionDecl):
         default = f" default {d.default}" if d.default is not None else ""
         return [f"{indent}action {d.name.name}{default}{_desc(d.description)}"]
@@ -202,6 +217,15 @@ def _decl_lines(d: ast.Decl, indent: str = "") -> list[str]:
     if isinstance(d, ast.TierDecl):
         raise TypeError("tiers are laid out by _tier_lines")
     raise TypeError(f"not a declaration: {d!r}")
+
+
+def _modifiers(d: ast.QuantityDecl | ast.FlagDecl) -> str:
+    """The modifiers in their canonical order: reassuring, cumulative, set at, by."""
+    out = " reassuring" if d.reassuring else ""
+    out += " cumulative" if d.cumulative else ""
+    out += f" set at {d.set_at.name}" if d.set_at is not None else ""
+    out += f" by {d.by.name}" if d.by is not None else ""
+    return out
 
 
 def _comment_lines(texts: tuple[str, ...], gaps: frozenset[int], indent: str, first: bool) -> list[str]:

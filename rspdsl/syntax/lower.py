@@ -57,6 +57,7 @@ def number_problem(text: str) -> str | None:
 
 
 _ESCAPE = re.compile(r"\\(.)")
+_MODIFIERS = {"reassuring": "reassuring", "cumulative": "cumulative", "set_at": "set at", "by": "by"}
 
 
 class Lowerer:
@@ -124,7 +125,7 @@ class Lowerer:
     def d_quantity_decl(self, tree, ch):
         kind, name = str(ch[0]), self.ident(ch[1])
         bounds = scale = unit = desc = None
-        reassuring = False
+        modifiers: dict = {}
         for c in ch[2:]:
             if isinstance(c, Tree) and c.data == "interval":
                 bounds = (self.signed(c.children[0]), self.signed(c.children[1]))
@@ -132,13 +133,27 @@ class Lowerer:
                 scale = self.ident(c.children[0])
             elif isinstance(c, Tree) and c.data == "unit":
                 unit = self.ident(c.children[0])
-            elif isinstance(c, Token) and c.type == "REASSURING":
-                reassuring = True
+            elif isinstance(c, Tree) and c.data in _MODIFIERS:
+                self.modifier(c, modifiers)
             elif isinstance(c, Token) and c.type == "STRING":
                 desc = self.string(c)
             else:
                 raise LoweringError(f"unexpected child {c!r} in {kind}")
-        return ast.QuantityDecl(kind, name, bounds, unit, scale, reassuring, desc, tree_span(tree))
+        return ast.QuantityDecl(kind, name, bounds, unit, scale, modifiers.get("reassuring", False), desc,
+                                tree_span(tree), cumulative=modifiers.get("cumulative", False),
+                                set_at=modifiers.get("set_at"), by=modifiers.get("by"))
+
+    def modifier(self, tree: Tree, into: dict) -> None:
+        """One of `reassuring`, `cumulative`, `set at ACT`, `by AUTHORITY`; each at most once (E0017)."""
+        if tree.data in into:
+            self.diagnostics.append(error(
+                "E0017", f"`{_MODIFIERS[tree.data]}` is written twice", tree_span(tree),
+                hint="each modifier of a declaration is written once"))
+            return
+        if tree.data in ("reassuring", "cumulative"):
+            into[tree.data] = True
+        else:
+            into[tree.data] = self.ident(tree.children[-1])
 
     def signed(self, tree: Tree) -> ast.Num:
         tok = tree.children[-1]
@@ -150,9 +165,40 @@ class Lowerer:
 
     def d_flag_decl(self, tree, ch):
         kind, name = str(ch[0]), self.ident(ch[1])
-        reassuring = any(isinstance(c, Token) and c.type == "REASSURING" for c in ch[2:])
+        modifiers: dict = {}
+        for c in ch[2:]:
+            if isinstance(c, Tree) and c.data in _MODIFIERS:
+                self.modifier(c, modifiers)
         desc = next((self.string(c) for c in ch[2:] if isinstance(c, Token) and c.type == "STRING"), None)
-        return ast.FlagDecl(kind, name, reassuring, desc, tree_span(tree))
+        return ast.FlagDecl(kind, name, modifiers.get("reassuring", False), desc, tree_span(tree),
+                            set_at=modifiers.get("set_at"), by=modifiers.get("by"),
+                            cumulative=modifiers.get("cumulative", False))
+
+    def d_event_decl(self, tree, ch):
+        desc = self.string(ch[1]) if len(ch) > 1 else None
+        return ast.EventDecl(self.ident(ch[0]), desc, self.keyword_start(tree_span(tree), "event"))
+
+    def d_authority_decl(self, tree, ch):
+        desc = next((self.string(c) for c in ch[1:] if c.type == "STRING"), None)
+        return ast.AuthorityDecl(self.ident(ch[0]), str(ch[-1]), desc,
+                                 self.keyword_start(tree_span(tree), "authority"))
+
+    def _duty_parts(self, ch):
+        name = self.ident(ch[0])
+        rest = [c for c in ch[1:] if not (isinstance(c, Token) and c.type == "DAYS")]
+        desc = self.string(rest.pop(0)) if isinstance(rest[0], Token) and rest[0].type == "STRING" else None
+        act, days = self.ident(rest[0]), ast.Num(self.number(rest[1]), str(rest[1]), token_span(rest[1]))
+        return name, desc, act, days, rest[2]
+
+    def d_duty_within(self, tree, ch):
+        name, desc, act, days, trigger = self._duty_parts(ch)
+        return ast.DutyDecl(name, "within", act, days, trigger=self.ident(trigger), description=desc,
+                            span=self.keyword_start(tree_span(tree), "duty"))
+
+    def d_duty_every(self, tree, ch):
+        name, desc, act, days, condition = self._duty_parts(ch)
+        return ast.DutyDecl(name, "every", act, days, condition=self.expr(condition), description=desc,
+                            span=self.keyword_start(tree_span(tree), "duty"))
 
     def d_action_decl(self, tree, ch):
         name = self.ident(ch[0])
@@ -251,6 +297,12 @@ class Lowerer:
 
     def e_call(self, tree, ch):
         return ast.Call(str(ch[0]), tuple(self.expr(a) for a in ch[1:]), tree_span(tree))
+
+    def e_history(self, tree, ch):
+        return ast.History(str(ch[0]), self.ident(ch[1]), tree_span(tree))
+
+    def e_at(self, tree, ch):
+        return ast.At(self.expr(ch[0]), self.ident(ch[1]), tree_span(tree))
 
     def e_not_(self, tree, ch):
         return ast.Unary("not", self.expr(ch[1]), tree_span(tree))

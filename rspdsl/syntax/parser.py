@@ -23,10 +23,14 @@ RECURSION_HEADROOM = 4 * MAX_PATH + 2000  # frames the tree walkers may need for
 MAX_SYNTAX_ERRORS = 25   # after this many, stop resyncing
 
 DECL_KEYWORDS = ("policy", "scale", "metric", "control", "judgement", "safeguard", "action",
-                 "threshold", "tier", "permit", "forbid", "require", "assert")
+                 "threshold", "tier", "permit", "forbid", "require", "assert",
+                 "event", "authority", "duty")
 KEYWORDS = frozenset(DECL_KEYWORDS + (
     "version", "for", "when", "and", "or", "not", "implies", "true", "false", "allowed", "max",
-    "min", "in", "unit", "default", "deny", "reassuring"))
+    "min", "in", "unit", "default", "deny", "reassuring", "recommend", "waive",
+    # language v2 (language-v2.md §2); `recommend` and `waive` are reserved for its §4
+    "cumulative", "set", "at", "internal", "external", "by", "within", "days", "after", "every",
+    "while", "done", "days_since", "overdue"))
 
 _TOKEN_NAMES = {
     "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "CMP_OP": "a comparison",

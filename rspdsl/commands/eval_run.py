@@ -1,0 +1,49 @@
+"""`rspdsl eval FILE --run RUN.jsonl [--format text|json]`: a timeline's compliance verdict.
+
+Exit 0 when the run complies, 1 when it breaches the policy (an act taken while not allowed, a
+duty overdue, an assertion false), 2 when the policy or the run file cannot be used.
+"""
+from __future__ import annotations
+
+import sys
+
+from ..render.run_out import run_json, run_text
+from ..runs import RunFileError, read_run
+from ..semantics.model import Policy
+from ..semantics.run import evaluate_run
+from ..state import dumps_exact
+
+
+def run_file(policy: Policy, policy_path: str, run_path: str, fmt: str) -> int:
+    shown = "<stdin>" if run_path == "-" else run_path
+    try:
+        if run_path == "-":
+            steps = read_run(policy, sys.stdin, origin=shown)
+        else:
+            with open(run_path, encoding="utf-8", errors="strict") as handle:
+                steps = read_run(policy, handle, origin=shown)
+    except IsADirectoryError:
+        print(f"rspdsl eval: `{run_path}` is a directory, not a run file", file=sys.stderr)
+        return 2
+    except FileNotFoundError:
+        print(f"rspdsl eval: no such run file `{run_path}`", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as exc:
+        print(f"{shown}: error: not valid UTF-8 ({exc.reason})", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"rspdsl eval: cannot read run file `{run_path}`: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except RunFileError as exc:
+        for err in exc.errors:
+            field = f" [{err.field}]" if err.field else ""
+            print(f"{shown}:{err.line}: error: {err.message}{field}", file=sys.stderr)
+        if exc.more:
+            print(f"{shown}: {exc.more} more bad line{'s' * (exc.more != 1)} not shown", file=sys.stderr)
+        return 2
+    results = evaluate_run(policy, steps)
+    if fmt == "json":
+        print(dumps_exact(run_json(policy, policy_path, steps, results), indent=2))
+    else:
+        print(run_text(policy, policy_path, steps, results))
+    return 1 if any(r.breached for r in results) else 0

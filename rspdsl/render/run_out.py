@@ -1,0 +1,85 @@
+"""How a run's evaluation is shown: JSON (stable, documented in docs/evaluator.md) and text."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+from ..evaluator import decision_to_json
+from ..semantics.model import Policy
+from ..semantics.run import Step, StepResult
+from .escape import visible
+
+
+def _num(q: Fraction) -> Fraction | int:
+    return int(q) if q.denominator == 1 else q
+
+
+def step_json(policy: Policy, k: int, step: Step, result: StepResult) -> dict[str, Any]:
+    decision = result.decision
+    out = {"step": k, "day": _num(step.day), **decision_to_json(policy, decision)}
+    out["acts"] = [{"act": a, "allowed": decision.allowed[a] if a in policy.actions else None}
+                   for a in policy.acts if a in step.acts]
+    out["duties"] = {name: {"status": "overdue" if s.overdue else "pending" if s.pending else "clear",
+                            "due": _num(s.due) if s.due is not None else None}
+                     for name, s in result.duties.items()}
+    out["breaches"] = breaches(result)
+    return out
+
+
+def breaches(result: StepResult) -> list[dict[str, Any]]:
+    """What went wrong at a step, as data: forbidden acts, overdue duties, false assertions."""
+    out: list[dict[str, Any]] = [{"kind": "forbidden_act", "name": a} for a in result.forbidden_acts]
+    out += [{"kind": "overdue_duty", "name": d} for d, s in result.duties.items() if s.overdue]
+    out += [{"kind": "assertion", "name": a} for a, holds in result.decision.assertions.items() if not holds]
+    return out
+
+
+def run_json(policy: Policy, path: str, steps: Sequence[Step], results: Sequence[StepResult]) -> dict[str, Any]:
+    first = next((k for k, r in enumerate(results) if r.breached), None)
+    return {
+        "file": path,
+        "complies": first is None,
+        "first_breach": None if first is None else {"step": first, "day": _num(steps[first].day)},
+        "steps": [step_json(policy, k, s, r) for k, (s, r) in enumerate(zip(steps, results))],
+    }
+
+
+_BREACH_TEXT = {"forbidden_act": "`{}` was done but is not allowed",
+                "overdue_duty": "duty `{}` is overdue", "assertion": "assertion `{}` fails"}
+
+
+def run_text(policy: Policy, path: str, steps: Sequence[Step], results: Sequence[StepResult]) -> str:
+    """One block per step (tier, acts, duties, breaches), then the verdict."""
+    lines = []
+    for k, (step, result) in enumerate(zip(steps, results)):
+        decision = result.decision
+        lines.append(f"step {k}  day {_num(step.day)}  tier {policy.tiers[decision.tier].name}")
+        allowed = [a for a in policy.actions if decision.allowed[a]]
+        lines.append(f"  allowed: {', '.join(allowed) or 'nothing'}")
+        for act in (a for a in policy.acts if a in step.acts):
+            if act in policy.actions:
+                unmet = decision.unmet(act)
+                also = f"; unmet: {', '.join(r.text for r in unmet)}" if unmet and decision.allowed[act] else ""
+                lines.append(f"  did {act}: {'allowed' if decision.allowed[act] else 'NOT ALLOWED'}{also}")
+            else:
+                lines.append(f"  event {act}")
+        for name, status in result.duties.items():
+            if status.pending:
+                word = "OVERDUE" if status.overdue else "pending"
+                lines.append(f"  duty {name}: {word} (due by day {_num(status.due)})" if status.due is not None
+                             else f"  duty {name}: {word}")
+        for a, holds in decision.assertions.items():
+            if not holds:
+                lines.append(f"  assertion {a}: FAILS")
+        for b in breaches(result):
+            lines.append("  breach: " + _BREACH_TEXT[b["kind"]].format(b["name"]))
+    first = next((k for k, r in enumerate(results) if r.breached), None)
+    n = len(steps)
+    if first is None:
+        lines.append(f"{path}: the run of {n} step{'s' * (n != 1)} complies")
+    else:
+        count = sum(r.breached for r in results)
+        lines.append(f"{path}: the run of {n} step{'s' * (n != 1)} breaches the policy at {count} "
+                     f"step{'s' * (count != 1)}, first at step {first} (day {_num(steps[first].day)})")
+    return visible("\n".join(lines))

@@ -1,0 +1,201 @@
+"""Proofs over runs (language-v2.md §5): a defect catalogue of policies about time, each with the
+verdict worked out by hand, and every violating run replayed by `rspdsl eval --run`."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from rspdsl.frontend import load_text
+from rspdsl.logic.prover import verify
+from rspdsl.runs import read_run
+from rspdsl.semantics.run import evaluate_run
+from rspdsl.state import dumps_exact
+
+HEADER = 'policy "time" version "1"\n'
+
+
+def results(body: str, **options):
+    loaded = load_text(HEADER + body, "time.rsp")
+    assert loaded.ok, [(d.code, d.message) for d in loaded.diagnostics if d.is_error]
+    report = verify(loaded.policy, **options)
+    return loaded.policy, {(r.property, r.subject): r for r in report.results}
+
+
+def replay(policy, result):
+    """The witness run, read as `eval --run` reads it, evaluated by the definitional evaluator."""
+    lines = [dumps_exact(step) for step in result.witness.to_json()["run"]]
+    steps = read_run(policy, lines)
+    return steps, evaluate_run(policy, steps)
+
+
+STALE = """\
+action assess default permit
+action deploy
+tier base { }
+permit deploy when done(assess)
+assert fresh "deploy only within 180 days of an assessment": allowed(deploy) implies days_since(assess) <= 180
+"""
+
+
+def test_a_stale_assessment_that_still_lets_deploy_through_is_found_as_a_run():
+    policy, res = results(STALE)
+    r = res[("assert:fresh", "fresh")]
+    assert r.status == "violated" and r.witness.run is not None
+    steps, replayed = replay(policy, r)
+    assert "assess" in steps[0].acts and steps[-1].day - steps[0].day > 180
+    assert replayed[-1].decision.assertions["fresh"] is False
+
+
+def test_the_same_assertion_holds_when_the_rule_reads_the_clock():
+    _, res = results(STALE.replace("permit deploy when done(assess)",
+                                   "permit deploy when days_since(assess) <= 90"))
+    assert res[("assert:fresh", "fresh")].status == "proved"
+
+
+CARRIED = """\
+action assess default permit
+action deploy
+judgement safe set at assess "the last assessment found the model safe"
+tier base { }
+permit deploy when safe
+assert recent: allowed(deploy) implies days_since(assess) <= 30
+"""
+
+
+def test_a_carried_over_judgement_keeps_deploy_open_long_after_its_assessment():
+    policy, res = results(CARRIED)
+    r = res[("assert:recent", "recent")]
+    assert r.status == "violated"
+    steps, replayed = replay(policy, r)
+    # the finding can only change where `assess` happens: the run carries it over
+    for before, after in zip(steps, steps[1:]):
+        assert after.state["safe"] == before.state["safe"] or "assess" in after.acts
+    assert replayed[-1].decision.allowed["deploy"]
+
+
+CUMULATIVE = """\
+metric compute in [0, 1000] unit flop {cumulative}
+action assess default permit
+action train
+tier base {{ }}
+permit train when compute <= 4 * (compute at assess)
+assert grows: (compute at assess) <= compute
+"""
+
+
+def test_a_cumulative_metric_makes_the_proof_go_through():
+    _, res = results(CUMULATIVE.format(cumulative="cumulative"))
+    assert res[("assert:grows", "grows")].status == "proved"
+
+
+def test_without_cumulative_a_run_where_compute_falls_violates_it():
+    policy, res = results(CUMULATIVE.format(cumulative=""))
+    r = res[("assert:grows", "grows")]
+    assert r.status == "violated"
+    steps, replayed = replay(policy, r)
+    assert steps[-1].state["compute"] < max(s.state["compute"] for s in steps[:-1])
+    assert replayed[-1].decision.assertions["grows"] is False
+
+
+BLOCKED = """\
+event incident "a serious incident"
+action report default permit
+judgement investigation_open
+tier base { }
+forbid report when investigation_open
+duty report-incident "report within 2 days": report within 2 days after incident
+"""
+
+
+def test_a_duty_blocked_by_a_forbid_cannot_always_be_met():
+    policy, res = results(BLOCKED)
+    r = res[("deadlines", "report-incident")]
+    assert r.status == "violated" and r.severity == "error"
+    steps, replayed = replay(policy, r)
+    assert "incident" in set().union(*(s.acts for s in steps))
+    assert replayed[-1].duties["report-incident"].pending
+    assert replayed[-1].decision.allowed["report"] is False
+
+
+def test_a_duty_whose_act_is_free_can_always_be_met_and_is_reported_self_enforced():
+    _, res = results(BLOCKED.replace("forbid report when investigation_open\n", "")
+                     .replace("judgement investigation_open\n", ""))
+    assert res[("deadlines", "report-incident")].status == "proved"
+    duty = res[("duties", "report-incident")]
+    assert duty.status == "proved" and duty.severity == "warning" and duty.details["self_enforced"]
+
+
+def test_a_duty_that_is_never_in_force_is_a_warning():
+    _, res = results("action notify\naction deploy\ntier base { }\npermit deploy\n"
+                     "duty tell: notify within 3 days after deploy\n")
+    duty = res[("duties", "tell")]
+    assert duty.status == "violated" and duty.severity == "warning"
+    assert duty.details["problems"] == ["its act `notify` is never allowed"]
+
+
+def test_binding_a_duty_with_overdue_closes_the_gap_and_is_not_self_enforced():
+    body = ("event incident\naction report default permit\naction deploy\ntier base { }\n"
+            "duty tell: report within 2 days after incident\n"
+            "permit deploy when not overdue(tell)\n"
+            "assert bound: allowed(deploy) implies not overdue(tell)\n")
+    _, res = results(body)
+    assert res[("assert:bound", "bound")].status == "proved"
+    assert res[("duties", "tell")].details["self_enforced"] is False
+
+
+def test_a_proof_for_every_run_that_no_bounded_search_could_give():
+    # done(assess) gates deploy, so no run of any length deploys before an assessment
+    _, res = results("action assess default permit\naction deploy\ntier base { }\n"
+                     "permit deploy when done(assess)\nassert first: allowed(deploy) implies done(assess)\n",
+                     depth=1)
+    assert res[("assert:first", "first")].status == "proved"
+
+
+def test_unknown_when_extended_states_fail_and_no_short_run_does():
+    # a is done only while allowed, and allowed only after b: so done(a) implies done(b) on every
+    # run; the free extended state does not know it and k-induction is not implemented: unknown
+    _, res = results("action a\naction b default permit\ntier base { }\npermit a when done(b)\n"
+                     "assert order: done(a) implies done(b)\n", depth=3)
+    r = res[("assert:order", "order")]
+    assert r.status == "unknown" and r.witness is None
+    assert r.details["reason"] == "no violation in runs of up to 3 steps; not proved"
+
+
+def test_a_v1_policy_has_no_run_properties():
+    _, res = results("metric m in [0, 1]\naction a\ntier t { }\npermit a when m > 0\n")
+    assert not any(p in ("deadlines", "duties") for p, _ in res)
+
+
+# ---------------------------------------------------------------- the CLI
+
+def rspdsl(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "rspdsl", *args], capture_output=True, text=True,
+                          input=stdin, timeout=120)
+
+
+def test_check_shows_the_run_and_eval_run_replays_it(tmp_path):
+    path = tmp_path / "stale.rsp"
+    path.write_text(HEADER + STALE, encoding="utf-8")
+    proc = rspdsl("check", "--no-cache", str(path), "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    found = [r for r in json.loads(proc.stdout)["files"][0]["results"] if r["property"] == "assert:fresh"]
+    run = found[0]["witness"]["run"]
+    (tmp_path / "run.jsonl").write_text("\n".join(json.dumps(step) for step in run) + "\n", encoding="utf-8")
+    # (the JSON output's numbers are exact JSON: integers, decimals, or "p/q" strings)
+    replayed = rspdsl("eval", str(path), "--run", str(tmp_path / "run.jsonl"), "--format", "json")
+    assert replayed.returncode == 1
+    assert json.loads(replayed.stdout)["steps"][-1]["breaches"] == [{"kind": "assertion", "name": "fresh"}]
+    text = rspdsl("check", "--no-cache", str(path))
+    assert "witness (a run, each act allowed where it is taken)" in text.stdout
+    assert "rspdsl eval" in text.stdout and "--run run.jsonl" in text.stdout
+
+
+@pytest.mark.parametrize("flag", ["0", "65", "x"])
+def test_depth_is_bounded(tmp_path, flag):
+    path = tmp_path / "stale.rsp"
+    path.write_text(HEADER + STALE, encoding="utf-8")
+    proc = rspdsl("check", str(path), "--depth", flag)
+    assert proc.returncode == 2 and "depth" in proc.stderr
