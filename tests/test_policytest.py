@@ -182,7 +182,7 @@ def test_named_states_and_from(tmp_path, capsys):
     ("[[case]]\nname = \"x\"\n", 5, "expects nothing"),
     ("[[case]]\nname = \"x\"\nexpect.decided_by = { deploy = \"nope\" }\n", 7, "no rule for `deploy`"),
     ("[[case]]\nname = \"x\"\nexpect.unmet = { deploy = [\"secured\"] }\n", 7, "no requirement on `deploy`"),
-    ("[[case]]\nname = \"x\"\nrun = []\n", 7, "runs (`run = [...]`) are language v2"),
+    ("[[case]]\nname = \"x\"\nrun = []\n", 7, "`run` must be a list of steps"),
     ("[[case]]\nname = \"x\"\nexpect.tier = \"ASL-2\"\n[[case]]\nname = \"x\"\nexpect.tier = \"ASL-2\"\n", 8,
      "two cases are named `x`"),
 ])
@@ -273,3 +273,88 @@ def test_parse_errors_are_data(tmp_path):
     with pytest.raises(TestFileError) as info:
         parse_test_text('policy = "p.rsp"\n[[case]]\nname = 3\n', "t.rsptest")
     assert (info.value.line, info.value.field) == (3, "case[1].name")
+
+
+# ---------------------------------------------------------------- runs (language v2)
+
+V2_POLICY = REPO / "tests" / "golden" / "ok" / "v2-runs-and-duties.rsp"
+V2_TESTS = """policy = "p.rsp"
+
+[defaults]
+effective_compute = 1
+cbrn3_ruled_out = true
+asl3 = false
+
+[[case]]
+name = "assessed, then deployed within 180 days"
+run = [
+  { day = 0, acts = ["assess"] },
+  { day = 10, acts = ["deploy"] },
+]
+expect.complies = true
+expect.allowed = ["deploy"]
+expect.pending = []
+
+[[case]]
+name = "crossing `big` starts a 14-day clock"
+run = [
+  { day = 0, acts = ["assess"] },
+  { day = 1, state = { cbrn3_ruled_out = false }, acts = ["assess"] },
+  { day = 16 },
+]
+expect.overdue = ["notify-commission"]
+expect.complies = false
+expect.denied = ["deploy"]
+
+[[case]]
+name = "a state case on a policy with duties is a one-step run"
+expect.tier = "ASL-2"
+expect.denied = ["deploy"]
+expect.pending = []
+"""
+
+
+def write_v2(tmp_path: Path, extra: str = "") -> Path:
+    (tmp_path / "p.rsp").write_text(V2_POLICY.read_text())
+    path = tmp_path / "p.rsptest"
+    path.write_text(V2_TESTS + extra)
+    return path
+
+
+def test_run_cases_and_duty_coverage(tmp_path, capsys):
+    path = write_v2(tmp_path)
+    code, out, _ = run(capsys, str(path), "--coverage")
+    assert code == 0, out
+    assert "by 3 cases" in out and "duties 2/3" in out and "duty report" in out
+
+
+def test_a_failing_run_case(tmp_path, capsys):
+    path = write_v2(tmp_path, """
+[[case]]
+name = "notified in time (wrongly expected overdue)"
+run = [
+  { day = 0, state = { cbrn3_ruled_out = false }, acts = ["assess"] },
+  { day = 10, acts = ["notify"] },
+  { day = 16 },
+]
+expect.overdue = ["notify-commission"]
+expect.complies = false
+""")
+    code, out, _ = run(capsys, str(path))
+    assert code == 1
+    assert 'overdue: expected ["notify-commission"], got none' in out
+    assert "complies: expected breaches the policy, got complies" in out
+
+
+@pytest.mark.parametrize("extra, needle, field", [
+    ('[[case]]\nname = "b"\nrun = [\n  { day = 0 },\n  { day = 1, acts = ["asess"] },\n]\nexpect.complies = true\n',
+     "step 2 of the run: unknown act `asess`", "(run[2].acts)"),
+    ('[[case]]\nname = "b"\nrun = [\n  { day = 0 },\n  { day = 1, bogus = 1 },\n]\nexpect.complies = true\n',
+     "unknown key `bogus` in step 2", "(case[4].run)"),
+    ('[[case]]\nname = "b"\nrun = [{ day = 0 }]\nexpect.overdue = ["notify"]\n',
+     "`notify` is not a duty", "(expect.overdue)"),
+])
+def test_a_bad_run_names_the_step(tmp_path, capsys, extra, needle, field):
+    path = write_v2(tmp_path, "\n" + extra)
+    code, out, _ = run(capsys, str(path))
+    assert code == 2 and needle in out and field in out, out

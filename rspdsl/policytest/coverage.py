@@ -6,7 +6,8 @@ Four kinds of item, each covered when some case's decision shows it:
 - a rule when it decided some action in some case (a rule that always loses to another never
   decides anything, and is listed);
 - a requirement when it is active (its tier reached and its `when` holding) for some action.
-Duties (language v2) will be a fifth kind: covered when some run triggers them.
+- a duty (language v2) when some run case (or a state case, a one-step run) triggers it: it is
+  pending at some step.
 
 The percentage is covered items over all items of the policy; a policy without any item
 (no thresholds, rules or requirements and one tier) is 100%.
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from .runner import PolicyRun, rule_label
 
-KINDS = ("tiers", "thresholds", "rules", "requirements")
+KINDS = ("tiers", "thresholds", "rules", "requirements", "duties")
 
 
 @dataclass(frozen=True)
@@ -62,4 +63,5 @@ def coverage(run: PolicyRun) -> PolicyCoverage:
     items += [Item("rules", f"{r.effect} {r.action} ({rule_label(r)})", r.span.line, r.index in deciding)
               for r in policy.rules]
     items += [Item("requirements", r.text, r.decl_span.line, r.index in active) for r in policy.requirements]
-    return PolicyCoverage(run.path, len(decisions), tuple(sorted(items, key=lambda i: (KINDS.index(i.kind), i.line))))
+    items += [Item("duties", d.name, d.span.line, d.name in run.duties_triggered) for d in policy.duties.values()]
+    return PolicyCoverage(run.path, run.cases, tuple(sorted(items, key=lambda i: (KINDS.index(i.kind), i.line))))

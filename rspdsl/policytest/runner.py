@@ -70,7 +70,17 @@ class PolicyRun:
     """What the cases of one policy decided (across every test file naming it): for coverage."""
     path: str
     policy: Policy
-    decisions: list[Decision] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)  # every case's (every step of a run)
+    duties_triggered: set[str] = field(default_factory=set)
+    cases: int = 0
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a case's run ended with (a state case on a policy with duties is a one-step run)."""
+    complies: bool
+    overdue: tuple[str, ...]
+    pending: tuple[str, ...]
 
 
 # ---------------------------------------------------------------- finding test files
@@ -126,10 +136,12 @@ class Session:
                                policy_source=self.sources.get(spec.policy_path),
                                seconds=time.perf_counter() - start)
         try:
-            results, decisions = run_cases(spec, loaded.policy)
+            results, decisions, triggered = run_cases(spec, loaded.policy)
         except TestFileError as exc:
             return FileOutcome(path, spec.policy_path, error=exc, seconds=time.perf_counter() - start)
         loaded.decisions.extend(decisions)
+        loaded.duties_triggered |= triggered
+        loaded.cases += len(results)
         return FileOutcome(path, spec.policy_path, tuple(results), seconds=time.perf_counter() - start)
 
     def _policy(self, spec: TestFile) -> PolicyRun | tuple[Diagnostic, ...]:
@@ -150,28 +162,76 @@ class Session:
         return [run for run in self.policies.values() if isinstance(run, PolicyRun)]
 
 
-def run_cases(spec: TestFile, policy: Policy) -> tuple[list[CaseResult], list[Decision]]:
-    """Decide and compare every case; raises TestFileError for a name or value the policy refuses."""
+def run_cases(spec: TestFile, policy: Policy) -> tuple[list[CaseResult], list[Decision], set[str]]:
+    """Decide and compare every case; raises TestFileError for a name or value the policy refuses.
+    Returns the results, every decision taken (each step of a run) and the duties triggered."""
     from ..evaluator import compile_policy
     from ..state import StateError, read_state
 
-    evaluator = compile_policy(policy)
+    evaluator = compile_policy(policy) if not policy.temporal else None
     results: list[CaseResult] = []
     decisions: list[Decision] = []
+    triggered: set[str] = set()
     for case in spec.cases:
         _check_names(spec.path, case, policy)
-        try:
-            state = read_state(policy, case.state, origin=spec.path)
-        except StateError as exc:
-            missing = exc.message.startswith("missing value")
-            raise TestFileError(spec.path, case.line_of(f"state.{exc.name}") if exc.name else case.line,
-                                f"case `{case.name}`: {exc.message}", field=f"state.{exc.name}" if exc.name else "state",
-                                hint="give it in `[defaults]` (shared by every case) or in the case's `state`"
-                                if missing else None) from None
-        decision = evaluator.decide(state)
-        decisions.append(decision)
-        results.append(CaseResult(case.name, case.line, tuple(compare(policy, decision, case.expect))))
-    return results, decisions
+        if case.run is not None or evaluator is None:
+            decision, outcome, steps = _run_case(spec.path, case, policy, triggered)
+            decisions.extend(steps)
+        else:
+            try:
+                state = read_state(policy, case.state, origin=spec.path)
+            except StateError as exc:
+                raise _state_error(spec.path, case, exc.name, exc.message) from None
+            decision = evaluator.decide(state)
+            decisions.append(decision)
+            outcome = RunOutcome(all(decision.assertions.values()), (), ())
+        results.append(CaseResult(case.name, case.line, tuple(compare(policy, decision, case.expect, outcome))))
+    return results, decisions, triggered
+
+
+def _state_error(path: str, case: Case, name: str | None, message: str) -> TestFileError:
+    missing = message.startswith("missing value")
+    return TestFileError(path, case.line_of(f"state.{name}") if name else case.line,
+                         f"case `{case.name}`: {message}", field=f"state.{name}" if name else "state",
+                         hint="give it in `[defaults]` (shared by every case) or in the case's `state`"
+                         if missing else None)
+
+
+def _run_case(path: str, case: Case, policy: Policy,
+              triggered: set[str]) -> tuple[Decision, RunOutcome, list[Decision]]:
+    """A run case through the run evaluator (language-v2.md §7): its steps are written as the
+    lines of a RUN.jsonl, so they are read (and refused) exactly as `eval --run` reads them; step
+    0's state is the case's state with the step's own values over it."""
+    from ..runs import RunFileError, read_run
+    from ..semantics.run import evaluate_run
+    from ..state import dumps_exact
+
+    raw_steps = case.run if case.run is not None else ({"day": 0},)
+    lines = []
+    for number, step in enumerate(raw_steps):
+        obj = dict(step)
+        if number == 0:
+            own = obj.get("state", {})
+            obj["state"] = {**case.state, **(own if isinstance(own, dict) else {})}
+        lines.append(dumps_exact(obj))
+    try:
+        steps = read_run(policy, lines, origin=path)
+    except RunFileError as exc:
+        err = exc.errors[0]
+        if case.run is None:
+            name = err.field[len("state."):] if err.field and err.field.startswith("state.") else None
+            raise _state_error(path, case, name, err.message) from None
+        where = f"run[{err.line}]" + (f".{err.field}" if err.field else "")
+        raise TestFileError(path, case.line_of(f"run#{err.line}"), f"case `{case.name}`, step {err.line} "
+                            f"of the run: {err.message}", field=where) from None
+    results = evaluate_run(policy, steps)
+    for result in results:
+        triggered |= {name for name, status in result.duties.items() if status.pending}
+    last = results[-1]
+    outcome = RunOutcome(not any(r.breached for r in results),
+                         tuple(sorted(n for n, d in last.duties.items() if d.overdue)),
+                         tuple(sorted(n for n, d in last.duties.items() if d.pending)))
+    return last.decision, outcome, [r.decision for r in results]
 
 
 def _check_names(path: str, case: Case, policy: Policy) -> None:
@@ -183,6 +243,10 @@ def _check_names(path: str, case: Case, policy: Policy) -> None:
         return TestFileError(path, case.line_of(where), f"case `{case.name}`: `{name}` is not {what} of the policy",
                              field=where, hint=hint or f"its {what.split(' ', 1)[1]}s: {listing}")
 
+    for group, duties in (("overdue", expect.overdue), ("pending", expect.pending)):
+        for name in duties or ():
+            if name not in policy.duties:
+                raise bad("a duty", name, list(policy.duties), f"expect.{group}")
     tiers = [t.name for t in policy.tiers]
     if expect.tier is not None and expect.tier not in tiers:
         raise bad("a tier", expect.tier, tiers, "expect.tier")
@@ -239,7 +303,13 @@ def rule_label(rule: Rule | None) -> str:
     return rule.description if rule.description else f"line {rule.span.line}"
 
 
-def compare(policy: Policy, decision: Decision, expect: Expect) -> Iterator[Difference]:
+def compare(policy: Policy, decision: Decision, expect: Expect, outcome: RunOutcome) -> Iterator[Difference]:
+    if expect.complies is not None and outcome.complies != expect.complies:
+        yield Difference("complies", expect.complies, outcome.complies)
+    if expect.overdue is not None and sorted(expect.overdue) != list(outcome.overdue):
+        yield Difference("overdue", sorted(expect.overdue), list(outcome.overdue))
+    if expect.pending is not None and sorted(expect.pending) != list(outcome.pending):
+        yield Difference("pending", sorted(expect.pending), list(outcome.pending))
     if expect.tier is not None:
         actual = policy.tiers[decision.tier].name
         if actual != expect.tier:

@@ -18,7 +18,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,9 @@ MAX_TEST_FILE_BYTES = 8 * 1024 * 1024
 STATE_VALUE_TYPES = (bool, int, Decimal, str)
 _TOP_KEYS = ("policy", "defaults", "states", "case")
 _CASE_KEYS = ("name", "from", "state", "expect", "columns", "rows", "run")
-_EXPECT_KEYS = ("tier", "thresholds", "allowed", "denied", "decided_by", "unmet", "assertions")
+_EXPECT_KEYS = ("tier", "thresholds", "allowed", "denied", "decided_by", "unmet", "assertions",
+                "complies", "overdue", "pending")
+_STEP_KEYS = ("day", "state", "acts")
 
 
 class TestFileError(Exception):
@@ -55,11 +57,15 @@ class Expect:
     decided_by: dict[str, str] = field(default_factory=dict)    # action -> rule description, "line N", "default"
     unmet: dict[str, tuple[str, ...]] = field(default_factory=dict)  # action -> requirement texts (exactly)
     assertions: dict[str, bool] = field(default_factory=dict)
+    complies: bool | None = None                 # runs: no act taken while denied, no duty overdue, ...
+    overdue: tuple[str, ...] | None = None       # duties overdue at the last step (exactly these)
+    pending: tuple[str, ...] | None = None       # duties pending at the last step (exactly these)
 
     @property
     def empty(self) -> bool:
         return (self.tier is None and not self.thresholds and not self.verdicts and not self.decided_by
-                and not self.unmet and not self.assertions)
+                and not self.unmet and not self.assertions and self.complies is None
+                and self.overdue is None and self.pending is None)
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class Case:
     state: dict[str, Any]             # merged: defaults, then `from`, then the case's own values
     expect: Expect
     field_lines: dict[str, int] = field(default_factory=dict, compare=False)  # "state.x" -> line
+    run: tuple[dict[str, Any], ...] | None = None  # steps {day, state (changes), acts}; step 0 over `state`
 
     def line_of(self, path: str) -> int:
         """The line of a field (`state.x`, `expect.tier`), or of its nearest enclosing key, or the case."""
@@ -129,7 +136,7 @@ class _Lines:
             plain = _strip_comment(line)
             bare = _STRING.sub('""', plain)  # for counting brackets outside strings
             if depth > 0:  # inside a multi-line array value
-                if bare.lstrip().startswith("[") and depth == 1:
+                if bare.lstrip().startswith(("[", "{")) and depth == 1:
                     row += 1
                     self.keys[current].setdefault(f"{array_key}#{row}", number)
                 depth += bare.count("[") - bare.count("]")
@@ -163,7 +170,7 @@ class _Lines:
             opened = rest.count("[") - rest.count("]")
             if opened > 0:
                 array_key, depth, row = path, opened, 0
-                if rest.lstrip().startswith("[["):  # the first row on the key's own line
+                if re.match(r"\s*\[\s*[\[{]", rest):  # the first row on the key's own line
                     row = 1
                     table.setdefault(f"{path}#1", number)
 
@@ -277,9 +284,6 @@ def _cases(raw: Any, index: int, header: int, keys: dict[str, int], defaults: di
     for key in raw:
         if key not in _CASE_KEYS:
             raise fail(f"unknown key `{key}` in {where}", key, f"a case has {', '.join(_CASE_KEYS)}")
-    if "run" in raw:
-        raise fail("runs (`run = [...]`) are language v2 and not supported by this version of rspdsl test",
-                   "run", "test a state with `state = {...}`; docs/testing.md shows the run shape to come")
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise fail(f"{where} has no `name`", "name", 'add `name = "what this case pins"`')
@@ -297,14 +301,32 @@ def _cases(raw: Any, index: int, header: int, keys: dict[str, int], defaults: di
         if not isinstance(value, STATE_VALUE_TYPES):
             raise fail(f"`state.{var}` must be true/false, a number or a scale value (a string)", f"state.{var}")
     state = {**base, **own}
+    run = _run(raw["run"], fail) if "run" in raw else None
     expect_raw = raw.get("expect", {})
     if "columns" not in raw and "rows" not in raw:
         expect = _expect(expect_raw, fail)
         if expect.empty:
             raise fail(f"{where} `{name}` expects nothing", "expect",
                        "add e.g. `expect.tier = \"...\"` or `expect.allowed = [...]`")
-        return [Case(name, header, state, expect, _field_lines(keys))]
-    return _table_cases(raw, name, header, keys, state, expect_raw, fail)
+        return [Case(name, header, state, expect, _field_lines(keys), run)]
+    return [replace(case, run=run) for case in _table_cases(raw, name, header, keys, state, expect_raw, fail)]
+
+
+def _run(raw: Any, fail: Any) -> tuple[dict[str, Any], ...]:
+    """The steps of a run case, shape-checked (the run reader checks them against the policy)."""
+    if not isinstance(raw, list) or not raw:
+        raise fail("`run` must be a list of steps, e.g. `run = [{ day = 0, acts = [\"train\"] }, ...]`", "run")
+    steps = []
+    for number, step in enumerate(raw, 1):
+        if not isinstance(step, dict):
+            raise fail(f"step {number} of `run` must be a table {{ day = ..., state = {{...}}, acts = [...] }}", "run")
+        for key in step:
+            if key not in _STEP_KEYS:
+                raise fail(f"unknown key `{key}` in step {number} of `run` (a step has day, state and acts)", "run")
+        if "day" not in step:
+            raise fail(f"step {number} of `run` has no `day`", "run")
+        steps.append(dict(step))
+    return tuple(steps)
 
 
 def _line_for(keys: dict[str, int], key: str, default: int) -> int:
@@ -423,12 +445,27 @@ def _expect(raw: Any, fail: Any) -> Expect:
         else:
             raise fail(f"`expect.{key}` must be a list of action names (or a table action = true/false)",
                        f"expect.{key}")
+    complies = raw.get("complies")
+    if complies is not None and not isinstance(complies, bool):
+        raise fail("`expect.complies` must be true or false", "expect.complies")
     return Expect(tier=tier,
+                  complies=complies,
+                  overdue=_name_list(raw, "overdue", fail),
+                  pending=_name_list(raw, "pending", fail),
                   thresholds=_bool_table(raw, "thresholds", fail),
                   verdicts=verdicts,
                   decided_by=_string_table(raw, "decided_by", fail),
                   unmet=_unmet_table(raw, fail),
                   assertions=_bool_table(raw, "assertions", fail))
+
+
+def _name_list(raw: Mapping[str, Any], key: str, fail: Any) -> tuple[str, ...] | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise fail(f"`expect.{key}` must be a list of duty names ([] for none)", f"expect.{key}")
+    return tuple(value)
 
 
 def _bool_table(raw: Mapping[str, Any], key: str, fail: Any) -> dict[str, bool]:

@@ -36,6 +36,8 @@ def _value(field: str, value: Any) -> str:
             return "crossed" if value else "not crossed"
         if kind == "assertions":
             return "holds" if value else "fails"
+        if kind == "complies":
+            return "complies" if value else "breaches the policy"
         return "true" if value else "false"
     if isinstance(value, list):
         return "[" + ", ".join(json.dumps(v) for v in value) + "]" if value else "none"
@@ -76,13 +78,14 @@ def _file_line(outcome: FileOutcome) -> str:
 
 def coverage_text(cov: PolicyCoverage, *, list_missed: bool = True) -> list[str]:
     covered, total = cov.count()
-    kinds = ", ".join(f"{kind} {c}/{t}" for kind in KINDS for c, t in [cov.count(kind)])
+    kinds = ", ".join(f"{kind} {c}/{t}" for kind in KINDS for c, t in [cov.count(kind)] if t or kind != "duties")
     lines = [f"{cov.path}: {cov.percent:.0f}% covered ({covered}/{total} by {cov.cases} case"
              f"{'s' * (cov.cases != 1)}): {kinds}"]
     if list_missed and cov.missed:
         lines.append("  never exercised:")
         for item in cov.missed:
-            lines.append(f"    {cov.path}:{item.line}: {item.kind[:-1]} {item.name}")
+            kind = "duty" if item.kind == "duties" else item.kind[:-1]
+            lines.append(f"    {cov.path}:{item.line}: {kind} {item.name}")
     return lines
 
 
