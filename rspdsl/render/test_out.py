@@ -105,7 +105,8 @@ def render_text(outcomes: Sequence[FileOutcome], coverages: Sequence[PolicyCover
         if not quiet:
             lines.append(_file_line(outcome))
     if coverages:
-        lines.append("")
+        if lines:
+            lines.append("")
         lines.append("coverage:" if min_percent is None else f"coverage (minimum {min_percent:g}%):")
         for cov in coverages:
             lines += ["  " + line for line in coverage_text(cov, list_missed=not quiet)]
