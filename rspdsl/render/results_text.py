@@ -210,6 +210,8 @@ def _label(result: Result) -> str:
 def _details_lines(result: Result) -> list[str]:
     out = []
     for key, value in result.details.items():
+        if isinstance(value, (list, tuple, set, frozenset, dict)) and not value:
+            continue  # e.g. `inputs` of a policy without inputs: an empty field says nothing
         if isinstance(value, (list, tuple, set, frozenset)):
             shown = ", ".join(value_text(v) for v in value)
         elif isinstance(value, dict):

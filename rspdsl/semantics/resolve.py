@@ -446,7 +446,8 @@ class Resolver:
     def condition(self, e: ast.Expr, ctx: Context, what: str) -> ir.IExpr:
         t, node = self.expr(e, ctx)
         if not isinstance(t, (BoolT, ErrorT)):
-            self.err("E0202", f"a {what} must be true or false, but this is {t.describe()}", e.span)
+            self.err("E0202", f"a {what} must be true or false, but this is {t.describe()}", e.span,
+                     hint=_comparison_hint(e))
         return node
 
     def expr(self, e: ast.Expr, ctx: Context) -> tuple[Type, ir.IExpr]:
@@ -753,7 +754,19 @@ class Resolver:
                 self.err("E0212", f"a number cannot be compared with {other.describe()}", span,
                          hint=f"write {wanted} instead of a number")
                 return None
-        self.err("E0201", f"cannot compare {lt.describe()} with {rt.describe()}", span)
+        self.err("E0201", f"cannot compare {lt.describe()} with {rt.describe()}", span,
+                 hint=self._boolean_compared_hint(op, lt, le, rt, re_))
+        return None
+
+    def _boolean_compared_hint(self, op, lt, le, rt, re_) -> str | None:
+        """`j >= 1` on a judgement: say what `j` is and what to drop."""
+        for t, side, other_t in ((lt, le, rt), (rt, re_, lt)):
+            if isinstance(t, BoolT) and isinstance(side, ast.Name) and isinstance(other_t, RealT):
+                entity = self.names.get(side.name)
+                kind = entity.kind if entity is not None else "flag"
+                if other_t.value is not None and side is le:
+                    return f"`{side.name}` is a {kind} (true/false): drop `{op} {_number(other_t.value)}`"
+                return f"`{side.name}` is a {kind} (true/false): write `{side.name}` or `not {side.name}`"
         return None
 
 
@@ -775,3 +788,15 @@ def resolve(source: SourceFile, module: ast.Module) -> tuple[Policy | None, list
     policy = resolver.run()
     diags = sorted(resolver.diagnostics, key=lambda d: (d.span.line, d.span.column, d.code))
     return policy, diags
+
+
+def _number(value) -> str:
+    from ..numbers import decimal_text
+
+    return decimal_text(value) or str(value)
+
+
+def _comparison_hint(e: ast.Expr) -> str:
+    """E0202's hint: a comparison, with the expression's own name when it is one."""
+    name = e.name if isinstance(e, ast.Name) else "m"
+    return f"write a comparison, e.g. `{name} >= 0.5`"
