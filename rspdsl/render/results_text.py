@@ -338,10 +338,11 @@ def render_text(files: list[CheckedFile], *, verbose: bool = False, color: bool 
             for k, v in f.counts().items():
                 total[k] += v
         unusable = sum(not f.usable for f in files)
-        text = (f"{_plural(len(files), 'file')}: {total['proved']} proved, {total['violated']} violated, "
-                f"{total['unknown']} unknown")
+        # the same field order as each file's summary line: proved, violated[, warnings], unknown
+        text = f"{_plural(len(files), 'file')}: {total['proved']} proved, {total['violated']} violated"
         if total["warnings"]:
             text += f", {_plural(total['warnings'], 'warning')}"
+        text += f", {total['unknown']} unknown"
         if unusable:
             text += f", {unusable} not checked"
         cached = sum(f.cached for f in files)
