@@ -35,6 +35,7 @@ CODES: dict[str, str] = {
     "E0107": "the `policy` declaration is missing, repeated, or not first",
     "E0108": "a tier ladder problem: no tier, a `when` on the first tier, or a later tier without one",
     "E0109": "a scale with no values (a repeated value is E0101, like any duplicate name)",
+    "E0110": "an `accept` naming an unknown property id, or accepting the same finding twice",
     # E02xx: types
     "E0201": "operands of incompatible types (booleans, numbers, scale values, tiers)",
     "E0202": "a condition, commitment or assertion that is not a boolean",
@@ -50,6 +51,7 @@ CODES: dict[str, str] = {
     # W03xx: warnings of the front end
     "W0301": "a declaration that nothing uses",
     "W0302": "`reassuring` on a response (safeguard or control), where it has no effect",
+    "W0303": "an `accept` that matches no violated finding (fixed, misspelt, or never checked)",
     # E04xx: time and duties (language v2)
     "E0401": "`days_since(X)` used other than as one side of a comparison with a constant",
     "E0402": "`E at X` whose E reads history (a history term, or `allowed`)",

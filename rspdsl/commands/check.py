@@ -201,8 +201,13 @@ def _check_file(path: str, text: str | None, start: float, *, timeout_ms: int, s
         if not loaded.ok:
             return CheckedFile(path, source, title, tuple(diags), None, time.perf_counter() - start)
         options: dict = {"depth": depth} if loaded.policy.temporal else {}
-        report = verify(loaded.policy, timeout_ms=timeout_ms, seed=seed,
-                        properties=_selected(loaded.policy, properties), **options)
+        selected = _selected(loaded.policy, properties)
+        report = verify(loaded.policy, timeout_ms=timeout_ms, seed=seed, properties=selected, **options)
+        if loaded.policy.accepts:  # accepted findings (rspdsl/acceptance.py): a step after proving
+            from ..acceptance import apply_accepts
+
+            report, unmatched = apply_accepts(loaded.policy, report, selected)
+            diags += unmatched
         return CheckedFile(path, source, title, tuple(diags), report, time.perf_counter() - start)
     except Exception as exc:  # noqa: BLE001 — a bug must cost one file, not the whole run
         if os.environ.get("RSPDSL_DEBUG"):

@@ -148,9 +148,18 @@ def run(args: argparse.Namespace) -> int:
                                timeout_ms=int(min(args.timeout, 86_400) * 1000), seed=args.seed)
     except DiffError as exc:
         return _fail(str(exc))
-    sys.stdout.write(RENDERERS[args.format](report))
+    from ..render import accept_diff
+
+    changes = accept_diff.accept_changes(old.policy, new.policy)
+    rendered = RENDERERS[args.format](report)
+    if args.format == "json" and not changes.empty:
+        rendered = accept_diff.amend_json(rendered, changes)
+    sys.stdout.write(rendered)
     if args.format == "text":
         from ..render.rename_hint import rename_hint
 
+        sys.stdout.write(accept_diff.text_section(changes, report.old_path, report.new_path, report.verdict))
         sys.stdout.write(rename_hint(report.declarations))
-    return report.exit_code()
+    elif args.format == "markdown":
+        sys.stdout.write(accept_diff.markdown_section(changes))
+    return 1 if changes.added else report.exit_code()  # a newly accepted finding is a weakening

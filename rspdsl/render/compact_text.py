@@ -18,8 +18,8 @@ from .text import render_diagnostic
 
 
 def _label(result: Result) -> str:
-    if result.status == "unknown":
-        return "unknown"
+    if result.status in ("unknown", "accepted"):
+        return result.status
     return "error" if result.severity == "error" else "warning"
 
 
@@ -28,7 +28,11 @@ def finding_line(checked: CheckedFile, result: Result) -> str:
     if result.locations:
         span = result.locations[0].span
         where += f":{span.line}:{span.column}"
-    return f"{where}: {_label(result)}[{result.property}] {result.message}"
+    line = f"{where}: {_label(result)}[{result.property}] {result.message}"
+    accepted = result.details.get("accepted") if result.status == "accepted" else None
+    if isinstance(accepted, dict):
+        line += f" (accepted by {accepted.get('owner')}: {accepted.get('reason')})"
+    return line
 
 
 def render_compact(files: Sequence[CheckedFile], *, quiet: bool = False) -> str:

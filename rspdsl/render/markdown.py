@@ -15,7 +15,8 @@ from ..state import dumps_exact
 from .checked import CheckedFile
 from .escape import markdown_inline, visible
 
-_MARK = {"proved": "✅ proved", "error": "❌ violated", "warning": "⚠️ warning", "unknown": "❔ unknown"}
+_MARK = {"proved": "✅ proved", "error": "❌ violated", "warning": "⚠️ warning", "unknown": "❔ unknown",
+         "accepted": "☑️ accepted"}
 
 
 def cell(text: str) -> str:

@@ -29,7 +29,7 @@ MAX_TABLE_ROWS = 12   # a single-state witness with more names is laid out in co
 TABLE_WIDTH = 100
 MAX_RELATED = 3       # related declarations shown per finding (all with --verbose)
 
-_ANSI = {"error": "1;31", "warning": "1;33", "unknown": "1;35", "proved": "32", "bold": "1",
+_ANSI = {"error": "1;31", "warning": "1;33", "unknown": "1;35", "proved": "32", "accepted": "36", "bold": "1",
          "dim": "2", "hint": "36"}
 
 
@@ -202,14 +202,17 @@ def _snippet(source: SourceFile, span: Span, label: str = "") -> list[str]:
 
 
 def _label(result: Result) -> str:
-    if result.status == "unknown":
-        return "unknown"
+    if result.status in ("unknown", "accepted"):
+        return result.status
     return "error" if result.severity == "error" else "warning"
 
 
 def _details_lines(result: Result) -> list[str]:
     out = []
     for key, value in result.details.items():
+        if key == "accepted" and isinstance(value, dict):  # an accepted finding (rspdsl/acceptance.py)
+            out.append(f"  accepted at line {value.get('line')} by {value.get('owner')}: {value.get('reason')}")
+            continue
         if isinstance(value, (list, tuple, set, frozenset, dict)) and not value:
             continue  # e.g. `inputs` of a policy without inputs: an empty field says nothing
         if isinstance(value, (list, tuple, set, frozenset)):
@@ -277,8 +280,11 @@ def property_counts(results: tuple[Result, ...]) -> list[str]:
         violated = sum(r.status == "violated" and r.severity == "error" for r in mine)
         warned = sum(r.status == "violated" and r.severity != "error" for r in mine)
         unknown = sum(r.status == "unknown" for r in mine)
+        accepted = sum(r.status == "accepted" for r in mine)
         if violated:
             parts.append(f"{violated} violated")
+        if accepted:
+            parts.append(f"{accepted} accepted")
         if warned:
             parts.append(_plural(warned, "warning"))
         if unknown:
@@ -305,6 +311,8 @@ def summary_line(checked: CheckedFile) -> str:
         return f"{checked.path}: not checked ({_plural(errors, 'error')})"
     c = checked.counts()
     text = f"{checked.path}: {c['proved']} proved, {c['violated']} violated"
+    if c.get("accepted"):
+        text += f", {c['accepted']} accepted"
     if c["warnings"]:
         text += f", {_plural(c['warnings'], 'warning')}"
     cached = ", cached" if checked.cached else ""
@@ -333,13 +341,15 @@ def render_text(files: list[CheckedFile], *, verbose: bool = False, color: bool 
     """The whole `check` output; with several files, a total line at the end."""
     out = "\n".join(render_file(f, verbose=verbose, color=color) for f in files)
     if len(files) > 1:
-        total = {"proved": 0, "violated": 0, "warnings": 0, "unknown": 0}
+        total = {"proved": 0, "violated": 0, "warnings": 0, "unknown": 0, "accepted": 0}
         for f in files:
             for k, v in f.counts().items():
-                total[k] += v
+                total[k] = total.get(k, 0) + v
         unusable = sum(not f.usable for f in files)
         # the same field order as each file's summary line: proved, violated[, warnings], unknown
         text = f"{_plural(len(files), 'file')}: {total['proved']} proved, {total['violated']} violated"
+        if total.get("accepted"):
+            text += f", {total['accepted']} accepted"
         if total["warnings"]:
             text += f", {_plural(total['warnings'], 'warning')}"
         text += f", {total['unknown']} unknown"

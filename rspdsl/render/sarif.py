@@ -87,7 +87,7 @@ def _rules(files: list[CheckedFile]) -> list[dict[str, Any]]:
 
 
 def _result_level_kind(result: Result) -> tuple[str, str]:
-    if result.status == "violated":
+    if result.status in ("violated", "accepted"):  # an accepted finding is a suppressed failure
         return ("error" if result.severity == "error" else "warning"), "fail"
     if result.status == "proved":
         return "none", "pass"
@@ -127,6 +127,10 @@ def result_sarif(path: str, result: Result, rule_index: dict[str, int]) -> dict[
     }
     if len(result.locations) > 1:
         out["relatedLocations"] = _related(path, result.locations[1:])
+    accepted = result.details.get("accepted") if result.status == "accepted" else None
+    if isinstance(accepted, dict):  # SARIF 2.1.0 §3.35: suppressed in source, with its justification
+        out["suppressions"] = [{"kind": "inSource", "status": "accepted",
+                                "justification": f"{accepted.get('reason')} (owner: {accepted.get('owner')})"}]
     return out
 
 

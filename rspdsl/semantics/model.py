@@ -138,6 +138,17 @@ class Assertion:
 
 
 @dataclass(frozen=True)
+class Accept:
+    """An accepted finding (`accept`): the result with this property id and subject is reported
+    as accepted, with its reason and owner, instead of as a violation (rspdsl/acceptance.py)."""
+    property: str      # "mitigations", ..., or "assert:NAME"
+    subject: str       # the result's canonical subject, e.g. "train: asl4_security"
+    reason: str
+    owner: str
+    span: Span = field(default=Span(1, 1, 1, 1), compare=False)
+
+
+@dataclass(frozen=True)
 class Policy:
     source: SourceFile
     title: str
@@ -156,6 +167,7 @@ class Policy:
     authorities: dict[str, Authority] = field(default_factory=dict)
     duties: dict[str, Duty] = field(default_factory=dict)
     history_thresholds: frozenset[str] = frozenset()  # thresholds that read history, directly or not
+    accepts: tuple[Accept, ...] = ()   # accepted findings, in declaration order
 
     @property
     def acts(self) -> list[str]:

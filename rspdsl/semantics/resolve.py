@@ -16,6 +16,7 @@ from ..source import SourceFile, Span
 from ..syntax import ast
 from . import ir
 from .model import (
+    Accept,
     Action,
     Assertion,
     Authority,
@@ -30,6 +31,10 @@ from .model import (
     Variable,
 )
 from .types import BOOL, ERROR, TIER, BoolT, ErrorT, RealT, ScaleT, TierT, Type
+
+# the property ids an `accept` may name besides assert:NAME (logic.results' PROPERTIES and
+# RUN_PROPERTIES, restated so that the front end does not import the prover; a test pins them)
+ACCEPTABLE_PROPERTIES = ("mitigations", "consistency", "monotonic", "reachability", "deadlines", "duties")
 
 
 @dataclass(frozen=True)
@@ -250,7 +255,34 @@ class Resolver:
                       tuple(requirements), tuple(assertions),
                       header.span if header else Span(1, 1, 1, 1),
                       events=events, authorities=authorities, duties=duties,
-                      history_thresholds=frozenset(history_thresholds))
+                      history_thresholds=frozenset(history_thresholds),
+                      accepts=self.accepts(decls))
+
+    def accepts(self, decls) -> tuple[Accept, ...]:
+        """`accept` declarations: a known property id (an assertion of this policy for
+        `assert:NAME`), each (property, subject) once. Matching results is acceptance.py's job."""
+        out: list[Accept] = []
+        seen: dict[tuple[str, str], Span] = {}
+        for d in decls:
+            if not isinstance(d, ast.AcceptDecl):
+                continue
+            family, _, name = d.property.partition(":")
+            if family == "assert":
+                if not self.ref(ast.Ident(name, d.property_span), ("assertion",)):
+                    continue
+            elif d.property not in ACCEPTABLE_PROPERTIES:
+                hint = did_you_mean(d.property, list(ACCEPTABLE_PROPERTIES))
+                self.err("E0110", f"`accept {d.property}`: no property has that id", d.property_span,
+                         hint=hint or f"property ids: {', '.join(ACCEPTABLE_PROPERTIES)}, assert:NAME")
+                continue
+            key = (d.property, d.subject)
+            if key in seen:
+                self.err("E0110", f"the finding {d.property} {d.subject!r} is accepted twice", d.span,
+                         related=[Related(seen[key], "the first `accept`")])
+                continue
+            seen[key] = d.span
+            out.append(Accept(d.property, d.subject, d.reason, d.owner, d.span))
+        return tuple(out)
 
     def owns(self, d) -> bool:
         """True when this declaration is the one its name resolves to (not a duplicate)."""

@@ -24,7 +24,7 @@ MAX_SYNTAX_ERRORS = 25   # after this many, stop resyncing
 
 DECL_KEYWORDS = ("policy", "scale", "metric", "control", "judgement", "safeguard", "action",
                  "threshold", "tier", "permit", "forbid", "require", "assert",
-                 "event", "authority", "duty")
+                 "event", "authority", "duty", "accept")
 KEYWORDS = frozenset(DECL_KEYWORDS + (
     "version", "for", "when", "and", "or", "not", "implies", "true", "false", "allowed", "max",
     "min", "in", "unit", "default", "deny", "reassuring", "recommend", "waive",
