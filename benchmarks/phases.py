@@ -60,7 +60,7 @@ mark("solve + replay witnesses")
 del prover, obs
 gc.collect()
 mark("free the Z3 context (the console script skips this)")
-from rspdsl.render.checked import CheckedFile  # noqa: E402
+from rspdsl.analyses.checked import CheckedFile  # noqa: E402
 from rspdsl.render.results_text import render_text  # noqa: E402
 
 render_text([CheckedFile(sys.argv[1], source, policy.title, tuple(diags + more), Report(results), 0.0)])

@@ -514,7 +514,7 @@ def to_json(info, lat, scale, thr) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="rspdsl benchmarks (see the module docstring)")
     p.add_argument("--quick", action="store_true", help="fewer runs, smaller inputs (a minute or two)")
-    p.add_argument("--only", choices=("latency", "scaling", "throughput"), action="append",
+    p.add_argument("--only", choices=("latency", "scaling", "throughput", "report"), action="append",
                    help="run only these parts (repeatable)")
     p.add_argument("--runs", type=int, help="runs per measurement (default 5, quick 3)")
     p.add_argument("--tiers", type=int, nargs="+", help="ladder sizes for the scaling curve")
@@ -523,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--plot", metavar="FILE", help="draw the scaling curve (PNG; needs matplotlib)")
     p.add_argument("--workdir", metavar="DIR", help="keep generated inputs here (default: a temp dir)")
     args = p.parse_args(argv)
-    parts = set(args.only or ("latency", "scaling", "throughput"))
+    parts = set(args.only or ("latency", "scaling", "throughput", "report"))
     runs = args.runs or (3 if args.quick else 5)
     tiers = args.tiers or ([5, 10, 20, 40] if args.quick else [5, 10, 20, 40, 80, 120, 200])
     count = args.states or (5_000 if args.quick else 50_000)
@@ -532,6 +532,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     info = machine()
     lat = scale = thr = None
+    rep = None  # 4. `rspdsl report` (benchmarks/report.py)
     try:
         if "latency" in parts:
             policies = shipped_policies() + [write_ladder(workdir, 10)]
@@ -544,10 +545,19 @@ def main(argv: list[str] | None = None) -> int:
             # Rego runs once: at ~200 states/s it takes minutes, far from any goal's boundary
             thr = throughput(workdir, 10, count, runs, 1)
             print(report({}, None, None, thr), flush=True)
+        if "report" in parts:
+            import report as report_bench
+
+            rep = report_bench.measure(workdir, runs)
+            print(report_bench.table(rep), flush=True)
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(summary(lat, scale, thr), flush=True)
+    goals = summary(lat, scale, thr)
+    if rep is not None:  # the report's rows join the same table
+        goals = goals.rstrip("\n") + "\n" + "\n".join(f"| {a} | {b} | {c} | {d} |"
+                                                      for a, b, c, d in report_bench.summary_rows(rep)) + "\n"
+    print(goals, flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(to_json(info, lat, scale, thr), indent=2) + "\n", encoding="utf-8")
     if args.plot and scale:

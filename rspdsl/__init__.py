@@ -1,7 +1,8 @@
 """rspdsl: policy-as-code with formal verification for AI Responsible Scaling Policies.
 
 The small public API reads like `json`: `load(path)` / `loads(text)` give a checked Policy or
-raise PolicyError with every diagnostic; `check`, `evaluate` and `diff` do the rest.
+raise PolicyError with every diagnostic; `check`, `evaluate` and `diff` do the rest;
+`check_file(path)` does what `rspdsl check` does for one file (never raising for a bad file).
 Heavy modules (Z3) are imported only when a function that needs them is called.
 """
 from __future__ import annotations
@@ -38,6 +39,16 @@ def check(policy, *, timeout_ms: int = 10_000, seed: int = 0, properties: set[st
     return verify(policy, timeout_ms=timeout_ms, seed=seed, properties=properties)
 
 
+def check_file(path: str, *, timeout_ms: int = 10_000, seed: int = 0, properties: set[str] | None = None,
+               use_cache: bool = False):
+    """Load and check one policy file as `rspdsl check` does; returns a CheckedFile (its
+    diagnostics, report and exit_code()). A file that cannot be used is a result, not an
+    exception. With `use_cache`, the result cache (rspdsl.cache) answers a file checked before."""
+    from .analyses.check import check_file as check_one
+
+    return check_one(path, timeout_ms=timeout_ms, seed=seed, properties=properties, use_cache=use_cache)
+
+
 def evaluate(policy, state):
     """Decide one state in the STATE.json form (JSON text, bytes, or a mapping of JSON values);
     returns a Decision. A bad state raises rspdsl.state.StateError naming the culprit."""
@@ -49,9 +60,10 @@ def evaluate(policy, state):
 
 def diff(old, new, *, renames: dict[str, str] | None = None, timeout_ms: int = 10_000, seed: int = 0):
     """The semantic difference between two checked policies; returns a DiffReport."""
-    from .differ import diff_policies
+    from .analyses.diff import diff_policies
 
     return diff_policies(old, new, renames=renames or {}, timeout_ms=timeout_ms, seed=seed)
 
 
-__all__ = ["Diagnostic", "PolicyError", "check", "diff", "evaluate", "load", "loads", "__version__"]
+__all__ = ["Diagnostic", "PolicyError", "check", "check_file", "diff", "evaluate", "load", "loads",
+           "__version__"]

@@ -24,14 +24,14 @@ from enum import Enum
 from fractions import Fraction
 from typing import Any
 
-from .diagnostics import Diagnostic, Related, Severity
-from .logic.results import Location, Report, Result, Witness
-from .render.checked import CheckedFile
+from .analyses.checked import CheckedFile
+from .diagnostics import Diagnostic, Severity
+from .logic.results import RESULT_CLASSES, RESULT_ENUMS
 from .source import SourceFile, Span
 
 CLASSES: dict[str, type] = {cls.__name__: cls for cls in (
-    CheckedFile, SourceFile, Span, Diagnostic, Related, Report, Result, Witness, Location)}
-ENUMS: dict[str, type[Enum]] = {Severity.__name__: Severity}
+    CheckedFile, SourceFile, Span, Diagnostic, *RESULT_CLASSES)}
+ENUMS: dict[str, type[Enum]] = {cls.__name__: cls for cls in (Severity, *RESULT_ENUMS)}
 
 
 class CodecError(ValueError):

@@ -60,6 +60,7 @@ COMMANDS = {
     "smt": ("smt", "write each proof obligation as a standalone SMT-LIB2 file"),
     "explain": ("explain", "describe a diagnostic code or a property id, or list them all"),
     "init": ("init", "write a commented starter policy and its test file"),
+    "report": ("report", "one self-contained HTML report of policies, a baseline and the previous revision"),
 }
 
 

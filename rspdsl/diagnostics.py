@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .source import Span
+from .source import Location, Span
 
 
 class Severity(str, Enum):
@@ -57,6 +57,7 @@ CODES: dict[str, str] = {
     "E0402": "`E at X` whose E reads history (a history term, or `allowed`)",
     "E0403": "history read where only the current state may count: a tier's `when`, a duty's clock",
     "E0405": "a modifier on a declaration it does not apply to (`cumulative` on a flag, `set at`/`by` on a response)",
+    "E0406": "a waiver whose commitment matches no requirement, or names an action none of them binds",
     # E07xx / W07xx: regulator baselines and their mapping files (rspdsl baseline)
     "E0701": "a mapping-file line that is not `baseline_name = expression`",
     "E0702": "a baseline name mapped twice in one mapping file",
@@ -75,19 +76,13 @@ CODES: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class Related:
-    span: Span
-    message: str
-
-
-@dataclass(frozen=True)
 class Diagnostic:
     code: str
     severity: Severity
     message: str
     span: Span
     hint: str | None = None
-    related: tuple[Related, ...] = ()
+    related: tuple[Location, ...] = ()
     path: str = field(default="", compare=False)
 
     @property
@@ -96,13 +91,13 @@ class Diagnostic:
 
 
 def error(code: str, message: str, span: Span, hint: str | None = None,
-          related: tuple[Related, ...] = ()) -> Diagnostic:
+          related: tuple[Location, ...] = ()) -> Diagnostic:
     assert code in CODES, code
     return Diagnostic(code, Severity.ERROR, message, span, hint, related)
 
 
 def warning(code: str, message: str, span: Span, hint: str | None = None,
-            related: tuple[Related, ...] = ()) -> Diagnostic:
+            related: tuple[Location, ...] = ()) -> Diagnostic:
     assert code in CODES, code
     return Diagnostic(code, Severity.WARNING, message, span, hint, related)
 

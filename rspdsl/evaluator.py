@@ -19,6 +19,7 @@ arithmetic (+, -, k*x, min/max under arithmetic) runs on ints and Fractions only
 from __future__ import annotations
 
 import decimal
+import functools
 import json
 import math
 from collections import Counter, OrderedDict
@@ -124,6 +125,7 @@ class _Gen:
             return f"({q.numerator})"
         # In the fast path a comparison operand may be a Decimal: a Decimal constant compares
         # with it in C, exactly. Arithmetic only ever sees ints and Fractions.
+        obj: Decimal | Fraction
         if self.fast and not arith and is_finite_decimal(q):
             kind, obj = "d", Decimal(number_text(q))
         else:
@@ -354,6 +356,14 @@ def _active_code(req: Requirement, gen: _Gen) -> str:
     return "(" + " and ".join(parts) + ")" if parts else "True"
 
 
+def _assign_and_decider(j: int, permit: bool, k: int) -> str:
+    return f"a{j} = {permit}; d{j} = {k}"
+
+
+def _assign(j: int, permit: bool, k: int) -> str:
+    return f"a{j} = {permit}"
+
+
 def _action_chain(policy: Policy, action: str, holds: Callable[[int, Rule], str],
                   on_rule: Callable[[bool, int], str], default: str) -> list[str]:
     """allowed = no forbid holds and (default permit or some permit holds); decided_by as documented."""
@@ -371,7 +381,19 @@ def _action_chain(policy: Policy, action: str, holds: Callable[[int, Rule], str]
     return out
 
 
+class _NotCompiled(Exception):
+    """A policy form the generator does not handle: the interpreter decides every state."""
+
+
+def _compilable(policy: Policy) -> None:
+    """Waivers and recommendations (language v2 §4) change which requirements are active per
+    action; the generated code does not know them, so such policies take the interpreter."""
+    if policy.waivers or policy.recommendations:
+        raise _NotCompiled("waivers and recommendations are decided by the interpreter")
+
+
 def _generate_full(policy: Policy, ns: dict[str, Any]) -> str:
+    _compilable(policy)
     gen = _Gen(policy, ns, fast=False)
     lines = ["def _full(s):"]
     for i, name in enumerate(policy.variables):
@@ -385,7 +407,7 @@ def _generate_full(policy: Policy, ns: dict[str, Any]) -> str:
     for j, action in enumerate(policy.actions.values()):
         default = f"a{j} = {action.default_permit}; d{j} = -1"
         _emit(lines, gen, _action_chain(policy, action.name, lambda k, r: f"r{k}",
-                                        lambda permit, k, j=j: f"a{j} = {permit}; d{j} = {k}", default))
+                                        functools.partial(_assign_and_decider, j), default))
     for k, req in enumerate(policy.requirements):
         _emit(lines, gen, f"c{k} = {_active_code(req, gen)}")
         _emit(lines, gen, f"m{k} = {gen.expr(req.commitment)}")
@@ -554,7 +576,7 @@ def _generate_line(policy: Policy, ns: dict[str, Any], actions: tuple[str, ...],
     for j, action in enumerate(policy.actions.values()):  # decided in declaration order
         if action.name in verdict_only:
             _emit(body, gen, _action_chain(policy, action.name, lambda k, r: gen.expr(r.condition),
-                                           lambda permit, k, j=j: f"a{j} = {permit}",
+                                           functools.partial(_assign, j),
                                            f"a{j} = {action.default_permit}"))
             continue
         if action.name not in wanted:
@@ -603,6 +625,7 @@ def _pick(flag: str, if_true: str, if_false: str) -> str:
 def _line_source(policy: Policy, base: dict[str, Any], actions: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
     """The `_line` source and its namespace. A first pass counts the comparison sides; if one
     repeats, a second pass computes each repeated side once."""
+    _compilable(policy)
     ns = dict(base)
     source, seen = _generate_line(policy, ns, actions)
     repeated = {code for code, n in seen.items() if n > 1}
@@ -799,6 +822,8 @@ def decision_to_json(policy: Policy, decision: Decision,
             "decided_by": _rule_json(rule) if rule is not None else None,
             "unmet": [_requirement_json(r) for r in decision.unmet(name)],
         }
+        if policy.recommendations:  # v2 §4: advisory commitments active here and not met
+            listed[name]["unheeded"] = [_requirement_json(r) for r in decision.unheeded(name)]
     return {
         "tier": policy.tiers[decision.tier].name,
         "thresholds": dict(decision.thresholds),

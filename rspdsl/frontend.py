@@ -108,6 +108,7 @@ def read_source(path: str) -> tuple[str | None, Diagnostic | None]:
 
 def load_file(path: str) -> LoadResult:
     text, problem = read_source(path)
-    if problem is not None:
+    if text is None:  # read_source gives the text or the problem, never both
+        assert problem is not None
         return LoadResult(SourceFile(path, ""), None, None, [problem])
     return load_text(text, path)

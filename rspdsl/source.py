@@ -31,6 +31,15 @@ NO_SPAN = Span(1, 1, 1, 1)
 
 
 @dataclass(frozen=True)
+class Location:
+    """A span and what it is there: a diagnostic's related place (a note), or a result's location
+    (a rspdsl.logic.facts.Role, which rspdsl.render.messages words)."""
+
+    span: Span
+    message: str = ""
+
+
+@dataclass(frozen=True)
 class SourceFile:
     """The text of one policy and the name it is reported under."""
 

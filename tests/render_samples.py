@@ -7,10 +7,24 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from rspdsl.diagnostics import Diagnostic, Related, Severity
-from rspdsl.logic.results import Location, Report, Result, Witness
-from rspdsl.render.checked import CheckedFile
-from rspdsl.source import SourceFile, Span
+from rspdsl.analyses.checked import CheckedFile
+from rspdsl.diagnostics import Diagnostic, Severity
+from rspdsl.logic.facts import (
+    AssertionFacts,
+    Consistency,
+    Finding,
+    Mitigation,
+    MonotonicAction,
+    Role,
+    RuleReach,
+    RuleRef,
+    TierReach,
+)
+from rspdsl.logic.results import Report, Result, Status, Witness
+from rspdsl.source import Location, SourceFile, Span
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+PROVED, VIOLATED, UNKNOWN = Status.PROVED, Status.VIOLATED, Status.UNKNOWN
 
 POLICY = """\
 policy "Test RSP" version "1"
@@ -51,28 +65,28 @@ def span_of(text: str, needle: str, nth: int = 0) -> Span:
 
 
 def sample_results(text: str = POLICY) -> tuple[Result, ...]:
-    req = Location(span_of(text, "asl3_security", 1), "the requirement")
-    rule = Location(span_of(text, "permit deploy when cbrn_uplift >= 0.9"), "the permitting rule")
+    req = Location(span_of(text, "asl3_security", 1), Role.REQUIREMENT)
+    rule = Location(span_of(text, "permit deploy when cbrn_uplift >= 0.9"), Role.PERMITTING_RULE)
+    permit = RuleRef("permit", "deploy", 16)
     return (
-        Result("mitigations", "deploy: asl3_security", "violated", "error",
-               "`deploy` can be allowed while its requirement `asl3_security` is unmet.",
+        Result("mitigations", "deploy: asl3_security", VIOLATED, ERROR,
+               Mitigation("deploy", "asl3_security", 12, permit),
                Witness(state={"cbrn_uplift": Fraction(9, 10), "panel": False, "asl3_security": False}),
                (req, rule), seconds=0.01),
-        Result("consistency", "deploy", "proved", "error", "The requirements for `deploy` can be met together.",
-               locations=(Location(span_of(text, "action deploy")),), seconds=0.02),
-        Result("monotonic", "deploy", "violated", "error",
-               "More uplift makes `deploy` allowed where it was forbidden.",
+        Result("consistency", "deploy", PROVED, ERROR, Consistency("deploy"),
+               locations=(Location(span_of(text, "action deploy"), Role.ACTION),), seconds=0.02),
+        Result("monotonic", "deploy", VIOLATED, ERROR, MonotonicAction("deploy", None, permit),
                Witness(lower={"cbrn_uplift": Fraction(1, 3), "panel": False, "asl3_security": False},
                        higher={"cbrn_uplift": Fraction(9, 10), "panel": False, "asl3_security": False}),
-               (Location(span_of(text, "permit deploy when cbrn_uplift >= 0.9")),), seconds=0.03),
-        Result("reachability", "ASL-3", "proved", "error", "Tier `ASL-3` is reached by some state.",
-               locations=(Location(span_of(text, "tier ASL-3")),)),
-        Result("reachability", "rule 2", "violated", "warning", "This permit never allows `deploy`.",
-               locations=(Location(span_of(text, "permit deploy when cbrn_uplift >= 0.9")),),
-               details={"kind": "dead permit"}),
-        Result("assert:no-deploy-at-asl3", "no-deploy-at-asl3", "unknown", "error",
-               "The solver could not decide assertion `no-deploy-at-asl3`.",
-               locations=(Location(span_of(text, "no-deploy-at-asl3")),), details={"reason": "timeout"}),
+               (Location(span_of(text, "permit deploy when cbrn_uplift >= 0.9"), Role.ALLOWS_HIGHER),),
+               seconds=0.03),
+        Result("reachability", "ASL-3", PROVED, ERROR, TierReach(tier="ASL-3"),
+               locations=(Location(span_of(text, "tier ASL-3"), Role.TIER),)),
+        Result("reachability", "rule 2", VIOLATED, WARNING,
+               RuleReach(rule=permit, default_permit=False, finding=Finding.NEVER_ALLOWS),
+               locations=(Location(span_of(text, "permit deploy when cbrn_uplift >= 0.9"), Role.RULE),)),
+        Result("assert:no-deploy-at-asl3", "no-deploy-at-asl3", UNKNOWN, ERROR, AssertionFacts("no-deploy-at-asl3"),
+               locations=(Location(span_of(text, "no-deploy-at-asl3"), Role.ASSERTION),), reason="timeout"),
     )
 
 
@@ -87,7 +101,7 @@ def checked_broken(path: str = "broken.rsp") -> CheckedFile:
     source = SourceFile(path, BROKEN)
     diag = Diagnostic("E0103", Severity.ERROR, "`cbrn_uplfit` is not declared", span_of(BROKEN, "cbrn_uplfit"),
                       hint="did you mean `cbrn_uplift`?",
-                      related=(Related(span_of(BROKEN, "action deploy"), "the action"),))
+                      related=(Location(span_of(BROKEN, "action deploy"), "the action"),))
     return CheckedFile(path, source, "Broken", (diag,), None, 0.01)
 
 

@@ -48,7 +48,9 @@ def v2_policies(draw) -> str:
              "tier T1 { }",
              "tier T2 when big {",
              f"  require asl3 for deploy when {draw(conditions())}",
-             "}"]
+             f"  recommend safe for {draw(st.sampled_from(ACTIONS))} when {draw(conditions())}",
+             "}",
+             f"waive asl3 for deploy when {draw(conditions())}"]
     for _ in range(draw(st.integers(1, 3))):
         effect = draw(st.sampled_from(["permit", "forbid"]))
         lines.append(f"{effect} {draw(st.sampled_from(ACTIONS))} when {draw(conditions())}")

@@ -99,11 +99,11 @@ def test_diff_reports_a_new_accept_as_a_weakening(tmp_path, accepted, capsys):
     old.write_text(GAP)
     assert main(["diff", str(old), str(accepted)]) == 1
     out = capsys.readouterr().out
-    assert '+ accept mitigations "deploy: s"' in out and "weaker — NEW accepts a finding" in out
-    assert out.rstrip().endswith("Verdict with the accepted findings: weaker.")
+    assert "weakening: NEW accepts the finding mitigations deploy: s (by" in out
+    assert "Verdict: weaker." in out
     assert main(["diff", str(old), str(accepted), "--format", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert doc["verdict"] == "weaker" and doc["summary"]["weakenings"] == 2
-    assert [a["subject"] for a in doc["accepted_findings"]["added"]] == ["deploy: s", "safe"]
+    assert [f["name"] for f in doc["force"] if f["detail"] == "accepted"] == ["mitigations deploy: s", "assert:safe safe"]
     assert main(["diff", str(accepted), str(old)]) == 0  # removing an accept is a strengthening
-    assert "stronger — NEW no longer accepts a finding" in capsys.readouterr().out
+    assert "strengthening: NEW no longer accepts the finding mitigations deploy: s" in capsys.readouterr().out

@@ -45,3 +45,21 @@ def test_errors_are_exceptions_with_every_diagnostic():
     assert [d.code for d in caught.value.diagnostics] == ["E0103", "E0103"]
     with pytest.raises(StateError):
         rspdsl.evaluate(rspdsl.loads(TEXT), '{"uplift": 2, "secure": false}')
+
+
+def test_check_file_is_the_command_behind_the_api(tmp_path, monkeypatch):
+    """`rspdsl.check_file` is what `rspdsl check` runs per file: a bad file is a result (exit 2),
+    and with use_cache a second check of the same text is answered from the cache."""
+    monkeypatch.setenv("RSPDSL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("RSPDSL_NO_CACHE", raising=False)
+    good, bad = tmp_path / "api.rsp", tmp_path / "bad.rsp"
+    good.write_text(TEXT, encoding="utf-8")
+    bad.write_text(TEXT.replace("tier <= low", "tier <= nowhere"), encoding="utf-8")
+    first = rspdsl.check_file(str(good), use_cache=True)
+    assert first.exit_code() == 0 and not first.cached and first.title == "API"
+    again = rspdsl.check_file(str(good), use_cache=True)
+    assert again.cached and again.results == first.results
+    assert not rspdsl.check_file(str(good)).cached  # the cache only when asked
+    broken = rspdsl.check_file(str(bad))
+    assert broken.exit_code() == 2 and broken.report is None
+    assert [d.code for d in broken.diagnostics if d.is_error]

@@ -14,8 +14,11 @@ import pytest
 from render_samples import CLEAN as POLICY
 
 from rspdsl import cache
+from rspdsl.analyses.check import reproducible
 from rspdsl.commands import check
-from rspdsl.logic.results import Report, Result
+from rspdsl.diagnostics import Severity
+from rspdsl.logic.facts import AssertionFacts
+from rspdsl.logic.results import Report, Result, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,11 +65,11 @@ def test_editing_the_policy_is_a_miss(policy, tmp_path):
 
 def test_outcomes_a_rerun_might_not_reproduce_are_not_stored(policy):
     checked = check.check_file(policy, use_cache=True)
-    assert check._reproducible(checked)
-    unknown = Result("assert:x", "x", "unknown", "error", "Could not decide.", details={"reason": "timeout"})
-    assert not check._reproducible(replace(checked, report=Report(checked.results + (unknown,))))
+    assert reproducible(checked)
+    unknown = Result("assert:x", "x", Status.UNKNOWN, Severity.ERROR, AssertionFacts("x"), reason="timeout")
+    assert not reproducible(replace(checked, report=Report(checked.results + (unknown,))))
     crashed = check.check_file(policy, verify=lambda *a, **k: 1 / 0)
-    assert [d.code for d in crashed.diagnostics] == ["E0900"] and not check._reproducible(crashed)
+    assert [d.code for d in crashed.diagnostics] == ["E0900"] and not reproducible(crashed)
 
 
 def test_a_custom_verifier_never_touches_the_cache(policy, tmp_path):
@@ -165,7 +168,7 @@ def test_an_entry_reads_back_as_the_same_outcome_in_every_format(path, monkeypat
         assert check.render([back], fmt) == check.render([fresh], fmt), fmt
     # exact values survive: every witness value is the same object type and value
     for ours, theirs in zip(back.results, fresh.results):
-        assert ours.witness == theirs.witness and ours.details == theirs.details
+        assert ours.witness == theirs.witness and ours.facts == theirs.facts
         assert [type(v) for v in (ours.witness.to_json() if ours.witness else {}).values()] == \
             [type(v) for v in (theirs.witness.to_json() if theirs.witness else {}).values()]
 

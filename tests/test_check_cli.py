@@ -13,7 +13,9 @@ from render_samples import BROKEN, CLEAN, POLICY
 
 from rspdsl.cli import build_parser
 from rspdsl.commands import check
-from rspdsl.logic.results import Report, Result
+from rspdsl.diagnostics import Severity
+from rspdsl.logic.facts import Mitigation
+from rspdsl.logic.results import Report, Result, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 SARIF_SCHEMA = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"  # the official schema, vendored
@@ -140,8 +142,8 @@ def parse(*argv: str):
 
 
 def stub_verify_unknown(policy, **options) -> Report:
-    return Report((Result("mitigations", "deploy", "unknown", "error", "The solver gave up.",
-                          details={"reason": "timeout"}),))
+    return Report((Result("mitigations", "deploy", Status.UNKNOWN, Severity.ERROR,
+                          Mitigation("deploy", "asl3_security", 12), reason="timeout"),))
 
 
 def stub_verify_crashes(policy, **options) -> Report:
@@ -151,13 +153,14 @@ def stub_verify_crashes(policy, **options) -> Report:
 def test_unknown_exits_3(files, capsys):
     assert check.run(parse(files["clean"]), verify=stub_verify_unknown) == 3
     out = capsys.readouterr().out
-    assert "unknown[mitigations] The solver gave up." in out and "reason: timeout" in out
+    assert "unknown[mitigations] Could not decide whether deploy can be allowed without `asl3_security`." in out
+    assert "reason: timeout" in out
 
 
 def test_violation_outranks_unknown_and_unusable_outranks_both(files, capsys):
     def mixed(policy, **options):
         status = "violated" if policy.title == "Test RSP" else "unknown"
-        return Report((Result("mitigations", "deploy", status, "error", "m"),))
+        return Report((Result("mitigations", "deploy", Status(status), Severity.ERROR, Mitigation("deploy", "s", 1)),))
 
     assert check.run(parse(files["clean"], files["violated"]), verify=mixed) == 1
     assert check.run(parse(files["clean"], files["violated"], files["broken"]), verify=mixed) == 2

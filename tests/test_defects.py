@@ -16,6 +16,7 @@ import pytest
 from rspdsl.evaluator import compile_policy
 from rspdsl.frontend import load_text
 from rspdsl.logic.prover import verify
+from rspdsl.render.messages import result_details, result_message
 from rspdsl.state import dumps_exact, is_finite_decimal, read_state
 
 DEFECTS = Path(__file__).parent / "defects"
@@ -168,8 +169,8 @@ def _check_claim(policy, res, decisions, wj):
 @pytest.mark.parametrize("rel", sorted(CORES))
 def test_consistency_core_is_minimal(rel, reports):
     [res] = [r for r in reports[rel].results if r.property == "consistency" and r.status == "violated"]
-    assert set(res.details["core"]) == CORES[rel]
-    assert set(res.details["inputs"]) == {v.name for v in _load(rel).inputs}
+    assert set(result_details(res)["core"]) == CORES[rel]
+    assert set(result_details(res)["inputs"]) == {v.name for v in _load(rel).inputs}
 
 
 def test_bool_clash_holds_for_every_response():
@@ -179,7 +180,7 @@ def test_bool_clash_holds_for_every_response():
     policy = _load(rel)
     ev = compile_policy(policy)
     [res] = [r for r in verify(policy, properties={"consistency"}).results if r.status == "violated"]
-    inputs = res.details["inputs"]
+    inputs = result_details(res)["inputs"]
     names = [v.name for v in policy.responses]
     for values in itertools.product((False, True), repeat=len(names)):
         state = read_state(policy, dumps_exact({**inputs, **dict(zip(names, values))}))
@@ -189,8 +190,8 @@ def test_bool_clash_holds_for_every_response():
 def test_permit_never_allows_has_witness(reports):
     [res] = [r for r in reports["reachability/violated/dead_rules.rsp"].results
              if r.subject == "permit deploy"]
-    assert res.severity == "warning" and res.details["finding"] == "never allows"
-    assert res.witness is not None and "forbid" in res.message
+    assert res.severity == "warning" and result_details(res)["finding"] == "never allows"
+    assert res.witness is not None and "forbid" in result_message(res)
 
 
 def test_tier_errors_and_rule_warnings(reports):
@@ -204,8 +205,8 @@ def test_tier_errors_and_rule_warnings(reports):
 
 def test_unreachable_tiers_say_why(reports):
     [res] = [r for r in reports["reachability/violated/shadowed_tier.rsp"].results if r.subject == "ASL-3"]
-    assert res.details["why"] == "whenever its condition holds, a later tier holds too"
+    assert result_details(res)["why"] == "whenever its condition holds, a later tier holds too"
     policy = load_text('policy "p"\nmetric m in [0, 1]\naction a\ntier A { }\ntier B when m > 2 { }\n'
                        'tier C when m >= 0 { }\n', "t.rsp").policy
-    why = {r.subject: r.details.get("why") for r in verify(policy, properties={"reachability"}).results}
+    why = {r.subject: result_details(r).get("why") for r in verify(policy, properties={"reachability"}).results}
     assert why == {"A": "some later tier holds in every state", "B": "its condition never holds", "C": None}

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from rspdsl.analyses.diff import DiffError, diff_policies, parse_renames
 from rspdsl.diagnostics import InternalError
-from rspdsl.differ import DiffError, diff_policies, parse_renames
 from rspdsl.evaluator import compile_policy
 from rspdsl.frontend import load_text
 from rspdsl.render.diff_out import render_json, render_markdown, render_text, report_to_json
+from rspdsl.render.messages import change_message, decl_detail, side_outcome
 from rspdsl.state import read_state
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +64,7 @@ def kinds(report) -> set[tuple[str, str, str | None]]:
 
 
 def assert_replays(report, old_text: str, new_text: str) -> None:
-    """Each witness, replayed independently of rspdsl.differ, shows the difference it claims."""
+    """Each witness, replayed independently of rspdsl.analyses.diff, shows the difference it claims."""
     old, new = policy(old_text), policy(new_text)
     for c in report.changes:
         d_old = compile_policy(old).decide(read_state(old, c.old.state))
@@ -103,7 +104,7 @@ def test_threshold_raised_is_a_weakening_of_the_tier():
     assert Fraction(0.5) <= tier[0].state["uplift"] < Fraction(7, 10)
     assert tier[0].old.tier == "ASL-3" and tier[0].new.tier == "ASL-2"
     assert ("changed", "threshold", "CBRN-3", "now holds in fewer states") in {
-        (d.change, d.entity, d.name, d.detail) for d in report.declarations}
+        (d.change, d.entity, d.name, decl_detail(d)) for d in report.declarations}
     assert_replays(report, BASE, new)
 
 
@@ -122,7 +123,7 @@ def test_requirement_dropped_is_a_weakening_for_its_action_only():
     assert report.verdict == "weaker"
     assert kinds(report) == {("weakening", "requirement", "deploy")}
     (change,) = report.changes
-    assert change.detail == "dep3" and "no longer demands" in change.message
+    assert change.detail == "dep3" and "no longer demands" in change_message(change)
     # the witness isolates the dropped requirement: both place the state at ASL-3
     assert change.old.tier == change.new.tier == "ASL-3"
     assert_replays(report, BASE, new)
@@ -141,9 +142,9 @@ def test_forbid_removed_is_a_permission_weakening():
     report = diff(BASE, new)
     assert kinds(report) == {("weakening", "permission", "train")}
     (change,) = report.changes
-    assert change.message == "NEW allows train where OLD forbids it"
+    assert change_message(change) == "NEW allows train where OLD forbids it"
     assert change.state["sec3"] is False and change.old.tier == "ASL-3"
-    assert "forbid at old.rsp:20:1" in change.old.outcome
+    assert "forbid at old.rsp:20:1" in side_outcome(change.old)
     assert_replays(report, BASE, new)
 
 
@@ -152,7 +153,7 @@ def test_default_changed_is_reported_and_weakens_permission():
     report = diff(BASE, new)
     assert ("weakening", "permission", "deploy") in kinds(report)
     assert ("changed", "action", "deploy", "default deny → default permit") in {
-        (d.change, d.entity, d.name, d.detail) for d in report.declarations}
+        (d.change, d.entity, d.name, decl_detail(d)) for d in report.declarations}
     assert_replays(report, BASE, new)
 
 
@@ -160,10 +161,10 @@ def test_tier_inserted_between_common_tiers_keeps_their_order():
     old = edit(BASE, "tier <= ASL-2", "tier < ASL-3")
     new = edit(old, "tier ASL-3 when", "tier ASL-2-5 when uplift >= 0.25 { }\ntier ASL-3 when")
     report = diff(old, new)
-    assert report.verdict == "equivalent", [c.message for c in report.changes]
+    assert report.verdict == "equivalent", [change_message(c) for c in report.changes]
     decls = {(d.change, d.entity, d.name) for d in report.declarations}
     assert ("added", "tier", "ASL-2-5") in decls
-    assert any(d.detail == "inserted between ASL-2 and ASL-3 in the ladder" for d in report.declarations)
+    assert any(decl_detail(d) == "inserted between ASL-2 and ASL-3 in the ladder" for d in report.declarations)
     # a rule that names the tier exactly (`tier <= ASL-2`) does see the new rung
     report = diff(BASE, edit(BASE, "tier ASL-3 when", "tier ASL-2-5 when uplift >= 0.25 { }\ntier ASL-3 when"))
     assert kinds(report) == {("strengthening", "permission", "deploy")}
@@ -215,7 +216,7 @@ tier ASL-3 when bio >= high or CBRN-3 {
 }
 """
     report = diff(BASE, new)
-    assert report.verdict == "equivalent", [c.message for c in report.changes]
+    assert report.verdict == "equivalent", [change_message(c) for c in report.changes]
     assert report.changes == ()
 
 
@@ -251,7 +252,7 @@ def test_declarations_added_removed_and_bounds_changed():
     new = edit(new, "judgement panel\n", "judgement panel\nsafeguard extra\n")
     new = edit(new, "action deploy\n", "action deploy\naction release default permit\n")
     report = diff(BASE, new)
-    decls = {(d.change, d.entity, d.name): d.detail for d in report.declarations}
+    decls = {(d.change, d.entity, d.name): decl_detail(d) for d in report.declarations}
     assert decls[("changed", "metric", "uplift")] == "bounds [0, 1] → [0, 2]"
     assert ("added", "safeguard", "extra") in decls
     assert decls[("added", "action", "release")] == "default permit"
@@ -267,7 +268,7 @@ def test_sort_change_is_reported_and_treated_as_unrelated():
     new = edit(BASE, "judgement panel\n", "judgement panel\njudgement extra\n")
     new = edit(new, "forbid train", "forbid deploy when extra\nforbid train")
     report = diff(old, new)
-    assert any(d.name == "extra" and "unrelated" in d.detail for d in report.declarations)
+    assert any(d.name == "extra" and "unrelated" in decl_detail(d) for d in report.declarations)
     weak = [c for c in report.changes if c.aspect == "permission"]
     assert weak and all("extra" in c.state and "extra@old" in c.state for c in weak)
     assert_replays(report, old, new)
@@ -276,7 +277,7 @@ def test_sort_change_is_reported_and_treated_as_unrelated():
 def test_scale_with_an_inserted_value_maps_values_by_name():
     old = edit(BASE, "{ low, medium, high, critical }", "{ low, high, critical }")
     report = diff(old, BASE)
-    assert report.verdict == "equivalent", [c.message for c in report.changes]
+    assert report.verdict == "equivalent", [change_message(c) for c in report.changes]
     assert any(d.entity == "scale" and d.change == "changed" for d in report.declarations)
     # the same scale change, but NEW moved the tier to `medium`: a state at `medium` is not in OLD's
     # state space, so the difference is invisible ... while `critical`-only policies still compare
@@ -295,8 +296,8 @@ def test_rename_matches_renamed_entities():
     decls = {(d.change, d.entity, d.name) for d in plain.declarations}
     assert {("removed", "action", "deploy"), ("added", "action", "ship"), ("added", "tier", "L3")} <= decls
     renamed = diff(BASE, new, renames={"deploy": "ship", "sec3": "security3", "ASL-3": "L3"})
-    assert renamed.verdict == "equivalent", [c.message for c in renamed.changes]
-    assert {(d.change, d.name, d.detail) for d in renamed.declarations} >= {
+    assert renamed.verdict == "equivalent", [change_message(c) for c in renamed.changes]
+    assert {(d.change, d.name, decl_detail(d)) for d in renamed.declarations} >= {
         ("renamed", "ship", "was `deploy`"), ("renamed", "security3", "was `sec3`")}
 
 
@@ -304,7 +305,7 @@ def test_rename_reports_changes_under_the_new_name():
     new = BASE.replace("deploy", "ship").replace("require dep3 for ship\n", "")
     report = diff(BASE, new, renames={"deploy": "ship"})
     assert kinds(report) == {("weakening", "requirement", "ship")}
-    assert "ship (OLD: deploy)" in report.changes[0].message
+    assert "ship (OLD: deploy)" in change_message(report.changes[0])
 
 
 @pytest.mark.parametrize("renames, words", [
@@ -329,30 +330,33 @@ def test_parse_renames():
 # ----------------------------------------------------------------------------- robustness
 
 def test_a_witness_the_evaluator_disagrees_with_raises(monkeypatch):
-    import rspdsl.differ as diff_module
-    real = diff_module._Analysis.states
+    from dataclasses import replace
 
-    def lying(self, model):
-        old_state, new_state, union, d_old, d_new = real(self, model)
-        return old_state, new_state, union, d_old, d_old  # NEW "decides" like OLD: no difference
-    monkeypatch.setattr(diff_module._Analysis, "states", lying)
+    from rspdsl.analyses.diff import questions
+    real = questions.Questions.states
+
+    def lying(self, model, what):
+        found = real(self, model, what)
+        return replace(found, d_new=found.d_old)  # NEW "decides" like OLD: no difference
+    monkeypatch.setattr(questions.Questions, "states", lying)
     new = edit(BASE, 'forbid train when tier >= ASL-3 and not sec3 "Stop condition"\n', "")
     with pytest.raises(InternalError):
         diff(BASE, new)
 
 
 def test_unknown_answers_give_verdict_unknown_and_exit_3(monkeypatch):
-    import rspdsl.differ as diff_module
-    real = diff_module._Analysis.ask
+    from rspdsl.analyses.diff import questions
+    from rspdsl.logic.witness import UNKNOWN, Answer
+    real = questions.Questions.ask
     calls = {"n": 0}
 
     def flaky(self, *constraints, **options):
         calls["n"] += 1
         if calls["n"] == 3:
             self.queries += 1
-            return "unknown", "timeout"
+            return Answer(UNKNOWN, reason="timeout")
         return real(self, *constraints, **options)
-    monkeypatch.setattr(diff_module._Analysis, "ask", flaky)
+    monkeypatch.setattr(questions.Questions, "ask", flaky)
     report = diff(BASE, BASE)
     assert report.unknowns and report.verdict == "unknown" and report.exit_code() == 3
     assert "Unknown" in render_text(report)
@@ -465,13 +469,14 @@ def test_help_documents_exit_codes():
 
 
 def test_cli_exit_3_when_a_question_stays_unknown(files, monkeypatch, capsys):
-    import rspdsl.differ as diff_module
+    from rspdsl.analyses.diff import questions
     from rspdsl.cli import main
+    from rspdsl.logic.witness import UNKNOWN, Answer
 
     def give_up(self, *constraints, **options):
         self.queries += 1
-        return "unknown", "timeout"
-    monkeypatch.setattr(diff_module._Analysis, "ask", give_up)
+        return Answer(UNKNOWN, reason="timeout")
+    monkeypatch.setattr(questions.Questions, "ask", give_up)
     old = files("old.rsp", BASE)
     assert main(["diff", old, old, "--format", "json"]) == 3
     data = json.loads(capsys.readouterr().out)
@@ -669,3 +674,71 @@ def test_cli_text_change_exits_0_and_shows_it(files):
     assert "~ requirement sec2: description" in r.stdout and '"Section 2 [self-assessed]"' in r.stdout
     r = run_cli(old, new, "--format", "json")
     assert r.returncode == 0 and json.loads(r.stdout)["text_changes"][0]["new"] == "Section 2 [self-assessed]"
+
+
+# ----------------------------------------------------------------------------- what the parser accepts
+
+def _deep_expressions() -> dict[str, str]:
+    """Expressions at the parser's limits (rspdsl.syntax.parser): chains of nearly MAX_PATH
+    operands (`implies` nests to the right, so its IR is that deep) and MAX_DEPTH - 2 `not`s."""
+    from rspdsl.syntax.parser import MAX_DEPTH, MAX_PATH
+    n = MAX_PATH - 10
+    return {"implies": " implies ".join(["j"] * n), "or": " or ".join(["j"] * n),
+            "not": "not " * (MAX_DEPTH - 2) + "j", "not (": "not (" * (MAX_DEPTH - 2) + "j" + ")" * (MAX_DEPTH - 2)}
+
+
+DEEP_POLICY = """\
+policy "Deep"
+judgement j
+safeguard s
+action a
+tier base {{ }}
+tier hi when {or_} {{ require s for a }}
+require {implies} for a
+permit a when {not_}
+forbid a when {notp}
+assert x: {implies}
+"""
+
+SHALLOW_POLICY = """\
+policy "Deep"
+judgement j
+safeguard s
+action a
+tier base { }
+tier hi when j { require s for a }
+permit a when j
+"""
+
+
+def test_diff_reads_whatever_the_parser_accepts(tmp_path):
+    """`diff` once failed with E0900 (RecursionError) on an `implies` chain that `check` accepts."""
+    import sys
+
+    from rspdsl.syntax.parser import MAX_PATH
+    e = _deep_expressions()
+    deep = tmp_path / "deep.rsp"
+    deep.write_text(DEEP_POLICY.format(or_=e["or"], implies=e["implies"], not_=e["not"], notp=e["not ("]),
+                    encoding="utf-8")
+    shallow = tmp_path / "shallow.rsp"
+    shallow.write_text(SHALLOW_POLICY, encoding="utf-8")
+    too_long = tmp_path / "too-long.rsp"
+    too_long.write_text(SHALLOW_POLICY + "assert y: " + " implies ".join(["j"] * (MAX_PATH + 10)) + "\n",
+                        encoding="utf-8")
+
+    def rspdsl(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "rspdsl", *args], capture_output=True, text=True,
+                              cwd=ROOT, timeout=300)
+
+    # the inputs sit at the parser's limits: accepted as they are, refused a little longer
+    assert rspdsl("check", str(deep)).returncode in (0, 1)
+    assert "E0014" in rspdsl("check", str(too_long)).stdout
+    for old, new in ((shallow, deep), (deep, shallow), (deep, deep)):
+        r = rspdsl("diff", str(old), str(new), "--format", "json")
+        assert r.returncode in (0, 1), r.stdout + r.stderr
+        assert "E0900" not in r.stdout + r.stderr
+        report = json.loads(r.stdout)
+        if old == new:
+            assert report["verdict"] == "equivalent"
+        else:
+            assert report["changes"]  # the two differ, and each change was replayed

@@ -16,9 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import well_typed_modules, well_typed_policy_text
 
-from rspdsl.differ import diff_policies
+from rspdsl.analyses.diff import diff_policies
 from rspdsl.evaluator import compile_policy
 from rspdsl.frontend import load_text
+from rspdsl.render.messages import change_message
 from rspdsl.semantics import ir
 from rspdsl.semantics.model import Policy
 from rspdsl.syntax import ast
@@ -47,7 +48,7 @@ def _roots(policy: Policy) -> list:
 @given(well_typed_policy_text())
 def test_a_policy_is_equivalent_to_itself(text):
     report = diff_policies(load(text, "old.rsp"), load(text, "new.rsp"), timeout_ms=20_000)
-    assert report.verdict == "equivalent", [c.message for c in report.changes]
+    assert report.verdict == "equivalent", [change_message(c) for c in report.changes]
     assert report.changes == () and report.unknowns == ()
     assert report.declarations == ()
     assert report.exit_code() == 0
@@ -64,7 +65,7 @@ def test_reordering_declarations_is_equivalent(module, rnd):
     rest = [next(it) if isinstance(d, ast.TierDecl) else d for d in rest]
     old, new = format_module(module), format_module(ast.Module((head, *rest)))
     report = diff_policies(load(old, "old.rsp"), load(new, "new.rsp"), timeout_ms=20_000)
-    assert report.verdict == "equivalent", [c.message for c in report.changes]
+    assert report.verdict == "equivalent", [change_message(c) for c in report.changes]
 
 
 # ----------------------------------------------------------------------------- mutations

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rspdsl.differ import diff_policies
+from rspdsl.analyses.diff import diff_policies
 from rspdsl.evaluator import compile_policy
 from rspdsl.frontend import load_file, load_text
 from rspdsl.semantics import ir

@@ -131,6 +131,69 @@ EXPECTED: dict[str, dict] = {
             ("mitigations", "train: days_to_notify_commission <= 14"),
         },
     },
+    # ---- the corpus v2 encodings (issue 12; docs/corpus/quotes.md quotes every clause). They use
+    # language v2 (authority/by, events, duties), so `check` proves over runs and every witness of
+    # the first two is a run, replayed with `eval --run`.
+    "anthropic-rsp-v3.rsp": {
+        "counts": {("assert", "proved"): 1, ("assert", "violated"): 2, ("consistency", "proved"): 10,
+                   ("deadlines", "proved"): 5, ("duties", "proved"): 5, ("mitigations", "violated"): 20,
+                   ("monotonic", "proved"): 12, ("reachability", "proved"): 19},
+        "not_proved": {
+            # v3.4 has no training pause and no per-model deployment gate (quotes.md §8)
+            ("assert:no-training-without-asl3-security", "no-training-without-asl3-security"),
+            # Appendix A: the strong argument is required only when Anthropic is in the lead
+            ("assert:highly-capable-needs-strong-argument", "highly-capable-needs-strong-argument"),
+            *{("mitigations", s) for s in (
+                "deploy: asl3_deployment (top level) #1", "deploy: asl3_deployment (top level) #2",
+                "deploy: asl3_security (top level) #1", "deploy: asl3_security (top level) #2",
+                "deploy: board_ltbt_approval", "deploy: expanded_cb_protections",
+                "deploy: offcycle_analysis_published", "deploy_internal: alignment_assessment",
+                "deploy_internal: asl3_deployment", "deploy_internal: asl3_security",
+                "deploy_internal: eyes_on_everything", "train: alignment_assessment", "train: asl3_security",
+                "train: board_ltbt_approval", "train: eyes_on_everything")},
+            # warnings: the industry-wide recommendations (Section 1) and "General upleveling"
+            *{("mitigations", f"{action}: {commitment} (recommended)") for action, commitment in (
+                ("train", "strong_containment_argument"), ("deploy", "strong_containment_argument"),
+                ("deploy_internal", "strong_containment_argument"), ("train", "matches_competitor_mitigation"),
+                ("deploy", "matches_competitor_mitigation"))},
+        },
+    },
+    "gdm-fsf-v3.1.rsp": {
+        "counts": {("assert", "proved"): 3, ("assert", "violated"): 1, ("consistency", "proved"): 5,
+                   ("deadlines", "proved"): 1, ("duties", "proved"): 1, ("mitigations", "proved"): 7,
+                   ("mitigations", "violated"): 27, ("monotonic", "proved"): 7, ("reachability", "proved"): 29},
+        "not_proved": {
+            ("assert:development-only-with-recommended-security", "development-only-with-recommended-security"),
+            *{("mitigations", f"{action}: {commitment}")
+              for action in ("train", "deploy", "deploy_internal", "release_weights")
+              for commitment in ("months_since_framework_review <= 12", "response_plan",
+                                 "security_judged_adequate or security_level >= sl2plus",
+                                 "security_level >= sl2plus or security_judged_adequate",
+                                 "security_level >= sl3 or security_judged_adequate",
+                                 "security_level >= sl4 or security_judged_adequate")},
+            ("mitigations", "deploy: further_risk_assessment"),
+            ("mitigations", "release_weights: further_risk_assessment"),
+            ("mitigations", "deploy_internal: cot_monitoring"),
+        },
+    },
+    "xai-rmf.rsp": {
+        "counts": {("assert", "violated"): 5, ("consistency", "proved"): 4, ("mitigations", "violated"): 6,
+                   ("monotonic", "proved"): 6, ("reachability", "proved"): 9},
+        "not_proved": {
+            # 6 Deployment Decisions: benefits may outweigh a benchmark's risks (the override permit)
+            ("assert:deployment-below-answer-rate", "deployment-below-answer-rate"),
+            ("assert:deployment-below-dishonesty-rate", "deployment-below-dishonesty-rate"),
+            # trusted users: no criterion; shutdown: "may"; training: no condition at all
+            ("assert:trusted-deployment-below-answer-rate", "trusted-deployment-below-answer-rate"),
+            ("assert:shutdown-on-imminent-threat", "shutdown-on-imminent-threat"),
+            ("assert:no-training-past-the-criteria", "no-training-past-the-criteria"),
+            ("mitigations", "deploy: bio_chem_filters"), ("mitigations", "deploy: nonstate_security"),
+            ("mitigations", "deploy: refusal_safeguards"), ("mitigations", "deploy_trusted: nonstate_security"),
+            ("mitigations", "train: nonstate_security"),
+            # a warning: Operational 4's "may shut down" as a recommendation
+            ("mitigations", "keep_running: not imminent_catastrophic_threat (recommended)"),
+        },
+    },
 }
 
 NAMES = sorted(EXPECTED)
@@ -201,36 +264,58 @@ def _evaluate(name: str, states: list[dict]) -> list[dict]:
 def test_every_witness_replays(checked, name):
     violated = [r for r in checked[name]["results"] if r["status"] in ("violated", "accepted")]
     states, claims = [], []
+    runs = [r for r in violated if "run" in r["witness"]]
+    for r in runs:   # a v2 policy's witness is a run: the claim holds at its last step
+        decision = _evaluate_run(name, r["witness"]["run"])
+        _check_claim(r, None, decision)
     for r in violated:
         witness = r["witness"]
+        if "run" in witness:
+            continue
         if "state" in witness:
             states.append(witness["state"])
             claims.append((r, None))
         else:
             states.extend([witness["lower"], witness["higher"]])
             claims.extend([(r, "lower"), (r, "higher")])
-    decisions = _evaluate(name, states)
+    decisions = _evaluate(name, states) if states else []
     assert len(decisions) == len(states)
     for (result, role), decision in zip(claims, decisions):
-        prop = result["property"]
-        if prop == "mitigations":
-            action, commitment = result["subject"].split(": ", 1)[0], _commitment_text(result["subject"])
-            verdict = decision["actions"][action]
-            assert verdict["allowed"] is True, result["subject"]
-            assert commitment in {u["text"] for u in verdict["unmet"]}, result["subject"]
-        elif prop.startswith("assert:"):
-            assert decision["assertions"][prop.split(":", 1)[1]] is False
-        elif prop == "monotonic":  # our violations are all of the "newly allowed" kind
-            assert decision["actions"][result["subject"]]["allowed"] is (role == "higher"), result["message"]
-        elif prop == "reachability" and result["details"]["finding"] == "never changes a decision":
-            # our redundant rules are all forbids: the witness is a state where the forbid holds (it
-            # decides, or another forbid does) and the action is denied
-            effect, action = result["subject"].split(" #")[0].split(" ")
-            verdict = decision["actions"][action]
-            assert effect == "forbid" and verdict["allowed"] is False, result["message"]
-            assert verdict["decided_by"] is not None, result["message"]
+        _check_claim(result, role, decision)
+
+
+def _evaluate_run(name: str, run: list[dict]) -> dict:
+    """`rspdsl eval --run` of a witness run: the last step's result (tier, actions, assertions)."""
+    proc = _rspdsl("eval", f"policies/{name}", "--run", "-", "--format", "json",
+                   stdin="".join(json.dumps(step) + "\n" for step in run))
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr   # 1: the run breaches the policy
+    return json.loads(proc.stdout)["steps"][-1]
+
+
+def _check_claim(result: dict, role: str | None, decision: dict) -> None:
+    prop = result["property"]
+    if prop == "mitigations":
+        action, commitment = result["subject"].split(": ", 1)[0], _commitment_text(result["subject"])
+        verdict = decision["actions"][action]
+        assert verdict["allowed"] is True, result["subject"]
+        if commitment.endswith(" (recommended)"):   # v2 `recommend`: unheeded, a warning
+            assert result["severity"] == "warning", result["subject"]
+            assert commitment.removesuffix(" (recommended)") in {u["text"] for u in verdict["unheeded"]}
         else:
-            pytest.fail(f"unexpected violated property {prop}")
+            assert commitment in {u["text"] for u in verdict["unmet"]}, result["subject"]
+    elif prop.startswith("assert:"):
+        assert decision["assertions"][prop.split(":", 1)[1]] is False
+    elif prop == "monotonic":  # our violations are all of the "newly allowed" kind
+        assert decision["actions"][result["subject"]]["allowed"] is (role == "higher"), result["message"]
+    elif prop == "reachability" and result["details"]["finding"] == "never changes a decision":
+        # our redundant rules are all forbids: the witness is a state where the forbid holds (it
+        # decides, or another forbid does) and the action is denied
+        effect, action = result["subject"].split(" #")[0].split(" ")
+        verdict = decision["actions"][action]
+        assert effect == "forbid" and verdict["allowed"] is False, result["message"]
+        assert verdict["decided_by"] is not None, result["message"]
+    else:
+        pytest.fail(f"unexpected violated property {prop}")
 
 
 # ---------------------------------------------------------------- the numbers in docs/findings.md
@@ -254,7 +339,7 @@ EXPECTED_STATS = {  # tier -> what its trigger is sensitive to; the tier when no
 }
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", sorted(EXPECTED_STATS))   # the v1 encodings (tags in descriptions)
 def test_trigger_statistics(name):
     stats = _policy_stats().policy_stats(str(POLICIES / name), verify=False)
     triggers, default_tier = EXPECTED_STATS[name]

@@ -5,10 +5,14 @@ from fractions import Fraction
 
 import pytest
 
+from rspdsl.diagnostics import InternalError, Severity
 from rspdsl.frontend import load_text
 from rspdsl.logic import prover as prover_module
-from rspdsl.logic.prover import InternalError, _decimal_candidates, verify
-from rspdsl.logic.results import Report, Result
+from rspdsl.logic.facts import Mitigation
+from rspdsl.logic.prover import verify
+from rspdsl.logic.results import Report, Result, Status
+from rspdsl.logic.witness import decimal_candidates as _decimal_candidates
+from rspdsl.render.messages import result_details, result_locations, result_message
 from rspdsl.state import dumps_exact, read_state
 
 POLICY = """
@@ -39,8 +43,8 @@ def _policy(text: str = POLICY):
 
 
 def _key(report: Report):
-    return [(r.property, r.subject, r.status, r.severity, r.message,
-             dumps_exact(r.witness.to_json()) if r.witness else None, dumps_exact(r.details))
+    return [(r.property, r.subject, r.status, r.severity, result_message(r),
+             dumps_exact(r.witness.to_json()) if r.witness else None, dumps_exact(result_details(r)))
             for r in report.results]
 
 
@@ -108,8 +112,8 @@ def test_timeout_is_unknown_never_proved():
     report = verify(policy, timeout_ms=100, properties={"assert:php"})
     [res] = report.results
     assert res.status == "unknown"
-    assert res.details["reason"] == "timeout"
-    assert "Could not decide" in res.message and res.witness is None
+    assert result_details(res)["reason"] == "timeout"
+    assert "Could not decide" in result_message(res) and res.witness is None
     assert report.exit_code() == 3
 
 
@@ -118,7 +122,7 @@ def test_unknown_from_the_solver_is_reported(monkeypatch):
 
     def unknown(self, *assumptions):
         return z3.unknown
-    monkeypatch.setattr(prover_module.Prover, "_check", unknown)
+    monkeypatch.setattr(prover_module.Prover, "check", unknown)
     report = verify(_policy(), properties={"mitigations", "reachability", "monotonic"})
     assert {r.status for r in report.results} == {"unknown"}
     assert report.exit_code() == 3
@@ -126,7 +130,7 @@ def test_unknown_from_the_solver_is_reported(monkeypatch):
 
 def test_exit_code_precedence():
     def res(status, severity="error"):
-        return Result("mitigations", "x", status, severity, "m")
+        return Result("mitigations", "x", Status(status), Severity(severity), Mitigation("x", "s", 1))
     assert Report((res("unknown"), res("violated"))).exit_code() == 1
     assert Report((res("unknown"), res("violated", "warning"))).exit_code() == 3
     assert Report((res("proved"), res("violated", "warning"))).exit_code() == 0
@@ -163,8 +167,10 @@ def test_non_decimal_witness_falls_back_to_a_fraction():
 
 
 def test_decimal_pinning_prefers_short_nearby_decimals():
-    assert _decimal_candidates(Fraction(1, 3), Fraction(0), Fraction(1))[:4] == [
-        Fraction(3, 10), Fraction(4, 10), Fraction(33, 100), Fraction(34, 100)]
+    # fewest places first (whole numbers too, as the differ always preferred), the nearer first
+    assert _decimal_candidates(Fraction(1, 3), Fraction(0), Fraction(1))[:6] == [
+        Fraction(0), Fraction(1), Fraction(3, 10), Fraction(4, 10), Fraction(33, 100), Fraction(34, 100)]
+    assert _decimal_candidates(Fraction(7, 3), Fraction(0), Fraction(2)) == [Fraction(2)]  # within bounds
     assert all(c <= Fraction(1, 3) for c in _decimal_candidates(Fraction(1, 3), None, Fraction(1, 3)))
 
 
@@ -176,11 +182,11 @@ def test_consistency_with_a_scale_input():
                      'require s for deploy\n')
     [res] = verify(policy, properties={"consistency"}).results
     assert res.status == "violated"
-    assert res.details["inputs"] == {"bio": "high"}
-    assert set(res.details["core"]) == {"c >= 0.5", "c <= 0.2"}
+    assert result_details(res)["inputs"] == {"bio": "high"}
+    assert set(result_details(res)["core"]) == {"c >= 0.5", "c <= 0.2"}
     assert res.witness.to_json()["state"]["bio"] == "high"
     # a violation points at the action, then at exactly the clashing commitments
-    assert [loc.message for loc in res.locations] == ["the action"] + ["a clashing commitment"] * 2
+    assert [loc.message for loc in result_locations(res)] == ["the action"] + ["a clashing commitment"] * 2
     assert sorted(loc.span.line for loc in res.locations[1:]) == [8, 9]
 
 
@@ -191,3 +197,40 @@ def test_policy_without_actions_or_variables():
     assert subjects[("reachability", "never")] == "violated"
     assert subjects[("monotonic", "tier")] == "proved"
     assert report.exit_code() == 0
+
+
+def test_check_diff_and_baseline_replay_every_witness_through_one_function(monkeypatch):
+    """rspdsl.logic.witness.decide is the one call to the reference semantics: make it lie, and
+    check, diff and baseline each refuse their witnesses (InternalError) instead of showing them."""
+    from dataclasses import replace
+
+    from rspdsl.analyses import baseline as bl
+    from rspdsl.analyses.diff import diff_policies
+    from rspdsl.frontend import load_text
+    from rspdsl.logic import witness
+
+    text = ('policy "P"\nmetric m in [0, 1]\nsafeguard s\naction go\ntier low { }\n'
+            'tier high when m >= 0.5 { require s for go }\npermit go\nassert x: not allowed(go)\n')
+    policy = _policy(text)
+    stricter = _policy(text.replace("permit go\n", "permit go when m < 0.25\n"))
+    checked = verify(policy, properties={"mitigations", "assert"})   # the truth, before the lie
+    assert {r.status for r in checked.results} == {"violated"}
+    base = _policy('policy "B"\naction go\ntier t { }\nassert never: not allowed(go)\n')
+    translation, problems = bl.translate(base, load_text(text, "p.rsp"))
+    assert translation is not None and not problems
+
+    real = witness.decide
+
+    def lying(policy, state):
+        d = real(policy, state)
+        return replace(d, allowed={a: not v for a, v in d.allowed.items()},
+                       assertions={n: True for n in d.assertions})
+    monkeypatch.setattr(witness, "decide", lying)
+    with pytest.raises(InternalError):
+        verify(policy, properties={"mitigations"})
+    with pytest.raises(InternalError):
+        verify(policy, properties={"assert"})
+    with pytest.raises(InternalError):
+        diff_policies(policy, stricter)
+    with pytest.raises(InternalError):
+        bl.check_translation(translation, "b.rsp")

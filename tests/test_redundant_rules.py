@@ -19,6 +19,7 @@ from rspdsl.evaluator import compile_policy
 from rspdsl.frontend import load_text
 from rspdsl.logic.obligations import build_obligations
 from rspdsl.logic.prover import verify
+from rspdsl.render.messages import result_details, result_message
 from rspdsl.state import state_to_json
 
 FINDING = "never changes a decision"
@@ -60,9 +61,9 @@ def test_a_forbid_covered_by_another_forbid():
     redundant = results[6]
     assert (redundant.status, redundant.severity) == ("violated", "warning")
     assert redundant.subject == "forbid deploy #2"
-    assert redundant.details == {"finding": FINDING, "covered_by": ["forbid deploy (line 5)"]}
-    assert "never changes a decision" in redundant.message
-    assert "deploy is already denied (by forbid deploy (line 5))" in redundant.message
+    assert result_details(redundant) == {"finding": FINDING, "covered_by": ["forbid deploy (line 5)"]}
+    assert "never changes a decision" in result_message(redundant)
+    assert "deploy is already denied (by forbid deploy (line 5))" in result_message(redundant)
     # the witness illustrates it: the rule holds, and deploy is denied anyway
     state = redundant.witness.state
     decision = compile_policy(policy).decide(_read(policy, state))
@@ -78,7 +79,7 @@ forbid deploy when m >= 0.7 and not s
 forbid deploy when m >= 0.5
 """)
     results = _rule_results(policy)
-    assert (results[5].status, results[5].details["covered_by"]) == ("violated", ["forbid deploy (line 6)"])
+    assert (results[5].status, result_details(results[5])["covered_by"]) == ("violated", ["forbid deploy (line 6)"])
     assert results[6].status == "proved"
 
 
@@ -92,8 +93,8 @@ forbid deploy when not s and t
 """)
     result = _rule_results(policy)[6]
     assert result.status == "violated"
-    assert result.details["covered_by"] == ["no permit for deploy holds"]
-    assert "because no permit for deploy holds" in result.message
+    assert result_details(result)["covered_by"] == ["no permit for deploy holds"]
+    assert "because no permit for deploy holds" in result_message(result)
 
 
 def test_a_forbid_covered_by_a_forbid_and_default_deny_together():
@@ -107,8 +108,8 @@ forbid deploy when m >= 0.7 or not s
 """)
     results = _rule_results(policy)
     assert results[6].status == "proved"
-    assert results[7].details["covered_by"] == ["forbid deploy (line 6)", "no permit for deploy holds"]
-    assert "(by forbid deploy (line 6), or because no permit for deploy holds)" in results[7].message
+    assert result_details(results[7])["covered_by"] == ["forbid deploy (line 6)", "no permit for deploy holds"]
+    assert "(by forbid deploy (line 6), or because no permit for deploy holds)" in result_message(results[7])
 
 
 def test_a_forbid_on_an_action_without_permits_is_redundant():
@@ -119,7 +120,7 @@ action deploy
 forbid deploy when not s
 """)
     result = _rule_results(policy)[4]
-    assert (result.status, result.details["covered_by"]) == ("violated", ["no permit for deploy holds"])
+    assert (result.status, result_details(result)["covered_by"]) == ("violated", ["no permit for deploy holds"])
 
 
 def test_forbids_that_decide_are_not_flagged():
@@ -152,8 +153,8 @@ permit deploy when s and t
     assert results[5].status == "proved"
     redundant = results[6]
     assert (redundant.status, redundant.subject) == ("violated", "permit deploy #2")
-    assert redundant.details == {"finding": FINDING, "covered_by": ["permit deploy (line 5)"]}
-    assert "deploy is already allowed by permit deploy (line 5)" in redundant.message
+    assert result_details(redundant) == {"finding": FINDING, "covered_by": ["permit deploy (line 5)"]}
+    assert "deploy is already allowed by permit deploy (line 5)" in result_message(redundant)
     decision = compile_policy(policy).decide(_read(policy, redundant.witness.state))
     assert decision.rules_holding[1] and decision.rules_holding[0]
 
@@ -168,8 +169,8 @@ forbid deploy when not s and t
 permit deploy when s or t
 """)
     results = _rule_results(policy)
-    assert results[7].details["covered_by"] == ["permit deploy (line 5)", "forbid deploy (line 6)"]
-    assert "already allowed by permit deploy (line 5), or denied by forbid deploy (line 6)" in results[7].message
+    assert result_details(results[7])["covered_by"] == ["permit deploy (line 5)", "forbid deploy (line 6)"]
+    assert "already allowed by permit deploy (line 5), or denied by forbid deploy (line 6)" in result_message(results[7])
 
 
 def test_a_permit_of_a_default_permit_action_never_changes_a_decision():
@@ -179,8 +180,8 @@ action train default permit
 permit train when s
 """)
     result = _rule_results(policy)[4]
-    assert (result.status, result.details) == ("violated", {"finding": FINDING})
-    assert "`default permit`" in result.message
+    assert (result.status, result_details(result)) == ("violated", {"finding": FINDING})
+    assert "`default permit`" in result_message(result)
     decision = compile_policy(policy).decide(_read(policy, result.witness.state))
     assert decision.rules_holding[0] and decision.allowed["train"]
 
@@ -206,7 +207,7 @@ forbid deploy when m >= 0.5
 """)
     results = _rule_results(policy)
     assert results[4].status == "violated"
-    assert results[4].details == {"finding": "never holds"}
+    assert result_details(results[4]) == {"finding": "never holds"}
     assert results[4].witness is None
     assert results[5].status == "proved"
 
@@ -242,7 +243,7 @@ def test_flagged_rules_change_no_verdict_and_the_others_do(data, text):
     for rule in policy.rules:
         result = by_line[rule.span]
         without = compile_policy(_without(policy, rule))
-        if result.status == "violated" and result.details["finding"] == FINDING:
+        if result.status == "violated" and result_details(result)["finding"] == FINDING:
             for _ in range(5):
                 state = data.draw(states(policy))
                 assert full.decide(state).allowed == without.decide(state).allowed, (rule, state)

@@ -6,9 +6,11 @@ from fractions import Fraction
 
 from render_samples import POLICY, checked_broken, checked_ok
 
+from rspdsl.analyses.checked import CheckedFile
+from rspdsl.diagnostics import Severity
 from rspdsl.frontend import load_text
-from rspdsl.logic.results import Report, Result, Witness
-from rspdsl.render.checked import CheckedFile
+from rspdsl.logic.facts import Consistency, Mitigation
+from rspdsl.logic.results import Report, Result, Status, Witness
 from rspdsl.render.json_out import check_json, plain, render_json
 from rspdsl.source import SourceFile, Span
 from rspdsl.state import read_state
@@ -35,7 +37,7 @@ def test_statuses_severities_and_locations():
     assert (mit["status"], mit["severity"]) == ("violated", "error")
     assert mit["locations"][0] == {"line": 12, "column": 11, "end_line": 12, "end_column": 24,
                                    "message": "the requirement"}
-    assert mit["locations"][1]["line"] == 16 and mit["locations"][1]["message"] == "the permitting rule"
+    assert mit["locations"][1]["line"] == 16 and mit["locations"][1]["message"] == "a rule permitting the action"
     assert by[("reachability", "rule 2")]["severity"] == "warning"
     unknown = by[("assert:no-deploy-at-asl3", "no-deploy-at-asl3")]
     assert unknown["status"] == "unknown" and unknown["details"] == {"reason": "timeout"}
@@ -93,12 +95,13 @@ def test_details_become_plain_json():
     assert out["at"] == {"line": 2, "column": 3, "end_line": 2, "end_column": 9}
     assert out["bound"] == Fraction(1, 4) and out["ratio"] == Fraction(1, 2)
     assert isinstance(out["other"], str)
-    result = Result("consistency", "deploy", "violated", "error", "clash", details=details)
+    result = Result("consistency", "deploy", Status.VIOLATED, Severity.ERROR,
+                    Consistency("deploy", core=("a", "b"), core_lines=(3, 4), inputs={"bound": Fraction(1, 4)}))
     text = render_json([CheckedFile("q.rsp", SourceFile("q.rsp", ""), "Q", (), Report((result,)))])
     assert '"bound": 0.25' in text
 
 
 def test_empty_witness_is_null():
-    result = Result("mitigations", "deploy", "violated", "error", "m", Witness())
+    result = Result("mitigations", "deploy", Status.VIOLATED, Severity.ERROR, Mitigation("deploy", "s", 1), Witness())
     entry = check_json([CheckedFile("q.rsp", SourceFile("q.rsp", ""), "Q", (), Report((result,)))])
     assert entry["files"][0]["results"][0]["witness"] is None

@@ -9,10 +9,12 @@ import pytest
 from render_samples import checked_all_proved, checked_broken, checked_ok
 
 import rspdsl
-from rspdsl.logic.results import Location, Report, Result
-from rspdsl.render.checked import CheckedFile
+from rspdsl.analyses.checked import CheckedFile
+from rspdsl.diagnostics import Severity
+from rspdsl.logic.facts import Mitigation, TierReach
+from rspdsl.logic.results import Report, Result, Status
 from rspdsl.render.sarif import artifact_uri, region, render_sarif
-from rspdsl.source import SourceFile, Span
+from rspdsl.source import Location, SourceFile, Span
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"  # the official schema, vendored
 
@@ -72,7 +74,7 @@ def test_locations_and_related_locations():
     assert loc["artifactLocation"]["uri"] == "p.rsp"
     assert loc["region"] == {"startLine": 12, "startColumn": 11, "endLine": 12, "endColumn": 24}
     related = first["relatedLocations"]
-    assert related[0]["message"]["text"] == "the permitting rule"
+    assert related[0]["message"]["text"] == "a rule permitting the action"
     assert related[0]["physicalLocation"]["region"]["startLine"] == 16
 
 
@@ -95,7 +97,7 @@ def test_front_end_diagnostics_are_results():
 
 
 def test_internal_error_marks_execution_unsuccessful(validator):
-    from rspdsl.commands.check import internal_error
+    from rspdsl.analyses.checked import internal_error
 
     failed = CheckedFile("x.rsp", SourceFile("x.rsp", ""), None, (internal_error(RuntimeError("boom")),), None)
     log = sarif([failed])
@@ -105,8 +107,8 @@ def test_internal_error_marks_execution_unsuccessful(validator):
 
 
 def test_result_without_location_and_degenerate_spans_stay_valid(validator):
-    results = (Result("reachability", "tier", "violated", "error", "no location"),
-               Result("mitigations", "deploy", "violated", "error", "zero span",
+    results = (Result("reachability", "ASL-4", Status.VIOLATED, Severity.ERROR, TierReach(tier="ASL-4")),
+               Result("mitigations", "deploy", Status.VIOLATED, Severity.ERROR, Mitigation("deploy", "s", 1),
                       locations=(Location(Span(0, 0, 0, 0)),)))
     log = sarif([CheckedFile("dir with space/p q.rsp", SourceFile("p", ""), "P", (), Report(results))])
     assert not list(validator.iter_errors(log))
@@ -124,3 +126,14 @@ def test_artifact_uri():
     assert artifact_uri("policies/a.rsp") == "policies/a.rsp"
     assert artifact_uri("a\\b.rsp") == "a/b.rsp"
     assert artifact_uri("/tmp/a b.rsp") == "file:///tmp/a%20b.rsp"
+
+
+def test_fingerprints_hash_property_and_subject_only():
+    import hashlib
+    results = sarif([checked_ok()])["runs"][0]["results"]
+    moved = sarif([checked_ok("elsewhere/p.rsp", seconds=9.0)])["runs"][0]["results"]
+    for r, m in zip(results, moved):
+        props = r["properties"]
+        expected = hashlib.sha256(f"{props['property']}\n{props['subject']}".encode()).hexdigest()
+        assert r["partialFingerprints"] == {"rspdsl/v1": expected} == m["partialFingerprints"]
+    assert len({r["partialFingerprints"]["rspdsl/v1"] for r in results}) == len(results)

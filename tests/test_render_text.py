@@ -8,9 +8,11 @@ from fractions import Fraction
 
 from render_samples import POLICY, checked_all_proved, checked_broken, checked_ok, span_of
 
+from rspdsl.analyses.checked import CheckedFile, overall_exit_code
+from rspdsl.diagnostics import Severity
 from rspdsl.frontend import load_text
-from rspdsl.logic.results import Location, Report, Result, Witness
-from rspdsl.render.checked import CheckedFile, overall_exit_code
+from rspdsl.logic.facts import AssertionFacts, Consistency, Mitigation, TierReach
+from rspdsl.logic.results import Report, Result, Status, Witness
 from rspdsl.render.markdown import cell, render_markdown
 from rspdsl.render.results_text import (
     MAX_RELATED,
@@ -23,7 +25,7 @@ from rspdsl.render.results_text import (
     value_text,
     witness_table,
 )
-from rspdsl.source import SourceFile
+from rspdsl.source import Location, SourceFile
 from rspdsl.state import read_state
 
 
@@ -36,25 +38,27 @@ def lines_of(text: str) -> list[str]:
 def test_violation_header_snippet_and_related_location():
     out = render_file(checked_ok())
     lines = lines_of(out)
-    i = lines.index("p.rsp:12:11: error[mitigations] `deploy` can be allowed while its requirement "
-                    "`asl3_security` is unmet.")
+    i = lines.index("p.rsp:12:11: error[mitigations] deploy can be allowed in a state where the required "
+                    "`asl3_security` (line 12) does not hold.")
     assert lines[i + 1] == "  12 |   require asl3_security for deploy"
     assert lines[i + 2] == "     |           ^^^^^^^^^^^^^ the requirement"
-    assert lines[i + 3] == "  note: p.rsp:16:1: the permitting rule"
+    assert lines[i + 3] == "  note: p.rsp:16:1: a rule permitting the action"
     assert lines[i + 4] == "  16 | permit deploy when cbrn_uplift >= 0.9"
     assert lines[i + 5] == "     | " + "^" * len("permit deploy when cbrn_uplift >= 0.9")
 
 
 def test_warning_and_unknown_labels():
     out = render_file(checked_ok())
-    assert "p.rsp:16:1: warning[reachability] This permit never allows `deploy`." in out
-    assert "p.rsp:18:8: unknown[assert:no-deploy-at-asl3] The solver could not decide" in out
+    assert ("p.rsp:16:1: warning[reachability] The permit rule for deploy (line 16) never allows deploy: "
+            "wherever it holds, a forbid rule overrides it.") in out
+    assert ("p.rsp:18:8: unknown[assert:no-deploy-at-asl3] Could not decide whether the assertion "
+            "no-deploy-at-asl3 holds in every state.") in out
     assert "  reason: timeout" in out
 
 
 def test_proved_results_are_counted_not_listed():
     out = render_file(checked_ok())
-    assert "Tier `ASL-3` is reached" not in out
+    assert "Some state is at tier ASL-3" not in out
     assert "  reachability  1 proved, 1 warning" in out
     assert "  consistency   1 proved" in out
     assert "  mitigations   0 proved, 1 violated" in out
@@ -123,7 +127,7 @@ def test_value_text_is_exact():
 
 
 def with_witness(witness: Witness, prop: str = "mitigations", subject: str = "deploy") -> Result:
-    return Result(prop, subject, "violated", "error", "m", witness)
+    return Result(prop, subject, Status.VIOLATED, Severity.ERROR, Mitigation("deploy", "asl3_security", 12), witness)
 
 
 def test_replay_command_round_trips_the_witness():
@@ -171,8 +175,9 @@ def test_long_pair_shows_only_the_differences():
 
 
 def test_result_without_location():
-    result = Result("reachability", "tier", "violated", "error", "No state reaches `ASL-4`.")
-    assert render_result(result, SourceFile("p.rsp", POLICY)) == "p.rsp: error[reachability] No state reaches `ASL-4`."
+    result = Result("reachability", "ASL-4", Status.VIOLATED, Severity.ERROR, TierReach(tier="ASL-4"))
+    assert render_result(result, SourceFile("p.rsp", POLICY)) == \
+        "p.rsp: error[reachability] No state is at tier ASL-4: its condition never holds."
 
 
 # ---------------------------------------------------------------- color
@@ -222,14 +227,14 @@ def test_markdown_witness_block_is_exact_json():
 def test_markdown_all_proved_and_escaping():
     assert "Every property holds." in render_markdown([checked_all_proved()])
     assert cell("a | b <script>\nc") == "a \\| b &lt;script&gt; c"
-    result = Result("assert:x", "x", "violated", "error", "bad | value")
+    result = Result("assert:x", "x", Status.VIOLATED, Severity.ERROR, AssertionFacts("x", "bad | value"))
     md = render_markdown([CheckedFile("q.rsp", SourceFile("q.rsp", ""), "Q", (), Report((result,)))])
     assert "bad \\| value" in md
 
 
 def test_many_related_locations_are_capped_unless_verbose():
     locs = tuple(Location(span_of(POLICY, "deploy", i), f"use {i}") for i in range(MAX_RELATED + 3))
-    result = Result("consistency", "deploy", "unknown", "error", "Could not decide.", locations=locs)
+    result = Result("consistency", "deploy", Status.UNKNOWN, Severity.ERROR, Consistency("deploy"), locations=locs)
     short = render_result(result, SourceFile("p.rsp", POLICY))
     assert short.count("  note: p.rsp:") == MAX_RELATED
     assert "  note: 2 more related declarations (--verbose shows them)" in short

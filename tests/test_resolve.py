@@ -320,7 +320,8 @@ def test_every_front_end_code_is_in_the_registry_and_tested_here_in_test_parser_
     import re
 
     here = pathlib.Path(__file__).parent
-    text = "".join((here / name).read_text() for name in ("test_resolve.py", "test_parser.py", "test_v2_language.py"))
+    text = "".join((here / name).read_text() for name in ("test_resolve.py", "test_parser.py", "test_v2_language.py",
+                                                          "test_v2_force.py"))
     front_end = [c for c in CODES if c[1:3] in ("00", "01", "02", "03", "04")]
     untested = [c for c in front_end if not re.search(rf"\b{c}\b", text)]
     assert untested == []

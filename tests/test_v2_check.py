@@ -9,7 +9,9 @@ import sys
 import pytest
 
 from rspdsl.frontend import load_text
+from rspdsl.logic.facts import DutyProblem, RunFacts, RunMethod
 from rspdsl.logic.prover import verify
+from rspdsl.render.messages import result_details, result_message
 from rspdsl.runs import read_run
 from rspdsl.semantics.run import evaluate_run
 from rspdsl.state import dumps_exact
@@ -125,7 +127,7 @@ def test_a_duty_whose_act_is_free_can_always_be_met_and_is_reported_self_enforce
                      .replace("judgement investigation_open\n", ""))
     assert res[("deadlines", "report-incident")].status == "proved"
     duty = res[("duties", "report-incident")]
-    assert duty.status == "proved" and duty.severity == "warning" and duty.details["self_enforced"]
+    assert duty.status == "proved" and duty.severity == "warning" and duty.facts.self_enforced
 
 
 def test_a_duty_that_is_never_in_force_is_a_warning():
@@ -133,7 +135,8 @@ def test_a_duty_that_is_never_in_force_is_a_warning():
                      "duty tell: notify within 3 days after deploy\n")
     duty = res[("duties", "tell")]
     assert duty.status == "violated" and duty.severity == "warning"
-    assert duty.details["problems"] == ["its act `notify` is never allowed"]
+    assert duty.facts.problems == (DutyProblem.ACT_NEVER_ALLOWED,)
+    assert result_message(duty) == "Duty tell is never in force: its act `notify` is never allowed."
 
 
 def test_binding_a_duty_with_overdue_closes_the_gap_and_is_not_self_enforced():
@@ -143,7 +146,7 @@ def test_binding_a_duty_with_overdue_closes_the_gap_and_is_not_self_enforced():
             "assert bound: allowed(deploy) implies not overdue(tell)\n")
     _, res = results(body)
     assert res[("assert:bound", "bound")].status == "proved"
-    assert res[("duties", "tell")].details["self_enforced"] is False
+    assert res[("duties", "tell")].facts.self_enforced is False
 
 
 def test_a_proof_for_every_run_that_no_bounded_search_could_give():
@@ -154,14 +157,34 @@ def test_a_proof_for_every_run_that_no_bounded_search_could_give():
     assert res[("assert:first", "first")].status == "proved"
 
 
-def test_unknown_when_extended_states_fail_and_no_short_run_does():
+def test_k_induction_proves_what_extended_states_cannot():
     # a is done only while allowed, and allowed only after b: so done(a) implies done(b) on every
-    # run; the free extended state does not know it and k-induction is not implemented: unknown
+    # run; in a free extended state done(a) and done(b) are unrelated (a violation there), no run
+    # violates it, and one step of induction proves it
     _, res = results("action a\naction b default permit\ntier base { }\npermit a when done(b)\n"
                      "assert order: done(a) implies done(b)\n", depth=3)
     r = res[("assert:order", "order")]
+    assert r.status == "proved" and r.facts.run == RunFacts(RunMethod.INDUCTION, 1)
+    assert result_details(r) == {"method": "k-induction", "k": 1}
+
+
+def test_unknown_when_no_run_of_the_depth_violates_and_induction_fails():
+    # the forbid makes `s3 and done(assess)` reachable only through a chain of assessments, so
+    # only runs longer than 2 steps violate it: at depth 2 the search finds none and induction
+    # (the property is false) proves nothing: unknown, never proved; at depth 6 the run is found
+    body = ("action assess default permit\naction deploy default permit\n"
+            "judgement s1 set at assess\njudgement s2 set at assess\njudgement s3 set at assess\n"
+            "tier base { }\n"
+            "forbid assess when (s1 and not done(assess)) or (s2 and not (s1 at assess)) "
+            "or (s3 and not (s2 at assess))\n"
+            "assert short: not (s3 and done(assess))\n")
+    _, res = results(body, depth=2)
+    r = res[("assert:short", "short")]
     assert r.status == "unknown" and r.witness is None
-    assert r.details["reason"] == "no violation in runs of up to 3 steps; not proved"
+    assert r.reason == "no violation in runs of up to 2 steps; not proved"
+    assert result_details(r)["depth"] == 2
+    _, deeper = results(body, depth=6)
+    assert deeper[("assert:short", "short")].status == "violated"
 
 
 def test_a_v1_policy_has_no_run_properties():

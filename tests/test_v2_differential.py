@@ -59,6 +59,9 @@ def test_run_evaluator_and_unrolled_encoding_agree_step_by_step(data):
                   for a in policy.actions}
         assert active == d.active, (k, text)
         assert {n: truth(t) for n, t in enc.assertions.items()} == d.assertions, (k, text)
+        advised = {a: tuple(i for i in range(len(policy.recommendations)) if truth(enc.advised(a, i)))
+                   for a in policy.actions}
+        assert advised == d.advised and tuple(truth(m) for m in enc.rec_met) == d.advice_met, (k, text)
         history, here = enc.history, _builder_of(enc)
         for name, status in want.duties.items():
             assert truth(history.overdue(here, name)) == status.overdue, (k, name, text)

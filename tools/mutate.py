@@ -450,7 +450,7 @@ class Outcome:
 
 def classify(mutant: Mutant, original_policy, original: Verdicts, *, path: str = "<mutant>",
              timeout_ms: int = 10_000, seed: int = 0, enforcement: Enforcement | None = None) -> Outcome:
-    from rspdsl.differ import diff_policies
+    from rspdsl.analyses.diff import diff_policies
 
     loaded = load_text(mutant.text, path)
     if not loaded.ok:

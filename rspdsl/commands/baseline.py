@@ -17,15 +17,11 @@ import os
 import re
 import shlex
 import sys
-import time
 import traceback
 
-from ..diagnostics import Diagnostic
-from ..logic.results import Report
-from ..render.checked import CheckedFile, overall_exit_code
-from ..semantics.depth import room_for
+from ..analyses.checked import CheckedFile, internal_error, overall_exit_code
 from ..source import SourceFile
-from .check import DEFAULT_TIMEOUT_SECONDS, FORMATS, _seconds, internal_error, render
+from .check import DEFAULT_TIMEOUT_SECONDS, FORMATS, _seconds, render
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,79 +64,9 @@ def pair_maps(policies: list[str], maps: list[str], map_dir: str | None) -> list
     return [None] * len(policies)
 
 
-def _entry(path: str, source: SourceFile, title: str | None, diags: list[Diagnostic]) -> CheckedFile:
-    """A file that only has diagnostics (the baseline, a mapping): usable unless one is an error."""
-    failed = any(d.is_error for d in diags)
-    return CheckedFile(path, source, title, tuple(diags), None if failed else Report(()))
-
-
-def check_against(baseline_loaded, policy_path: str, map_path: str | None, *, timeout_ms: int, seed: int,
-                  verify=None) -> list[CheckedFile]:
-    """The entries for one policy: its mapping file (when it has diagnostics), then the policy."""
-    from .. import baseline as bl
-    from ..frontend import load_file
-
-    start = time.perf_counter()
-    entries: list[CheckedFile] = []
-    loaded = load_file(policy_path)
-    base = baseline_loaded.policy
-    title = loaded.policy.title if loaded.policy is not None else None
-    shown_title = f"{title} — against {base.title}" if title else None
-    errors = [d for d in loaded.diagnostics if d.is_error]   # the policy's own warnings belong to `check`
-    if not loaded.ok:
-        return [CheckedFile(policy_path, loaded.source, shown_title, tuple(errors), None,
-                            time.perf_counter() - start)]
-    mapping = None
-    map_diags: list[Diagnostic] = []
-    if map_path is not None:
-        mapping, map_diags = bl.load_mapping(map_path)
-        if mapping is None:  # unreadable: nothing to bind with
-            return [_entry(map_path, SourceFile(map_path, ""), None, map_diags)]
-    # a map expression (a chain of up to 2,000 operands, the parser's bound) is substituted into the
-    # baseline's expressions: leave room for both depths in the recursive walks of the translation
-    with room_for(base, loaded.policy, extra_depth=2000):
-        translation, problems = bl.translate(base, loaded, mapping)
-    if mapping is not None:
-        problems = [bl.Problem(mapping.source, d) for d in map_diags] + problems
-    policy_diags: list[Diagnostic] = []
-    other: dict[str, tuple[SourceFile, list[Diagnostic]]] = {}
-    for problem in problems:
-        if problem.source.path == policy_path:
-            policy_diags.append(problem.diagnostic)
-        else:
-            other.setdefault(problem.source.path, (problem.source, []))[1].append(problem.diagnostic)
-    for path, (source, diags) in other.items():
-        entries.append(_entry(path, source, None, diags))
-    elsewhere = any(d.is_error for _, ds in other.values() for d in ds)
-    if elsewhere and not any(d.is_error for d in policy_diags):
-        # the mapping file's entry carries the errors; an unchecked policy with none would only confuse
-        return entries
-    report = None
-    if translation is not None and not elsewhere:
-        with room_for(base, loaded.policy, extra_depth=2000):
-            report = bl.check_translation(translation, baseline_loaded.source.path, timeout_ms=timeout_ms,
-                                          seed=seed, verify=verify)
-    entries.append(CheckedFile(policy_path, loaded.source, shown_title, tuple(policy_diags), report,
-                               time.perf_counter() - start))
-    return entries
-
-
-def load_baseline(path: str):
-    """The baseline and an entry for it when it has something to say (None when all is well)."""
-    from .. import baseline as bl
-    from ..frontend import load_file
-
-    loaded = load_file(path)
-    # a baseline declares vocabulary that some policies never need: unused names are not news
-    diags = [d for d in loaded.diagnostics if d.code != "W0301"]
-    if loaded.ok:
-        diags += bl.baseline_problems(loaded.policy, loaded.module)
-    if not diags:
-        return loaded, None
-    return loaded, _entry(path, loaded.source, loaded.policy.title if loaded.policy else None, diags)
-
-
 def collect(args: argparse.Namespace, verify=None) -> list[CheckedFile]:
+    from ..analyses.baseline.files import check_against, load_baseline
+
     timeout_ms = max(1, round(args.timeout * 1000))
     maps = pair_maps(args.policies, args.maps, args.map_dir)
     try:
@@ -175,7 +101,8 @@ def retarget_replay(text: str, baseline: str, maps: dict[str, str | None]) -> st
         path = by_arg.get(m.group("file"))
         if path is None:
             return m.group(0)
-        command = ["rspdsl", "baseline", baseline, path] + (["--map", maps[path]] if maps[path] else [])
+        mapped = maps[path]
+        command = ["rspdsl", "baseline", baseline, path] + (["--map", mapped] if mapped else [])
         select = f".files[] | select(.file == {json.dumps(path)}) | .results[]"
         return f"{shlex.join(command)} --format json | jq '{select}"
 

@@ -1,4 +1,5 @@
-"""`rspdsl check FILE...`: load each policy, prove its properties, render, set the exit code.
+"""`rspdsl check FILE...`: flags, then rspdsl.analyses.check.check_file per file, a renderer, the
+exit code (rspdsl.analyses.checked).
 
 Every file is checked even when an earlier one cannot be used. All output goes to stdout,
 in every format (text included: diagnostics and findings are the command's product, and
@@ -13,27 +14,18 @@ property is unknown; else 0.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import time
-import traceback
-from collections.abc import Callable
-from dataclasses import replace
-from typing import TYPE_CHECKING
 
+from ..analyses.check import Verifier, check_file, check_text, default_verify
+from ..analyses.checked import CheckedFile, overall_exit_code
 from ..diagnostics import Diagnostic, Severity
-from ..logic.results import PROPERTIES, RUN_PROPERTIES, Report
-from ..render.checked import CheckedFile, overall_exit_code
-from ..source import NO_SPAN, SourceFile
+from ..logic.results import PROPERTIES, RUN_PROPERTIES
+from ..source import NO_SPAN, SourceFile, Span
 
-if TYPE_CHECKING:  # a cached check never builds the AST or model classes
-    from ..semantics.model import Policy
-    from ..syntax import ast
+__all__ = ["FORMATS", "DEFAULT_TIMEOUT_SECONDS", "add_arguments", "check_file", "render", "run"]
 
 FORMATS = ("text", "json", "sarif", "markdown")
 DEFAULT_TIMEOUT_SECONDS = 10.0
-
-Verifier = Callable[..., Report]
 
 
 def _seconds(text: str) -> float:
@@ -61,8 +53,8 @@ def _property_ids(text: str) -> list[str]:
     ids = [part.strip() for part in text.split(",") if part.strip()]
     if not ids:
         raise argparse.ArgumentTypeError("an empty property id")
+    known = PROPERTIES + RUN_PROPERTIES
     for pid in ids:
-        known = PROPERTIES + RUN_PROPERTIES
         if pid not in known and pid != "assert" and not (pid.startswith("assert:") and len(pid) > 7):
             raise argparse.ArgumentTypeError(
                 f"unknown property {pid!r}; choose from {', '.join(known)}, assert, assert:NAME")
@@ -97,141 +89,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="text format: only each file's summary line and the total")
 
 
-# ---------------------------------------------------------------- checking one file
-
-def internal_error(exc: BaseException) -> Diagnostic:
-    # built directly (not via diagnostics.error) so that nothing here can itself fail
-    return Diagnostic("E0900", Severity.ERROR, f"internal error: {type(exc).__name__}: {exc}", NO_SPAN,
-                      hint="this is a bug in rspdsl; rerun with RSPDSL_DEBUG=1 and report the traceback")
-
-
-def _module_title(module: ast.Module | None) -> str | None:
-    if module is None:
-        return None
-    from ..syntax import ast
-    for decl in module.declarations:
-        if isinstance(decl, ast.PolicyDecl):
-            return decl.title
-    return None
-
-
-def _selected(policy: Policy, requested: set[str] | None) -> set[str] | None:
-    """The property ids for this policy, with `assert` expanded to each of its assertions."""
-    if requested is None:
-        return None
-    chosen = {p for p in requested if p != "assert"}
-    if "assert" in requested:
-        chosen |= {f"assert:{a.name}" for a in policy.assertions}
-    return chosen
-
-
-def _default_verify(policy: Policy, **options) -> Report:
-    from ..logic.prover import verify  # Z3 is imported only when a policy gets this far
-
-    return verify(policy, **options)
-
-
-def check_file(path: str, *, timeout_ms: int = 10_000, seed: int = 0, properties: set[str] | None = None,
-               verify: Verifier = _default_verify, use_cache: bool = False, depth: int = 8) -> CheckedFile:
-    """Load and verify one file; never raises for anything but KeyboardInterrupt.
-
-    With `use_cache` (and the default verifier) the outcome is looked up in, and stored to, the
-    result cache (rspdsl.cache): keyed by the text checked, the options and every version
-    involved, so a hit is what a full run would report.
-    """
-    start = time.perf_counter()
-    entry = _cache_entry(path, timeout_ms, seed, properties, depth) if use_cache and verify is _default_verify \
-        else None
-    if entry is not None:
-        from .. import cache
-
-        key, text = entry
-        hit = cache.load(key)
-        if isinstance(hit, CheckedFile) and hit.path == path:
-            return replace(hit, seconds=time.perf_counter() - start, cached=True)
-        checked = _check_file(path, text, start, timeout_ms=timeout_ms, seed=seed, properties=properties,
-                              verify=verify, depth=depth)
-        if _reproducible(checked):
-            cache.store(key, checked)
-        return checked
-    return _check_file(path, None, start, timeout_ms=timeout_ms, seed=seed, properties=properties, verify=verify,
-                       depth=depth)
-
-
-def _cache_entry(path: str, timeout_ms: int, seed: int, properties: set[str] | None,
-                 depth: int = 8) -> tuple[str, str] | None:
-    """(cache key, the text it was computed from), or None when the file cannot be read (the
-    normal path then reports why) or the cache is off."""
-    from .. import cache
-
-    if not cache.enabled():
-        return None
-    try:
-        from ..frontend import read_source
-
-        text, problem = read_source(path)
-        if problem is not None or text is None:
-            return None
-        options = {"timeout_ms": timeout_ms, "seed": seed,
-                   "properties": sorted(properties) if properties is not None else None}
-        if depth != 8:  # the default keeps the keys of earlier entries (a v1 policy ignores the depth)
-            options["depth"] = depth
-        return cache.key(path, text.encode("utf-8", "surrogatepass"), options), text
-    except Exception:  # noqa: BLE001 - the cache is an optimisation; the normal path reports problems
-        return None
-
-
-def _reproducible(checked: CheckedFile) -> bool:
-    """Whether a rerun would report the same: no unknown (a timeout depends on the load) and no
-    internal error."""
-    return (not any(d.code == "E0900" for d in checked.diagnostics)
-            and not any(r.status == "unknown" for r in checked.results))
-
-
-def _check_file(path: str, text: str | None, start: float, *, timeout_ms: int, seed: int,
-                properties: set[str] | None, verify: Verifier, depth: int = 8) -> CheckedFile:
-    source, title, diags = SourceFile(path, ""), None, []
-    try:
-        from ..frontend import load_file, load_text
-
-        # the text the cache key was computed from, so the stored outcome is about exactly it
-        loaded = load_file(path) if text is None else load_text(text, path)
-        source, diags = loaded.source, list(loaded.diagnostics)
-        title = loaded.policy.title if loaded.policy is not None else _module_title(loaded.module)
-        if not loaded.ok:
-            return CheckedFile(path, source, title, tuple(diags), None, time.perf_counter() - start)
-        options: dict = {"depth": depth} if loaded.policy.temporal else {}
-        selected = _selected(loaded.policy, properties)
-        report = verify(loaded.policy, timeout_ms=timeout_ms, seed=seed, properties=selected, **options)
-        if loaded.policy.accepts:  # accepted findings (rspdsl/acceptance.py): a step after proving
-            from ..acceptance import apply_accepts
-
-            report, unmatched = apply_accepts(loaded.policy, report, selected)
-            diags += unmatched
-        return CheckedFile(path, source, title, tuple(diags), report, time.perf_counter() - start)
-    except Exception as exc:  # noqa: BLE001 — a bug must cost one file, not the whole run
-        if os.environ.get("RSPDSL_DEBUG"):
-            traceback.print_exc(file=sys.stderr)
-        diags.append(internal_error(exc))
-        return CheckedFile(path, source, title, tuple(diags), None, time.perf_counter() - start)
-
+# ---------------------------------------------------------------- the command
 
 def _check_stdin(timeout_ms: int, seed: int, properties: set[str] | None, verify: Verifier,
                  depth: int = 8) -> CheckedFile:
     """`check -`: one policy read from stdin, shown as `<stdin>` (never cached)."""
-    start = time.perf_counter()
     data = sys.stdin.buffer.read()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        from ..source import Span
-
         line = data[:exc.start].count(b"\n") + 1
         diag = Diagnostic("E0002", Severity.ERROR, "stdin is not valid UTF-8", Span(line, 1, line, 1),
                           hint="save the policy as UTF-8")
         return CheckedFile("<stdin>", SourceFile("<stdin>", ""), None, (diag,), None, 0.0)
-    return _check_file("<stdin>", text, start, timeout_ms=timeout_ms, seed=seed, properties=properties,
-                       verify=verify, depth=depth)
+    return check_text("<stdin>", text, timeout_ms=timeout_ms, seed=seed, properties=properties, verify=verify,
+                      depth=depth)
 
 
 def _empty_directory(path: str) -> CheckedFile:
@@ -239,8 +111,6 @@ def _empty_directory(path: str) -> CheckedFile:
                       hint="pass policy files, or a directory that holds some")
     return CheckedFile(path, SourceFile(path, ""), None, (diag,), None, 0.0)
 
-
-# ---------------------------------------------------------------- the command
 
 def render(files: list[CheckedFile], fmt: str, *, verbose: bool = False, color: bool = False,
            quiet: bool = False) -> str:
@@ -278,7 +148,7 @@ def _write(text: str) -> None:
     sys.stdout.flush()
 
 
-def run(args: argparse.Namespace, verify: Verifier = _default_verify) -> int:
+def run(args: argparse.Namespace, verify: Verifier = default_verify) -> int:
     requested = {pid for group in args.properties for pid in group} if args.properties else None
     timeout_ms = max(1, round(args.timeout * 1000))
     use_cache = not getattr(args, "no_cache", False)

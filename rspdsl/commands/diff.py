@@ -6,9 +6,12 @@ a flag, a --rename, a git revision); 3 some question stayed unknown and no weake
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..frontend import LoadResult
+    from ..semantics.model import Policy
 
 EXIT_HELP = """semantics: NEW is weaker where, in some state, it allows an action OLD forbids,
 places the state on a lower tier (compared through the tiers both ladders name), or no
@@ -37,82 +40,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
 
 
-class _GitError(Exception):
-    pass
-
-
-def _git(args: list[str], cwd: str) -> subprocess.CompletedProcess:
-    try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=60)
-    except FileNotFoundError:
-        raise _GitError("`git` is not installed or not on PATH") from None
-    except subprocess.TimeoutExpired:
-        raise _GitError(f"`git {' '.join(args)}` did not finish within 60 seconds") from None
-
-
-def git_old_text(rev: str, path: str) -> tuple[str | None, str]:
-    """(text of FILE at REV, or None when FILE did not exist at REV; label "REV:path").
-
-    Raises _GitError outside a repository or for an unknown revision.
-    """
-    here = os.path.dirname(os.path.abspath(path)) or "."
-    if not os.path.isdir(here):
-        raise _GitError(f"no such directory `{os.path.dirname(path)}`")
-    top = _git(["rev-parse", "--show-toplevel"], here)
-    if top.returncode != 0:
-        raise _GitError(f"`{path}` is not inside a git repository")
-    root = top.stdout.decode("utf-8", "replace").strip()
-    rel = os.path.relpath(os.path.realpath(os.path.abspath(path)), os.path.realpath(root))
-    if rel.startswith(".."):
-        raise _GitError(f"`{path}` is outside the repository at {root}")
-    rel = rel.replace(os.sep, "/")
-    if rev.startswith("-"):
-        raise _GitError(f"unknown revision `{rev}`")
-    commit = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], root)
-    hashes = commit.stdout.decode("ascii", "replace").split()
-    # Exactly one commit, by its hash from here on: a range or a negation (`^HEAD`) is not a
-    # revision, and using REV itself again could name something else than what was verified.
-    if commit.returncode != 0 or len(hashes) != 1 or hashes[0].startswith("^"):
-        raise _GitError(f"unknown revision `{rev}` in the repository at {root}")
-    label = f"{rev}:{rel}"
-    # Only a path truly absent from REV's tree is a new file; any other failure (a missing
-    # object, a corrupt repository) is an error, or a weakening gate would pass by mistake.
-    listed = _git(["ls-tree", "--full-tree", "-z", hashes[0], "--", rel], root)
-    if listed.returncode != 0:
-        raise _GitError(f"cannot list `{label}`: {listed.stderr.decode('utf-8', 'replace').strip()}")
-    if not listed.stdout:
-        return None, label
-    kind = listed.stdout.split(b" ", 2)[1] if listed.stdout.count(b" ") >= 2 else b""
-    if kind != b"blob":
-        raise _GitError(f"`{label}` is not a file at that revision")
-    shown = _git(["cat-file", "blob", f"{hashes[0]}:{rel}"], root)
-    if shown.returncode != 0:
-        raise _GitError(f"cannot read `{label}`: {shown.stderr.decode('utf-8', 'replace').strip()}")
-    try:
-        text = shown.stdout.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _GitError(f"`{label}` is not valid UTF-8") from None
-    return text.lstrip("\ufeff"), label
-
-
 def _fail(message: str) -> int:
     print(f"rspdsl diff: error: {message}", file=sys.stderr)
     return 2
 
 
-def _usable(result) -> bool:
+def _usable(result: LoadResult) -> Policy | None:
+    """The checked policy, or None after its diagnostics are printed."""
     from ..render.text import render_diagnostic
-    if result.ok:
-        return True
+    if result.ok and result.policy is not None:
+        return result.policy
     for diag in result.diagnostics:
         print(render_diagnostic(diag, result.source), file=sys.stderr)
     if not result.diagnostics:
         print(f"{result.source.path}: the policy cannot be used", file=sys.stderr)
-    return False
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..differ import DiffError, diff_policies, new_file_report, parse_renames
+    from ..analyses.diff import DiffError, diff_policies, new_file_report, parse_renames
+    from ..analyses.diff.revision import GitError, text_at_revision
     from ..frontend import load_file, load_text
     from ..render.diff_out import RENDERERS
 
@@ -123,15 +70,16 @@ def run(args: argparse.Namespace) -> int:
             return _fail("--git REV takes exactly one FILE (the working-tree file to compare)")
         new = load_file(args.files[0])
         try:
-            old_text, label = git_old_text(args.git, args.files[0])
-        except _GitError as exc:
+            old_text, label = text_at_revision(args.git, args.files[0])
+        except GitError as exc:
             return _fail(str(exc))
         if old_text is None:
-            if not _usable(new):
+            added = _usable(new)
+            if added is None:
                 return 2
             if args.rename:
                 return _fail(f"--rename has nothing to rename: `{args.files[0]}` did not exist at {args.git}")
-            report = new_file_report(new.policy, label)
+            report = new_file_report(added, label)
             sys.stdout.write(RENDERERS[args.format](report))
             return report.exit_code()
         old = load_text(old_text, label)
@@ -139,27 +87,18 @@ def run(args: argparse.Namespace) -> int:
         if len(args.files) != 2:
             return _fail("give two files, OLD and NEW (or --git REV FILE)")
         old, new = load_file(args.files[0]), load_file(args.files[1])
-    ok_old, ok_new = _usable(old), _usable(new)
-    if not (ok_old and ok_new):
+    old_policy, new_policy = _usable(old), _usable(new)  # both print their diagnostics
+    if old_policy is None or new_policy is None:
         return 2
     try:
         renames = parse_renames(args.rename)
-        report = diff_policies(old.policy, new.policy, renames=renames,
+        report = diff_policies(old_policy, new_policy, renames=renames,
                                timeout_ms=int(min(args.timeout, 86_400) * 1000), seed=args.seed)
     except DiffError as exc:
         return _fail(str(exc))
-    from ..render import accept_diff
-
-    changes = accept_diff.accept_changes(old.policy, new.policy)
-    rendered = RENDERERS[args.format](report)
-    if args.format == "json" and not changes.empty:
-        rendered = accept_diff.amend_json(rendered, changes)
-    sys.stdout.write(rendered)
+    sys.stdout.write(RENDERERS[args.format](report))
     if args.format == "text":
         from ..render.rename_hint import rename_hint
 
-        sys.stdout.write(accept_diff.text_section(changes, report.old_path, report.new_path, report.verdict))
         sys.stdout.write(rename_hint(report.declarations))
-    elif args.format == "markdown":
-        sys.stdout.write(accept_diff.markdown_section(changes))
-    return 1 if changes.added else report.exit_code()  # a newly accepted finding is a weakening
+    return report.exit_code()

@@ -164,6 +164,8 @@ def render_text(policy: Policy, path: str, decision: Decision, actions: Sequence
                          f"{'s' * (len(unmet) != 1)} unmet")
         for req in unmet:
             lines.append(f"  {'':<{width}}  unmet: {path}:{req.span.line}:{req.span.column} {req.text}")
+        for req in decision.unheeded(name):  # v2 §4: advisory, never a violation
+            lines.append(f"  {'':<{width}}  recommended, not met: {path}:{req.span.line}:{req.span.column} {req.text}")
     if decision.assertions:
         lines.append("assertions:")
         width = max(len(n) for n in decision.assertions)

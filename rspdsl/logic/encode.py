@@ -86,6 +86,11 @@ class StateEncoding:
     ctx: Any = None                      # the Z3 context every term lives in
     _tier_ge: tuple[Any, ...] = field(default=(), repr=False)
     history: Any = None                  # what history terms mean in this copy (logic/history.py)
+    # language v2 §4: activity per (requirement, action) where a waiver can lift it (else req_active)
+    _active_for: dict[tuple[int, str], Any] = field(default_factory=dict, repr=False)
+    _base_active: tuple[Any, ...] = field(default=(), repr=False)
+    rec_active: tuple[Any, ...] = ()     # per recommendation: tier >= its tier and its `when`
+    rec_met: tuple[Any, ...] = ()        # per recommendation: its commitment
 
     def tier_ge(self, k: int):
         """tier >= k, as a disjunction of tier conditions (cheaper for solvers than the ite term)."""
@@ -104,7 +109,17 @@ class StateEncoding:
         """Requirement `index` is active for `action` (false when it does not bind that action)."""
         import z3
         req = self.policy.requirements[index]
-        return self.req_active[index] if action in req.actions else z3.BoolVal(False, self.ctx)
+        if action not in req.actions:
+            return z3.BoolVal(False, self.ctx)
+        if (index, action) in self._active_for:
+            return self._active_for[(index, action)]
+        return self._base_active[index] if self._base_active else self.req_active[index]
+
+    def advised(self, action: str, index: int):
+        """Recommendation `index` is active for `action` (v2 §4; never waived)."""
+        import z3
+        rec = self.policy.recommendations[index]
+        return self.rec_active[index] if action in rec.actions else z3.BoolVal(False, self.ctx)
 
     def bounds_of(self, names) -> list:
         """The bound constraints of the named variables only."""
@@ -524,16 +539,30 @@ def encode_state(policy: Policy, prefix: str = "", *, shared: Mapping[str, Any] 
         else:
             allowed[name] = z3.And(_or(permits, ctx), blocked) if forbids else _or(permits, ctx)
 
-    req_active = []
-    met = []
-    for r in policy.requirements:
+    def in_force(r) -> Any:
         parts = []
         if r.tier is not None and r.tier > 0:
             parts.append(b.tier_ge(r.tier))
         if r.condition is not None:
             parts.append(tr(r.condition))
-        req_active.append(_and(parts, ctx))
-        met.append(tr(r.commitment))
+        return _and(parts, ctx)
+
+    base_active = [in_force(r) for r in policy.requirements]
+    met = [tr(r.commitment) for r in policy.requirements]
+    # a waiver lifts a requirement for the actions it names while its condition holds (v2 §4);
+    # req_active[k] then means "active for some action it binds"
+    waived = [tr(w.condition) for w in policy.waivers]
+    active_for: dict[tuple[int, str], Any] = {}
+    req_active = list(base_active)
+    for k, r in enumerate(policy.requirements):
+        for a in r.actions:
+            lifts = [waived[w.index] for w in policy.waivers_of(k, a)]
+            if lifts:
+                active_for[(k, a)] = z3.And(base_active[k], z3.Not(_or(lifts, ctx)))
+        if any((k, a) in active_for for a in r.actions):
+            req_active[k] = _or([active_for.get((k, a), base_active[k]) for a in r.actions], ctx)
+    rec_active = tuple(in_force(r) for r in policy.recommendations)
+    rec_met = tuple(tr(r.commitment) for r in policy.recommendations)
 
     b.allowed = allowed
     assertions = {a.name: tr(a.body) for a in policy.assertions}
@@ -543,7 +572,8 @@ def encode_state(policy: Policy, prefix: str = "", *, shared: Mapping[str, Any] 
         policy=policy, prefix=prefix, vars=consts, bounds=tuple(bounds), thresholds=dict(b.thresholds),
         tier_conditions=tuple(tier_conditions), tier=tier, rule_holds=rule_holds, allowed=allowed,
         req_active=tuple(req_active), met=tuple(met), assertions=assertions, ctx=ctx, _tier_ge=b._ge,
-        history=history)
+        history=history, _active_for=active_for, _base_active=tuple(base_active), rec_active=rec_active,
+        rec_met=rec_met)
     return encoding
 
 

@@ -78,26 +78,8 @@ class FreeHistory:
 
     def _past_copy(self, act: str) -> _Builder:
         """The state at X's latest earlier step: its variables, history-free thresholds and tier."""
-        import z3
         if act not in self._past:
-            policy, ctx = self.policy, self.ctx
-            consts = {name: _declare(v, f"{self.prefix}history.at.{act}.{name}", ctx)
-                      for name, v in policy.variables.items()}
-            b = _Builder(consts, ctx)
-            tr = _Translator(b)
-            for name, th in policy.thresholds.items():
-                if name not in policy.history_thresholds:
-                    b.thresholds[name] = tr(th.condition)
-            conditions = [tr(t.condition) if t.condition is not None else z3.BoolVal(True, ctx) for t in policy.tiers]
-            ge = [z3.BoolVal(True, ctx)] * len(conditions)
-            for k in range(len(conditions) - 1, 0, -1):
-                ge[k] = conditions[k] if k == len(conditions) - 1 else z3.Or(conditions[k], ge[k + 1])
-            b._ge = tuple(ge)
-            tier = z3.IntVal(0, ctx)
-            for k in range(1, len(conditions)):
-                tier = z3.If(conditions[k], z3.IntVal(k, ctx), tier)
-            b.tier = tier
-            self._past[act] = b
+            self._past[act] = _past_builder(self.policy, f"{self.prefix}history.at.{act}.", self.ctx)
         return self._past[act]
 
     def constraints(self, now: _Builder) -> list:
@@ -105,12 +87,31 @@ class FreeHistory:
         cumulative variable was never larger at an earlier step."""
         from .encode import _bounds
 
-        out = [c >= 0 for key, c in self._consts.items() if key.startswith(f"{self.prefix}history.since.")]
+        out = []
+        for name in [key[len(f"{self.prefix}history.overdue."):] for key in list(self._consts)
+                     if key.startswith(f"{self.prefix}history.overdue.")]:
+            out.extend(self._overdue_facts(now, name))
+        out += [c >= 0 for key, c in self._consts.items() if key.startswith(f"{self.prefix}history.since.")]
         for b in self._past.values():
             for name, v in self.policy.variables.items():
                 out.extend(_bounds(v, b.vars[name]))
                 if v.cumulative:
                     out.append(b.vars[name] <= now.vars[name])
+        return out
+
+    def _overdue_facts(self, now: _Builder, name: str) -> list:
+        """What overdue(D) implies in every run (§3), so extended states need not consider less:
+        D's act has not happened for more than N days; a `within` duty triggered by an act was
+        triggered; an `every` duty's `while` holds now."""
+        import z3
+        duty = self.policy.duties[name]
+        late = self.overdue(now, name)
+        n = _real(duty.days, self.ctx)
+        out = [z3.Implies(z3.And(late, self.done(now, duty.act)), self._const(f"since.{duty.act}", "real") > n)]
+        if duty.kind == "within" and duty.trigger_is_act and duty.trigger is not None:
+            out.append(z3.Implies(late, self.done(now, duty.trigger)))
+        if duty.kind == "every" and duty.condition is not None:
+            out.append(z3.Implies(late, _Translator(now)(duty.condition)))
         return out
 
     def read(self, model, state: Mapping[str, Any]) -> StepHistory:
@@ -137,9 +138,12 @@ class FreeHistory:
 # --------------------------------------------------------------------------- unrolled runs
 
 class Run:
-    """The symbols of a run of n steps: per step its acts (Bool per act) and day (Real)."""
+    """The symbols of a run of n steps: per step its acts (Bool per act) and day (Real).
 
-    def __init__(self, policy: Policy, n: int, ctx) -> None:
+    With `segment`, the steps are n consecutive steps *anywhere* in a run (k-induction's step
+    case): what happened before them is a free summary (`Before`), not nothing."""
+
+    def __init__(self, policy: Policy, n: int, ctx, segment: bool = False) -> None:
         import z3
         self.policy = policy
         self.n = n
@@ -147,10 +151,73 @@ class Run:
         self.acts = [{a: z3.Bool(f"s{k}.run.act.{a}", ctx) for a in policy.acts} for k in range(n)]
         self.days = [z3.Real(f"s{k}.run.day", ctx) for k in range(n)]
         self.steps: list[Any] = []  # StateEncodings, filled step by step
+        self.before = Before(policy, ctx) if segment else None
+
+
+class Before:
+    """What the steps before a segment left behind, as free values (the segment's step 0 is any
+    step of a run): per act, whether and on which day it last happened and the state then; the
+    run's first state (what `E at X` reads when X never happened); per duty, its clock."""
+
+    def __init__(self, policy: Policy, ctx) -> None:
+        import z3
+        self.policy = policy
+        self.ctx = ctx
+        p = "before."
+        self.done = {a: z3.Bool(f"{p}done.{a}", ctx) for a in policy.acts}
+        self.last = {a: z3.Real(f"{p}last.{a}", ctx) for a in policy.acts}
+        self.copies: dict[str, _Builder] = {}
+        self.open = {d: z3.Bool(f"{p}open.{d}", ctx) for d in policy.duties}       # within: undischarged
+        self.since = {d: z3.Real(f"{p}since.{d}", ctx) for d in policy.duties}     # ... since this day
+        self.held = {d: z3.Bool(f"{p}held.{d}", ctx) for d in policy.duties}       # trigger/while at the step before
+        self.started = {d: z3.Real(f"{p}started.{d}", ctx) for d in policy.duties}  # every: latest start
+
+    def copy(self, name: str) -> _Builder:
+        """A free state (`at.X`: at X's latest step before the segment; `origin`: the run's first)."""
+        if name not in self.copies:
+            self.copies[name] = _past_builder(self.policy, f"before.{name}.", self.ctx)
+        return self.copies[name]
+
+    def constraints(self, run: Run) -> list:
+        from .encode import _bounds
+        day0 = run.days[0]
+        out = [self.last[a] <= day0 for a in self.policy.acts] + [self.last[a] >= 0 for a in self.policy.acts]
+        for d, duty in self.policy.duties.items():
+            out += [self.since[d] <= day0, self.since[d] >= 0, self.started[d] <= day0, self.started[d] >= 0]
+            if duty.kind == "every":  # C held at the previous step: its clock started at or before it
+                out.append(self.open[d] == self.held[d])
+        for b in self.copies.values():
+            for name, v in self.policy.variables.items():
+                out.extend(_bounds(v, b.vars[name]))
+                if v.cumulative:
+                    out.append(b.vars[name] <= run.steps[0].vars[name])
+        return out
+
+
+def _past_builder(policy: Policy, prefix: str, ctx) -> _Builder:
+    """A free state's variables, history-free thresholds and tier (what `E at X` may read)."""
+    import z3
+    consts = {name: _declare(v, f"{prefix}{name}", ctx) for name, v in policy.variables.items()}
+    b = _Builder(consts, ctx)
+    tr = _Translator(b)
+    for name, th in policy.thresholds.items():
+        if name not in policy.history_thresholds:
+            b.thresholds[name] = tr(th.condition)
+    conditions = [tr(t.condition) if t.condition is not None else z3.BoolVal(True, ctx) for t in policy.tiers]
+    ge = [z3.BoolVal(True, ctx)] * len(conditions)
+    for k in range(len(conditions) - 1, 0, -1):
+        ge[k] = conditions[k] if k == len(conditions) - 1 else z3.Or(conditions[k], ge[k + 1])
+    b._ge = tuple(ge)
+    tier = z3.IntVal(0, ctx)
+    for k in range(1, len(conditions)):
+        tier = z3.If(conditions[k], z3.IntVal(k, ctx), tier)
+    b.tier = tier
+    return b
 
 
 class UnrolledHistory:
-    """History terms at step k of `run`, as formulas over steps 0..k (contract §2-3)."""
+    """History terms at step k of `run`, as formulas over steps 0..k (contract §2-3), and over
+    the free summary of earlier steps when the run is a segment."""
 
     def __init__(self, run: Run, k: int) -> None:
         self.run = run
@@ -159,28 +226,41 @@ class UnrolledHistory:
     def _step(self, b: _Builder, i: int) -> _Builder:
         return b if i == self.k else _builder_of(self.run.steps[i])
 
+    def _none_since(self, act: str, i: int):
+        """X did not happen at steps i..k-1."""
+        import z3
+        return conj([z3.Not(self.run.acts[j][act]) for j in range(i, self.k)], self.run.ctx)
+
     def done(self, b, act: str):
-        return disj([self.run.acts[j][act] for j in range(self.k)], self.run.ctx)
+        before = self.run.before
+        return disj([self.run.acts[j][act] for j in range(self.k)] + ([before.done[act]] if before else []),
+                    self.run.ctx)
 
     def _latest(self, act: str, j: int):
         """X happened at step j and not at any step after it before k."""
         import z3
-        acts = self.run.acts
-        return conj([acts[j][act]] + [z3.Not(acts[i][act]) for i in range(j + 1, self.k)], self.run.ctx)
+        return z3.And(self.run.acts[j][act], self._none_since(act, j + 1))
 
     def since(self, b, act: str, op: str, k: Fraction):
         import z3
-        ctx, days = self.run.ctx, self.run.days
+        ctx, days, before = self.run.ctx, self.run.days, self.run.before
         cases = [z3.And(self._latest(act, j), _compare(op, days[self.k] - days[j], _real(k, ctx)))
                  for j in range(self.k)]
+        if before is not None:
+            cases.append(z3.And(before.done[act], self._none_since(act, 0),
+                                _compare(op, days[self.k] - before.last[act], _real(k, ctx))))
         if op in (">", ">=", "!="):
             cases.append(z3.Not(self.done(b, act)))
         return disj(cases, ctx)
 
     def at(self, b, act: str, arg: ir.IExpr):
         import z3
-        base = _Translator(self._step(b, 0))(arg)  # never happened: step 0's value (itself at step 0)
-        term = base
+        before = self.run.before
+        if before is None:
+            term = _Translator(self._step(b, 0))(arg)  # never happened: step 0's value (itself at step 0)
+        else:
+            term = z3.If(before.done[act], _Translator(before.copy(f"at.{act}"))(arg),
+                         _Translator(before.copy("origin"))(arg))
         for j in range(self.k):  # the latest earlier step wins: build from the earliest outwards
             term = z3.If(self.run.acts[j][act], _Translator(_builder_of(self.run.steps[j]))(arg), term)
         return term
@@ -191,33 +271,51 @@ class UnrolledHistory:
         if duty.trigger_is_act:
             return run.acts[i][duty.trigger]
         now = self._step(b, i).thresholds[duty.trigger]
-        if i == 0:
-            return now
-        return z3.And(now, z3.Not(self._step(b, i - 1).thresholds[duty.trigger]))
+        if i > 0:
+            return z3.And(now, z3.Not(self._step(b, i - 1).thresholds[duty.trigger]))
+        return z3.And(now, z3.Not(run.before.held[duty.name])) if run.before is not None else now
 
     def _holds(self, b, duty, i: int):
         return _Translator(self._step(b, i))(duty.condition)
 
+    def _carried(self, name: str):
+        """A trigger from before the segment still undischarged at step k (within duties)."""
+        import z3
+        before = self.run.before
+        if before is None:
+            return None
+        return z3.And(before.open[name], self._none_since(self.run.policy.duties[name].act, 0))
+
     def pending(self, b, name: str):
         """The duty has been triggered and not discharged (within), or its `while` holds (every)."""
         import z3
-        duty, acts, ctx = self.run.policy.duties[name], self.run.acts, self.run.ctx
+        duty = self.run.policy.duties[name]
         if duty.kind == "every":
             return self._holds(b, duty, self.k)
-        return disj([z3.And(self._trigger(b, duty, i), *[z3.Not(acts[j][duty.act]) for j in range(i, self.k)])
-                     for i in range(self.k + 1)], ctx)
+        cases = [z3.And(self._trigger(b, duty, i), self._none_since(duty.act, i)) for i in range(self.k + 1)]
+        carried = self._carried(name)
+        return disj(cases + ([carried] if carried is not None else []), self.run.ctx)
 
     def overdue(self, b, name: str):
         import z3
-        duty, acts, days, ctx = self.run.policy.duties[name], self.run.acts, self.run.days, self.run.ctx
+        run = self.run
+        duty, acts, days, ctx, before = run.policy.duties[name], run.acts, run.days, run.ctx, run.before
         late = [days[self.k] - days[i] > _real(duty.days, ctx) for i in range(self.k + 1)]
         if duty.kind == "within":
-            return disj([z3.And(self._trigger(b, duty, i), *[z3.Not(acts[j][duty.act]) for j in range(i, self.k)],
-                                late[i]) for i in range(self.k + 1)], ctx)
+            cases = [z3.And(self._trigger(b, duty, i), self._none_since(duty.act, i), late[i])
+                     for i in range(self.k + 1)]
+            carried = self._carried(name)
+            if carried is not None and before is not None:
+                cases.append(z3.And(carried, days[self.k] - before.since[name] > _real(duty.days, ctx)))
+            return disj(cases, ctx)
         holds = [self._holds(b, duty, i) for i in range(self.k + 1)]
-        starts = [z3.Or(z3.And(holds[i], z3.Not(holds[i - 1])) if i else holds[0],
+        held0 = before.held[name] if before is not None else z3.BoolVal(False, ctx)
+        starts = [z3.Or(z3.And(holds[i], z3.Not(holds[i - 1] if i else held0)),
                         acts[i][duty.act] if i < self.k else z3.BoolVal(False, ctx)) for i in range(self.k + 1)]
-        return z3.And(holds[self.k], *[z3.Implies(starts[i], late[i]) for i in range(self.k + 1)])
+        parts = [holds[self.k]] + [z3.Implies(starts[i], late[i]) for i in range(self.k + 1)]
+        if before is not None:  # a clock started before the segment counts while it is the latest start
+            parts.append(z3.Implies(before.open[name], days[self.k] - before.started[name] > _real(duty.days, ctx)))
+        return z3.And(*parts)
 
     def constraints(self, now: _Builder) -> list:
         """How step k follows step k-1 (§1): days do not go back, cumulative values do not
@@ -237,14 +335,18 @@ class UnrolledHistory:
         return out
 
 
-def unroll(policy: Policy, n: int, ctx) -> Run:
-    """Encode a compliant run of n steps; `run.steps[k]` is step k's StateEncoding, its bounds
-    holding the run's constraints for that step."""
+def unroll(policy: Policy, n: int, ctx, segment: bool = False) -> Run:
+    """Encode a compliant run of n steps (or, with `segment`, n consecutive steps of one);
+    `run.steps[k]` is step k's StateEncoding, its bounds holding the run's constraints for that
+    step (and, at step 0 of a segment, the summary's own invariants)."""
     from .encode import encode_state
 
-    run = Run(policy, n, ctx)
+    run = Run(policy, n, ctx, segment)
     for k in range(n):
         run.steps.append(encode_state(policy, f"s{k}.", ctx=ctx, history=UnrolledHistory(run, k)))
+    if run.before is not None:
+        first = run.steps[0]
+        object.__setattr__(first, "bounds", first.bounds + tuple(run.before.constraints(run)))
     return run
 
 

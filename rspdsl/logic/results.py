@@ -1,18 +1,44 @@
-"""The results interface between the proof core and the renderers (fixed contract)."""
+"""The results interface between the proof core and the renderers: data, never sentences.
+
+A Result says which property and subject it is about, its status and severity, the facts of its
+subject and of its witness (rspdsl.logic.facts), the replayed witness, and the source locations
+(each with its Role). rspdsl.render.messages words them; every format renders through it.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import StrEnum
 
-from ..source import Span
+from ..diagnostics import Severity
+from ..source import Location
+from .facts import FACT_CLASSES, FACT_ENUMS, Facts
+
+__all__ = ["PROPERTIES", "Status", "Severity", "Location", "Witness", "Result", "Report", "RESULT_CLASSES",
+           "RESULT_ENUMS", "property_family"]
 
 PROPERTIES = ("mitigations", "consistency", "monotonic", "reachability")  # plus "assert:NAME"
 RUN_PROPERTIES = ("deadlines", "duties")  # language v2: only for policies that declare duties
 
 
+def property_family(prop: str) -> str:
+    """`assert:NAME` -> `assert`; the four built-in ids are their own family."""
+    return "assert" if prop.startswith("assert:") else prop
+
+
+class Status(StrEnum):
+    """Tri-state: unknown (a timeout, solver incompleteness) is never shown as proved."""
+    PROVED = "proved"
+    VIOLATED = "violated"
+    UNKNOWN = "unknown"
+    ACCEPTED = "accepted"       # violated, and accepted by the policy (rspdsl/analyses/acceptance.py)
+
+
 @dataclass(frozen=True)
-class Location:
-    span: Span
-    message: str = ""          # e.g. "the requirement", "the permitting rule"
+class Acceptance:
+    """The `accept` declaration that accepted a violated result: why, who, where."""
+    reason: str
+    owner: str
+    line: int
 
 
 @dataclass(frozen=True)
@@ -40,13 +66,14 @@ class Witness:
 class Result:
     property: str               # "mitigations" | "consistency" | "monotonic" | "reachability" | "assert:NAME"
     subject: str                # e.g. "deploy", "deploy: asl3_security", "tier", "ASL-3", "no-weights-at-asl3"
-    status: str                 # "proved" | "violated" | "unknown"
-    severity: str               # "error" | "warning"
-    message: str                # one plain sentence a drafter understands
+    status: Status
+    severity: Severity
+    facts: Facts                # what the result is about, and what its witness showed
     witness: Witness | None = None
     locations: tuple[Location, ...] = ()   # primary first (the declaration the result is about)
-    details: dict = field(default_factory=dict)  # e.g. {"core": ["asl3_security", ...]}, {"reason": "timeout"}
+    reason: str | None = None   # unknown: why the solver gave up (e.g. "timeout")
     seconds: float = 0.0
+    accepted: Acceptance | None = None   # status ACCEPTED: the policy's `accept`
 
 
 @dataclass(frozen=True)
@@ -55,8 +82,13 @@ class Report:                   # one file's verification
 
     def exit_code(self) -> int:
         """1 if any error-severity result violated; else 3 if any unknown; else 0."""
-        if any(r.severity == "error" and r.status == "violated" for r in self.results):
+        if any(r.severity == Severity.ERROR and r.status == Status.VIOLATED for r in self.results):
             return 1
-        if any(r.status == "unknown" for r in self.results):
+        if any(r.status == Status.UNKNOWN for r in self.results):
             return 3
         return 0
+
+
+# What the result cache must be able to write and read back (rspdsl.cache_codec).
+RESULT_CLASSES: tuple[type, ...] = (Report, Result, Witness, Location, Acceptance, *FACT_CLASSES)
+RESULT_ENUMS: tuple[type, ...] = (Status, *FACT_ENUMS)

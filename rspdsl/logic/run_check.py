@@ -4,25 +4,28 @@ For `mitigations`, `assert:NAME` and `deadlines`, in this order, the first that 
 1. the extended-state proof (rspdsl/logic/history.py FreeHistory): proved for every run;
 2. a bounded search for a violating compliant run of 1..K steps: violated, with the run as the
    witness, replayed by rspdsl/semantics/run.py before it is shown;
-3. otherwise unknown: "no violation in runs of up to K steps; not proved".
-(k-induction, the contract's third method, is not implemented yet: what it would prove is
-reported unknown, never proved.)
+3. k-induction for k = 1..K (history before the k steps is a free summary, history.Before):
+   proved for every run;
+4. otherwise unknown: "no violation in runs of up to K steps; not proved".
 `duties` (warnings): a duty whose act is never allowed, or whose trigger never holds.
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from ..diagnostics import InternalError
+from ..diagnostics import InternalError, Severity
 from ..runs import run_to_json
 from ..semantics.model import Duty, Policy
 from ..semantics.run import StepResult, evaluate_run
+from ..source import Location
 from .encode import StateEncoding, _Translator, conj, encode_state
+from .facts import DeadlineFacts, DutyFacts, DutyProblem, Role, RunFacts, RunMethod
 from .history import FreeHistory, UnrolledHistory, _builder_of, read_run, unroll
 from .obligations import Obligation
-from .results import Location, Result, Witness
+from .results import Result, Status, Witness
 
 DEFAULT_DEPTH = 8
 
@@ -35,18 +38,26 @@ def _solver(ctx, timeout_ms: int, seed: int):
     return solver
 
 
-def _not_proved_reason(depth: int) -> dict:
-    return {"reason": f"no violation in runs of up to {depth} steps; not proved", "depth": depth}
+def _not_proved_reason(depth: int) -> str:
+    return f"no violation in runs of up to {depth} steps; not proved"
+
+
+def _with_run(facts, run: RunFacts):
+    """The obligation's facts with how runs decided it (Mitigation and AssertionFacts carry it)."""
+    return replace(facts, run=run) if hasattr(facts, "run") else facts
 
 
 def refine(policy: Policy, results: tuple[Result, ...], build: Callable[[StateEncoding], list[Obligation]],
            *, depth: int, timeout_ms: int, seed: int) -> tuple[Result, ...]:
     """Replace each mitigations/assert result the extended-state proof did not prove by the run
     search's answer. `build(step)` gives the same obligations over a step's encoding."""
-    open_ = {(r.property, r.subject) for r in results
-             if r.status != "proved" and (r.property == "mitigations" or r.property.startswith("assert:"))}
+    def per_step(r: Result) -> bool:
+        return r.property == "mitigations" or r.property.startswith("assert:")
+
+    open_ = {(r.property, r.subject) for r in results if r.status != Status.PROVED and per_step(r)}
     if not open_:
-        return results
+        return tuple(replace(r, facts=_with_run(r.facts, RunFacts(RunMethod.EXTENDED))) if per_step(r) else r
+                     for r in results)
     found: dict[tuple[str, str], Result] = {}
     for n in range(1, depth + 1):
         import z3
@@ -72,28 +83,59 @@ def refine(policy: Policy, results: tuple[Result, ...], build: Callable[[StateEn
             if ob.confirm is None or not ob.confirm([replayed[-1].decision]):
                 raise InternalError(f"{ob.property} {ob.subject}: the run evaluator does not confirm the "
                                     f"solver's run of {n} steps")
-            details = ob.explain([replayed[-1].decision]) if ob.explain else {}
-            found[key] = Result(ob.property, ob.subject, "violated", ob.severity,
-                                ob.message("violated", details), Witness(run=run_to_json(policy, steps)),
-                                ob.locations, {**details, "steps": n}, time.perf_counter() - start)
+            facts = ob.explain([replayed[-1].decision]) if ob.explain else ob.facts
+            found[key] = Result(ob.property, ob.subject, Status.VIOLATED, Severity(ob.severity),
+                                _with_run(facts, RunFacts(RunMethod.SEARCH, n)),
+                                Witness(run=run_to_json(policy, steps)), ob.locations,
+                                seconds=time.perf_counter() - start)
         if len(found) == len(open_):
             break
+    inductive = _induction(policy, open_ - set(found), build, depth=depth, timeout_ms=timeout_ms, seed=seed)
     out = []
     for r in results:
         key = (r.property, r.subject)
         if key in found:
             out.append(found[key])
+        elif key in inductive:
+            k, seconds = inductive[key]
+            out.append(replace(r, status=Status.PROVED, facts=_with_run(r.facts, RunFacts(RunMethod.INDUCTION, k)),
+                               witness=None, reason=None, seconds=r.seconds + seconds))
         elif key in open_:
-            out.append(Result(r.property, r.subject, "unknown", r.severity, _unknown_message(r), None,
-                              r.locations, _not_proved_reason(depth), r.seconds))
+            out.append(replace(r, status=Status.UNKNOWN, facts=_with_run(r.facts, RunFacts(RunMethod.NOT_PROVED, depth)),
+                               witness=None, reason=_not_proved_reason(depth)))
+        elif per_step(r):
+            out.append(replace(r, facts=_with_run(r.facts, RunFacts(RunMethod.EXTENDED))))
         else:
             out.append(r)
     return tuple(out)
 
 
-def _unknown_message(r: Result) -> str:
-    return (f"{r.property} {r.subject}: a state with some history violates it, but no compliant run "
-            "the search reached does; not proved.")
+def _induction(policy: Policy, keys: set[tuple[str, str]], build, *, depth: int, timeout_ms: int,
+               seed: int) -> dict[tuple[str, str], tuple[int, float]]:
+    """k-induction (§5, method 3), for what no run of up to `depth` steps violates (the base
+    case): a property that holds at k consecutive steps anywhere in a run (what came before is
+    free: history.Before) and cannot fail at the next one holds at every step of every run.
+    Returns key -> (k, seconds) for each property proved."""
+    import z3
+    proved: dict[tuple[str, str], tuple[int, float]] = {}
+    for k in range(1, depth + 1):
+        if len(proved) == len(keys):
+            break
+        start = time.perf_counter()
+        ctx = z3.Context()
+        segment = unroll(policy, k + 1, ctx, segment=True)
+        per_step = [{(ob.property, ob.subject): ob for ob in build(step)} for step in segment.steps]
+        solver = _solver(ctx, timeout_ms, seed)
+        for step in segment.steps:
+            solver.add(*step.bounds)
+        for key in sorted(keys - set(proved)):
+            solver.push()
+            solver.add(*[z3.Not(obs[key].formula) for obs in per_step[:-1]])
+            solver.add(per_step[-1][key].formula)
+            if solver.check() == z3.unsat:
+                proved[key] = (k, time.perf_counter() - start)
+            solver.pop()
+    return proved
 
 
 # --------------------------------------------------------------------------- deadlines
@@ -104,11 +146,11 @@ def deadlines(policy: Policy, *, depth: int, timeout_ms: int, seed: int) -> list
     out = []
     for duty in policy.duties.values():
         start = time.perf_counter()
-        locations = (Location(duty.span, "the duty"),)
+        locations = (Location(duty.span, Role.DUTY),)
         if duty.act not in policy.actions:  # an event: never forbidden
-            out.append(Result("deadlines", duty.name, "proved", "error",
-                              f"Duty {duty.name} can always be met: its act `{duty.act}` is an event, "
-                              "never forbidden.", None, locations, {}, time.perf_counter() - start))
+            out.append(Result("deadlines", duty.name, Status.PROVED, Severity.ERROR,
+                              DeadlineFacts(duty.name, duty.act, act_is_event=True), None, locations,
+                              seconds=time.perf_counter() - start))
             continue
         out.append(_deadline(policy, duty, locations, depth, timeout_ms, seed, start))
     return out
@@ -137,14 +179,15 @@ def _deadline(policy: Policy, duty: Duty, locations, depth: int, timeout_ms: int
     # the inputs and the history's own invariants; the responses are quantified in _blocked
     history_invariants = s.bounds[len(_variable_bounds(policy, s)):]
     solver.add(*s.bounds_of([v.name for v in policy.inputs]), *history_invariants)
-    if duty.kind == "every":  # due only while its `while` holds
+    if duty.kind == "every" and duty.condition is not None:  # due only while its `while` holds
         solver.add(_Translator(_builder_of(s))(duty.condition))
     solver.add(_blocked(policy, s, duty, []))
     verdict = solver.check()
+    facts = DeadlineFacts(duty.name, duty.act)
     if verdict == z3.unsat:
-        return Result("deadlines", duty.name, "proved", "error",
-                      f"Duty {duty.name} can always be met: `{duty.act}` is allowed for some responses "
-                      "wherever it is due.", None, locations, {}, time.perf_counter() - start)
+        return Result("deadlines", duty.name, Status.PROVED, Severity.ERROR,
+                      replace(facts, run=RunFacts(RunMethod.EXTENDED)), None, locations,
+                      seconds=time.perf_counter() - start)
     for n in range(1, depth + 1):
         ctx = z3.Context()
         run = unroll(policy, n, ctx)
@@ -179,13 +222,12 @@ def _deadline(policy: Policy, duty: Duty, locations, depth: int, timeout_ms: int
         status = replayed[-1].duties[duty.name]
         if not status.pending or replayed[-1].decision.allowed[duty.act]:
             raise InternalError(f"deadlines {duty.name}: the run evaluator does not confirm the solver's run")
-        return Result("deadlines", duty.name, "violated", "error",
-                      f"Duty {duty.name} can be due while `{duty.act}` is forbidden whatever the responses: "
-                      "it cannot be met in time.", Witness(run=run_to_json(policy, steps)), locations,
-                      {"steps": n, "due": status.due}, time.perf_counter() - start)
-    return Result("deadlines", duty.name, "unknown", "error",
-                  f"Could not decide whether duty {duty.name} can always be met.", None, locations,
-                  _not_proved_reason(depth), time.perf_counter() - start)
+        return Result("deadlines", duty.name, Status.VIOLATED, Severity.ERROR,
+                      replace(facts, due=status.due, run=RunFacts(RunMethod.SEARCH, n)),
+                      Witness(run=run_to_json(policy, steps)), locations, seconds=time.perf_counter() - start)
+    return Result("deadlines", duty.name, Status.UNKNOWN, Severity.ERROR,
+                  replace(facts, run=RunFacts(RunMethod.NOT_PROVED, depth)), None, locations,
+                  reason=_not_proved_reason(depth), seconds=time.perf_counter() - start)
 
 
 # --------------------------------------------------------------------------- duties (warnings)
@@ -202,30 +244,21 @@ def duty_warnings(policy: Policy, *, timeout_ms: int, seed: int) -> list[Result]
     out = []
     for duty in policy.duties.values():
         start = time.perf_counter()
-        problems = []
+        problems: list[DutyProblem] = []
         if duty.act in policy.actions and not _possible(s, s.allowed[duty.act], timeout_ms, seed):
-            problems.append(f"its act `{duty.act}` is never allowed")
+            problems.append(DutyProblem.ACT_NEVER_ALLOWED)
         if duty.kind == "within":
             assert duty.trigger is not None
             if duty.trigger in policy.actions and not _possible(s, s.allowed[duty.trigger], timeout_ms, seed):
-                problems.append(f"its trigger `{duty.trigger}` is never allowed")
+                problems.append(DutyProblem.TRIGGER_NEVER_ALLOWED)
             elif duty.trigger in policy.thresholds and not _possible(s, s.thresholds[duty.trigger], timeout_ms, seed):
-                problems.append(f"its trigger `{duty.trigger}` never holds")
+                problems.append(DutyProblem.TRIGGER_NEVER_HOLDS)
         elif duty.condition is not None and not _possible(s, _Translator(_builder_of(s))(duty.condition),
                                                          timeout_ms, seed):
-            problems.append("its `while` condition never holds")
-        self_enforced = duty.name not in read
-        details: dict[str, Any] = {"self_enforced": self_enforced}
-        if problems:
-            details["problems"] = problems
-            message = f"Duty {duty.name} is never in force: {'; '.join(problems)}."
-        elif self_enforced:
-            message = (f"Duty {duty.name} can be triggered and met; it is self-enforced: no rule reads "
-                       f"overdue({duty.name}).")
-        else:
-            message = f"Duty {duty.name} can be triggered and met, and a rule reads overdue({duty.name})."
-        out.append(Result("duties", duty.name, "violated" if problems else "proved", "warning", message,
-                          None, (Location(duty.span, "the duty"),), details, time.perf_counter() - start))
+            problems.append(DutyProblem.WHILE_NEVER_HOLDS)
+        facts = DutyFacts(duty.name, duty.act, duty.trigger, tuple(problems), duty.name not in read)
+        out.append(Result("duties", duty.name, Status.VIOLATED if problems else Status.PROVED, Severity.WARNING,
+                          facts, None, (Location(duty.span, Role.DUTY),), seconds=time.perf_counter() - start))
     return out
 
 

@@ -14,6 +14,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..render.escape import visible
 from ..semantics.model import Policy
@@ -103,7 +104,8 @@ def obligation_smt2(ob: Obligation, policy: Policy, number: int = 1) -> str:
         f"severity: {ob.severity}",
         f"policy:   {visible(policy.title)}" + (f" (version {visible(policy.version)})" if policy.version else ""),
     ]
-    for loc in ob.locations:
+    from ..render.messages import worded  # locations carry roles; the header shows them in words
+    for loc in worded(ob.locations, ob.facts):
         header.append(f"source:   {path}:{loc.span.line}:{loc.span.column}"
                       + (f"  ({loc.message})" if loc.message else ""))
     header += [
@@ -128,14 +130,14 @@ def obligation_smt2(ob: Obligation, policy: Policy, number: int = 1) -> str:
             + "\n".join(lines).strip() + "\n")
 
 
-def _exported(formula):
+def _exported(formula: Any) -> tuple[Any, dict[str, str]]:
     """The formula with every free constant renamed `rsp.NAME`, and the renaming. Policy names are
     free, so a bare one could be a reserved word or a theory symbol of some solver's logic
     (`sep` and `emp` of separation logic, `RNE` of floating point, `str.len`...), which another
     solver rejects or reads differently. Policy names never contain a dot: no clash is possible.
     Only the export is renamed; proofs in memory keep their own names."""
     import z3
-    consts: dict[str, z3.ExprRef] = {}
+    consts: dict[str, Any] = {}  # z3 terms (z3 ships no type stubs)
     seen: set[int] = set()
     stack = [formula]
     while stack:

@@ -1,66 +1,9 @@
-"""What `rspdsl check` learned about one file: the input every check renderer consumes.
-
-The command builds these (front end, then prover); the renderers (results_text, json_out,
-sarif, markdown) only turn them into text. Keeping the data here, apart from any one
-renderer, lets each format be written and tested on its own.
-"""
+"""Moved: CheckedFile and the exit-code rules are data, in rspdsl.analyses.checked;
+property_family is in rspdsl.logic.results. Kept only so branches written before the move still
+import; delete once none does."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..analyses.checked import CheckedFile, overall_exit_code
+from ..logic.results import property_family
 
-from ..diagnostics import Diagnostic
-from ..logic.results import Report, Result
-from ..source import SourceFile
-
-STATUSES = ("proved", "violated", "unknown")
-
-
-@dataclass(frozen=True)
-class CheckedFile:
-    path: str                              # as given on the command line
-    source: SourceFile                     # empty text when the file could not be read
-    title: str | None                      # the policy's title, when the front end got that far
-    diagnostics: tuple[Diagnostic, ...]    # front-end diagnostics (and E0900 internal errors)
-    report: Report | None                  # None when the file could not be verified
-    seconds: float = 0.0                   # wall time for this file (load + verify)
-    cached: bool = False                   # answered from the result cache (rspdsl.cache), not re-proved
-
-    @property
-    def usable(self) -> bool:
-        return self.report is not None and not any(d.is_error for d in self.diagnostics)
-
-    @property
-    def results(self) -> tuple[Result, ...]:
-        return self.report.results if self.report is not None else ()
-
-    def exit_code(self) -> int:
-        """2 cannot be used; else 1 an error-level violation; else 3 something unknown; else 0."""
-        if not self.usable:
-            return 2
-        assert self.report is not None
-        return self.report.exit_code()
-
-    def counts(self) -> dict[str, int]:
-        """proved / violated (error severity) / warnings (violated, warning severity) / unknown /
-        accepted (a violation the policy accepts: rspdsl/acceptance.py)."""
-        out = {"proved": 0, "violated": 0, "warnings": 0, "unknown": 0, "accepted": 0}
-        for r in self.results:
-            if r.status == "violated":
-                out["violated" if r.severity == "error" else "warnings"] += 1
-            elif r.status in out:
-                out[r.status] += 1
-        return out
-
-
-def overall_exit_code(files: list[CheckedFile] | tuple[CheckedFile, ...]) -> int:
-    """The contract's precedence across files: 2 over 1 over 3 over 0."""
-    codes = {f.exit_code() for f in files}
-    for code in (2, 1, 3):
-        if code in codes:
-            return code
-    return 0
-
-
-def property_family(prop: str) -> str:
-    """`assert:NAME` -> `assert`; the four built-in ids are their own family."""
-    return "assert" if prop.startswith("assert:") else prop
+__all__ = ["CheckedFile", "overall_exit_code", "property_family"]

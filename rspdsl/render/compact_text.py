@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..analyses.checked import CheckedFile
 from ..logic.results import Result
-from .checked import CheckedFile
 from .escape import visible
+from .messages import result_message
 from .results_text import render_text as render_full
 from .results_text import summary_line
 from .text import render_diagnostic
@@ -28,10 +29,9 @@ def finding_line(checked: CheckedFile, result: Result) -> str:
     if result.locations:
         span = result.locations[0].span
         where += f":{span.line}:{span.column}"
-    line = f"{where}: {_label(result)}[{result.property}] {result.message}"
-    accepted = result.details.get("accepted") if result.status == "accepted" else None
-    if isinstance(accepted, dict):
-        line += f" (accepted by {accepted.get('owner')}: {accepted.get('reason')})"
+    line = f"{where}: {_label(result)}[{result.property}] {result_message(result)}"
+    if result.accepted is not None:
+        line += f" (accepted by {result.accepted.owner}: {result.accepted.reason})"
     return line
 
 

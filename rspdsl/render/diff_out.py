@@ -1,16 +1,18 @@
 """Render a DiffReport: text (like a `terraform plan` of the policy's meaning), JSON, Markdown.
 
 Renderers only render: every fact shown here was computed (and its witness replayed) by
-rspdsl.differ. Values are written exactly (`0.1`, `"1/3"`), as STATE.json spells them.
+rspdsl.analyses.diff; the sentences come from rspdsl.render.messages. Values are written exactly
+(`0.1`, `"1/3"`), as STATE.json spells them.
 """
 from __future__ import annotations
 
 from fractions import Fraction
 from typing import Any
 
-from ..differ import Change, DiffReport, Side, TextChange
+from ..analyses.diff import Change, DiffReport, Side, TextChange
 from ..state import dumps_exact, number_text
 from .escape import visible
+from .messages import change_message, decl_detail, force_message, note_text, side_outcome, unknown_question
 
 _DECL_MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": "~"}
 _KIND_WORD = {"weakening": "weaker", "strengthening": "stronger"}
@@ -20,9 +22,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _counts(report: DiffReport) -> tuple[int, int]:
+    """Weakenings and strengthenings: changes in meaning plus language-v2 force changes."""
+    weak = len(report.weakenings) + sum(f.kind == "weakening" for f in report.force)
+    strong = len(report.strengthenings) + sum(f.kind == "strengthening" for f in report.force)
+    return weak, strong
+
+
 def plan_line(report: DiffReport) -> str:
-    line = (f"Plan: {_plural(len(report.weakenings), 'weakening')}, "
-            f"{_plural(len(report.strengthenings), 'strengthening')}")
+    weak, strong = _counts(report)
+    line = f"Plan: {_plural(weak, 'weakening')}, {_plural(strong, 'strengthening')}"
     if report.unknowns:
         line += f", {len(report.unknowns)} unknown"
     if report.text_changes:
@@ -68,7 +77,8 @@ def _location(side: Side) -> dict | None:
 def _witness_rows(change: Change) -> list[tuple[str, str, str]]:
     """(variable, value, note) rows; the note says when only one side has the variable or calls it
     by another name."""
-    return [(name, _value(value), change.notes.get(name, "")) for name, value in change.state.items()]
+    return [(name, _value(value), note_text(change.notes[name]) if name in change.notes else "")
+            for name, value in change.state.items()]
 
 
 MAX_TABLE_ROWS = 12     # a longer witness is laid out in columns
@@ -97,10 +107,11 @@ def _witness_lines(change: Change) -> list[str]:
 
 
 def _text_change(change: Change) -> list[str]:
-    out = [f"  ~ {change.subject}: {_KIND_WORD[change.kind]} — {change.message}"]
+    out = [f"  ~ {change.subject}: {_KIND_WORD[change.kind]} — {change_message(change)}"]
     out += _witness_lines(change)
     for label, side in (("OLD", change.old), ("NEW", change.new)):
-        out.append(f"      {label}: tier {side.tier}" + (f"; {side.outcome}" if side.outcome else ""))
+        outcome = side_outcome(side)
+        out.append(f"      {label}: tier {side.tier}" + (f"; {outcome}" if outcome else ""))
     return out
 
 
@@ -121,10 +132,11 @@ def _text(report: DiffReport) -> str:
     if report.declarations:
         lines += ["", "Declarations:"]
         for d in report.declarations:
-            detail = f": {d.detail}" if d.detail else ""
+            text = decl_detail(d)
+            detail = f": {text}" if text else ""
             lines.append(f"  {_DECL_MARK[d.change]} {d.entity} {d.name}{detail}"
                          if d.change != "added" and d.change != "removed"
-                         else f"  {_DECL_MARK[d.change]} {d.entity} {d.name}" + (f" ({d.detail})" if d.detail else ""))
+                         else f"  {_DECL_MARK[d.change]} {d.entity} {d.name}" + (f" ({text})" if text else ""))
     if report.text_changes:
         lines += ["", "Text changed (meaning unchanged):"]
         for t in report.text_changes:
@@ -138,13 +150,21 @@ def _text(report: DiffReport) -> str:
     elif report.text_changes:
         lines += ["", f"Meaning unchanged, but {_texts_changed(report)} (above): every state gets the same "
                   "tier, the same permissions and the same commitments from both."]
+    elif not report.new_file and report.force:
+        lines += ["", "Every state gets the same tier, the same permissions and the same commitments from "
+                  "both; what changed is over time (below)."]
     elif not report.new_file:
         lines += ["", "No change in meaning: every state gets the same tier, the same permissions and the "
                   "same commitments from both."]
+    if report.force:
+        lines += ["", "Duties, authority and accepted findings (language v2):"]
+        for f in report.force:
+            mark = {"weakening": "weakening", "strengthening": "strengthening"}.get(f.kind or "", "changed")
+            lines.append(f"  {mark}: {force_message(f)}")
     if report.unknowns:
         lines += ["", "Unknown (the solver gave up; rerun with a larger --timeout):"]
         for u in report.unknowns:
-            lines.append(f"  ? {u.subject}: {u.question} ({u.reason})")
+            lines.append(f"  ? {u.subject}: {unknown_question(u)} ({u.reason})")
     if report.new_file:
         lines += ["", f"Plan: a new file, {(str(len(report.declarations)) + (' entity' if len(report.declarations) == 1 else ' entities'))} added; "
                   "nothing to compare."]
@@ -156,7 +176,7 @@ def _text(report: DiffReport) -> str:
 # ----------------------------------------------------------------------------- JSON
 
 def _side_json(side: Side) -> dict:
-    return {"tier": side.tier, "outcome": side.outcome, "location": _location(side)}
+    return {"tier": side.tier, "outcome": side_outcome(side), "location": _location(side)}
 
 
 def change_to_json(change: Change) -> dict:
@@ -164,7 +184,7 @@ def change_to_json(change: Change) -> dict:
         "kind": change.kind,
         "aspect": change.aspect,
         "action": change.action,
-        "message": change.message,
+        "message": change_message(change),
         "witness": {"state": dict(change.state), "old_state": dict(change.old.state),
                     "new_state": dict(change.new.state)},
         "subject": change.subject,
@@ -188,13 +208,16 @@ def report_to_json(report: DiffReport) -> dict:
         "old": report.old_path,
         "new": report.new_path,
         "new_file": report.new_file,
-        "summary": {"weakenings": len(report.weakenings), "strengthenings": len(report.strengthenings),
+        "summary": {"weakenings": _counts(report)[0], "strengthenings": _counts(report)[1],
                     "unknown": len(report.unknowns), "text_changes": len(report.text_changes)},
-        "declarations": [{"change": d.change, "entity": d.entity, "name": d.name, "detail": d.detail}
+        "declarations": [{"change": d.change, "entity": d.entity, "name": d.name, "detail": decl_detail(d)}
                          for d in report.declarations],
-        "unknown": [{"aspect": u.aspect, "subject": u.subject, "question": u.question, "reason": u.reason}
+        "unknown": [{"aspect": u.aspect, "subject": u.subject, "question": unknown_question(u), "reason": u.reason}
                     for u in report.unknowns],
         "text_changes": [text_change_to_json(t) for t in report.text_changes],
+        **({"force": [{"kind": f.kind, "entity": f.entity, "name": f.name, "detail": f.detail.value,
+                       "old": f.old, "new": f.new, "message": force_message(f)} for f in report.force]}
+           if report.force else {}),
     }
 
 
@@ -216,7 +239,8 @@ def _code(text: str) -> str:
 
 
 def _side_cell(side: Side) -> str:
-    return _cell(f"tier {side.tier}" + (f"; {side.outcome}" if side.outcome else ""))
+    outcome = side_outcome(side)
+    return _cell(f"tier {side.tier}" + (f"; {outcome}" if outcome else ""))
 
 
 def _md_text(text: str | None, location: tuple[str, Any]) -> str:
@@ -246,11 +270,11 @@ def _markdown(report: DiffReport) -> str:
         lines += ["", "| | Aspect | Subject | Change | OLD | NEW |", "|---|---|---|---|---|---|"]
         for c in report.changes:
             mark = "🔻 weakening" if c.kind == "weakening" else "🔺 strengthening"
-            lines.append(f"| {mark} | {c.aspect} | {_code(c.subject)} | {_cell(c.message)} | "
+            lines.append(f"| {mark} | {c.aspect} | {_code(c.subject)} | {_cell(change_message(c))} | "
                          f"{_side_cell(c.old)} | {_side_cell(c.new)} |")
         lines += ["", "<details><summary>Witness states (replayed by the evaluator on both revisions)</summary>", ""]
         for i, c in enumerate(report.changes, 1):
-            lines += [f"{i}. {_cell(c.subject)}: {_cell(c.message)}", "",
+            lines += [f"{i}. {_cell(c.subject)}: {_cell(change_message(c))}", "",
                       "   ```json", "   " + dumps_exact(c.state), "   ```", ""]
         lines.append("</details>")
     if report.text_changes:
@@ -263,11 +287,16 @@ def _markdown(report: DiffReport) -> str:
         lines += ["", "<details><summary>Declarations changed</summary>", "",
                   "| | Entity | Name | Detail |", "|---|---|---|---|"]
         for d in report.declarations:
-            lines.append(f"| {_DECL_MARK[d.change]} {d.change} | {d.entity} | {_code(d.name)} | {_cell(d.detail)} |")
+            lines.append(f"| {_DECL_MARK[d.change]} {d.change} | {d.entity} | {_code(d.name)} | {_cell(decl_detail(d))} |")
         lines += ["", "</details>"]
+    if report.force:
+        lines += ["", "| | Duties, authority and accepted findings (language v2) |", "|---|---|"]
+        for f in report.force:
+            mark = {"weakening": "🔻 weakening", "strengthening": "🔺 strengthening"}.get(f.kind or "", "changed")
+            lines.append(f"| {mark} | {_cell(force_message(f))} |")
     if report.unknowns:
         lines += ["", "**Unknown** (the solver gave up):", ""]
-        lines += [f"- {_cell(u.subject)}: {_cell(u.question)} ({_cell(u.reason)})" for u in report.unknowns]
+        lines += [f"- {_cell(u.subject)}: {_cell(unknown_question(u))} ({_cell(u.reason)})" for u in report.unknowns]
     return "\n".join(lines) + "\n"
 
 

@@ -12,11 +12,12 @@ from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
+from ..analyses.checked import CheckedFile
 from ..diagnostics import Diagnostic
-from ..logic.results import Location, Result
-from ..source import Span
+from ..logic.results import Result
+from ..source import Location, Span
 from ..state import dumps_exact
-from .checked import CheckedFile
+from .messages import result_details, result_locations, result_message
 
 
 def span_json(span: Span) -> dict[str, int]:
@@ -71,12 +72,12 @@ def result_json(result: Result) -> dict[str, Any]:
     return {
         "property": result.property,
         "subject": result.subject,
-        "status": result.status,
-        "severity": result.severity,
-        "message": result.message,
+        "status": result.status.value,
+        "severity": result.severity.value,
+        "message": result_message(result),
         "witness": witness_json(result),
-        "locations": [location_json(loc) for loc in result.locations],
-        "details": plain(result.details),
+        "locations": [location_json(loc) for loc in result_locations(result)],
+        "details": plain(result_details(result)),
     }
 
 

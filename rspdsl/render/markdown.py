@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..analyses.checked import CheckedFile
 from ..logic.results import Result
 from ..state import dumps_exact
-from .checked import CheckedFile
 from .escape import markdown_inline, visible
+from .messages import result_message
 
 _MARK = {"proved": "✅ proved", "error": "❌ violated", "warning": "⚠️ warning", "unknown": "❔ unknown",
          "accepted": "☑️ accepted"}
@@ -72,7 +73,7 @@ def _findings(checked: CheckedFile) -> list[str]:
         if r.status == "proved":
             continue
         rows.append(f"| {_status(r)} | {_code(r.property)} | {cell(r.subject)} | {_where(checked, r)} "
-                    f"| {cell(r.message)} |")
+                    f"| {cell(result_message(r))} |")
     if not rows:
         return []
     return ["| Status | Property / code | Subject | Where | Message |", "|---|---|---|---|---|", *rows]

@@ -16,11 +16,12 @@ from collections.abc import Iterable
 from fractions import Fraction
 from typing import IO, Any
 
-from ..logic.results import PROPERTIES, Result, Witness
+from ..analyses.checked import CheckedFile
+from ..logic.results import PROPERTIES, Result, Witness, property_family
 from ..source import NO_SPAN, SourceFile, Span
 from ..state import dumps_exact, number_text
-from .checked import CheckedFile, property_family
 from .escape import visible
+from .messages import result_details, result_locations, result_message
 from .text import render_diagnostic
 
 # A replay command longer than this is not worth printing inline; the JSON output holds the witness.
@@ -153,7 +154,8 @@ def run_table(run: list) -> list[str]:
     rows += [[n] + [value_text(step["state"][n]) for step in run] for n in shown]
     lines = _table(header, rows, [False] * len(rows))
     if len(shown) < len(names):
-        lines.append(f"    ({_plural(len(names) - len(shown), 'other name')} keep one value throughout)")
+        same = len(names) - len(shown)
+        lines.append(f"    ({_plural(same, 'other name')} {'keeps its' if same == 1 else 'keep their'} value throughout)")
     return lines
 
 
@@ -162,11 +164,7 @@ def replay_hint(path: str, result: Result) -> list[str]:
     witness = result.witness
     if witness is None:
         return []
-    if witness.run is not None:
-        lines = "\n".join(dumps_exact(step) for step in witness.run)
-        cmd = f"printf '%s\\n' {shlex.quote(lines)} > run.jsonl && rspdsl eval {shlex.quote(path)} --run run.jsonl"
-        if len(cmd) <= MAX_INLINE_REPLAY:
-            return [f"  replay: {cmd}"]
+    if witness.run is not None:  # several lines: taken from the JSON output, one step per line
         select = (f".files[0].results[] | select(.property == {json.dumps(result.property)} and "
                   f".subject == {json.dumps(result.subject)}) | .witness.run[]")
         return [f"  replay: rspdsl check {shlex.quote(path)} --format json | jq -c {shlex.quote(select)} > run.jsonl"
@@ -209,9 +207,9 @@ def _label(result: Result) -> str:
 
 def _details_lines(result: Result) -> list[str]:
     out = []
-    for key, value in result.details.items():
-        if key == "accepted" and isinstance(value, dict):  # an accepted finding (rspdsl/acceptance.py)
-            out.append(f"  accepted at line {value.get('line')} by {value.get('owner')}: {value.get('reason')}")
+    for key, value in result_details(result).items():
+        if key == "accepted":  # an accepted finding (rspdsl/analyses/acceptance.py)
+            out.append(f"  accepted at line {value['line']} by {value['owner']}: {value['reason']}")
             continue
         if isinstance(value, (list, tuple, set, frozenset, dict)) and not value:
             continue  # e.g. `inputs` of a policy without inputs: an empty field says nothing
@@ -231,17 +229,18 @@ def render_result(result: Result, source: SourceFile, paint: _Paint | None = Non
     paint = paint or _Paint(False)
     path = source.path
     label = _label(result)
-    head_where = f"{_where(path, result.locations[0].span)}: " if result.locations else f"{path}: "
-    lines = [paint("bold", head_where) + paint(label, f"{label}[{result.property}]") + f" {result.message}"]
-    shown = result.locations if verbose else result.locations[:1 + MAX_RELATED]
+    locations = result_locations(result)
+    head_where = f"{_where(path, locations[0].span)}: " if locations else f"{path}: "
+    lines = [paint("bold", head_where) + paint(label, f"{label}[{result.property}]") + f" {result_message(result)}"]
+    shown = locations if verbose else locations[:1 + MAX_RELATED]
     for i, loc in enumerate(shown):
         if i:  # related declarations: named on their own line, as render_diagnostic does
             lines.append(f"  note: {paint('dim', _where(path, loc.span) + ':')} {loc.message or 'related'}")
             lines += _snippet(source, loc.span)
         else:  # the primary location: its label goes under the caret
             lines += _snippet(source, loc.span, loc.message)
-    if len(shown) < len(result.locations):
-        more = len(result.locations) - len(shown)
+    if len(shown) < len(locations):
+        more = len(locations) - len(shown)
         lines.append(f"  note: {_plural(more, 'more related declaration')} (--verbose shows them)")
     lines += _details_lines(result)
     if result.witness is not None:

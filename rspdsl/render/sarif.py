@@ -10,20 +10,24 @@ Choices (documented in docs/output-formats.md):
   only with kind "fail"; CI should act on exit code 3, not on the level).
 - Columns are Unicode code points, 1-based, end exclusive: exactly our Span.
 - The witness, status, subject and details go in result.properties, numbers exact.
+- partialFingerprints."rspdsl/v1": sha256 of the property and the subject (canonical text), so
+  accepted findings and code-scanning history survive reformatting and moved lines.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
+from ..analyses.checked import CheckedFile
 from ..diagnostics import CODES, Diagnostic
-from ..logic.results import PROPERTIES, Location, Result
-from ..source import Span
+from ..logic.results import PROPERTIES, RUN_PROPERTIES, Result, Status, property_family
+from ..source import Location, Span
 from ..state import dumps_exact
-from .checked import CheckedFile, property_family
 from .json_out import plain, witness_json
+from .messages import result_details, result_locations, result_message
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
@@ -37,6 +41,9 @@ PROPERTY_RULES: dict[str, tuple[str, str]] = {
     "reachability": ("Unreachable",
                      "Every tier is reached by some state; every rule, threshold and requirement can matter."),
     "assert": ("Assertion", "A policy assertion holds in every state."),
+    "deadlines": ("UnmeetableDeadline",
+                  "Every duty can always be met: its act is never kept forbidden while it is pending."),
+    "duties": ("IdleDuty", "Every duty can be triggered and discharged, and some rule depends on it."),
 }
 
 
@@ -76,6 +83,8 @@ def _rules(files: list[CheckedFile]) -> list[dict[str, Any]]:
     rules = [_rule(p, *PROPERTY_RULES[p], "error") for p in PROPERTIES]
     if "assert" in families:
         rules.append(_rule("assert", *PROPERTY_RULES["assert"], "error"))
+    rules += [_rule(p, *PROPERTY_RULES[p], "error" if p == "deadlines" else "warning")
+              for p in RUN_PROPERTIES if p in families]
     codes: dict[str, str] = {}
     for f in files:
         for d in f.diagnostics:
@@ -87,9 +96,9 @@ def _rules(files: list[CheckedFile]) -> list[dict[str, Any]]:
 
 
 def _result_level_kind(result: Result) -> tuple[str, str]:
-    if result.status in ("violated", "accepted"):  # an accepted finding is a suppressed failure
+    if result.status in (Status.VIOLATED, Status.ACCEPTED):  # an accepted finding is a suppressed failure
         return ("error" if result.severity == "error" else "warning"), "fail"
-    if result.status == "proved":
+    if result.status == Status.PROVED:
         return "none", "pass"
     return "none", "open"
 
@@ -103,34 +112,41 @@ def _related(path: str, locations: Iterable[Location]) -> list[dict[str, Any]]:
     return out
 
 
+def fingerprint(result: Result) -> str:
+    """A result's identity across revisions: its property and subject (canonical text, no line
+    numbers: see rspdsl.logic.names), hashed. Reformatting or moving lines keeps it."""
+    return hashlib.sha256(f"{result.property}\n{result.subject}".encode()).hexdigest()
+
+
 def result_sarif(path: str, result: Result, rule_index: dict[str, int]) -> dict[str, Any]:
     family = property_family(result.property)
     level, kind = _result_level_kind(result)
-    message = result.message if result.status != "unknown" else f"unknown: {result.message}"
+    text = result_message(result)
+    message = text if result.status != Status.UNKNOWN else f"unknown: {text}"
+    locations = result_locations(result)
     out: dict[str, Any] = {
         "ruleId": family,
         "ruleIndex": rule_index[family],
         "kind": kind,
         "level": level,
         "message": {"text": message},
-        "locations": [physical_location(path, result.locations[0].span, result.locations[0].message)]
-        if result.locations else [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(path)}}}],
-        "partialFingerprints": {"rspdslObligation/v1": f"{result.property}|{result.subject}"},
+        "locations": [physical_location(path, locations[0].span, locations[0].message)]
+        if locations else [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(path)}}}],
+        "partialFingerprints": {"rspdsl/v1": fingerprint(result)},
         "properties": {
             "property": result.property,
             "subject": result.subject,
-            "status": result.status,
-            "severity": result.severity,
+            "status": result.status.value,
+            "severity": result.severity.value,
             "witness": witness_json(result),
-            "details": plain(result.details),
+            "details": plain(result_details(result)),
         },
     }
-    if len(result.locations) > 1:
-        out["relatedLocations"] = _related(path, result.locations[1:])
-    accepted = result.details.get("accepted") if result.status == "accepted" else None
-    if isinstance(accepted, dict):  # SARIF 2.1.0 §3.35: suppressed in source, with its justification
+    if len(locations) > 1:
+        out["relatedLocations"] = _related(path, locations[1:])
+    if result.accepted is not None:  # SARIF 2.1.0 §3.35: suppressed in source, with its justification
         out["suppressions"] = [{"kind": "inSource", "status": "accepted",
-                                "justification": f"{accepted.get('reason')} (owner: {accepted.get('owner')})"}]
+                                "justification": f"{result.accepted.reason} (owner: {result.accepted.owner})"}]
     return out
 
 
@@ -146,7 +162,7 @@ def diagnostic_sarif(path: str, diag: Diagnostic, rule_index: dict[str, int]) ->
         "locations": [physical_location(path, diag.span)],
     }
     if diag.related:
-        out["relatedLocations"] = _related(path, (Location(r.span, r.message) for r in diag.related))
+        out["relatedLocations"] = _related(path, diag.related)
     return out
 
 

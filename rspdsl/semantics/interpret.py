@@ -23,7 +23,7 @@ from typing import Any
 
 from . import ir
 from .decision import Decision
-from .model import Policy, Rule
+from .model import Policy, Requirement, Rule
 
 Value = Fraction | int | bool
 
@@ -141,7 +141,8 @@ def decide(policy: Policy, state: Mapping[str, Value], history: StepHistory = FI
     """Decide a validated state (as rspdsl.state.read_state returns it) -> Decision; `history` is
     what its history terms see (default: the first step of a run)."""
     env: dict[str, Any] = dict(state)
-    env["history"] = history = state.get(HISTORY_KEY, history)
+    carried = state.get(HISTORY_KEY)  # an extended state's own history (the prover's witnesses)
+    env["history"] = carried if isinstance(carried, StepHistory) else history
     thresholds = {}
     for name, threshold in policy.thresholds.items():  # dependency order: each after those it uses
         thresholds[name] = env[f"thr:{name}"] = bool(value(threshold.condition, env))
@@ -160,14 +161,24 @@ def decide(policy: Policy, state: Mapping[str, Value], history: StepHistory = FI
         allowed[name] = action.default_permit if decider is None else policy.rules[decider].effect == "permit"
         decided_by[name] = None if decider is None else policy.rules[decider]
         env[f"allowed:{name}"] = allowed[name]
-    # a requirement is active when tier >= its tier (if in a tier) and its `when` holds (if any)
-    is_active = [(r.tier is None or tier >= r.tier) and (r.condition is None or bool(value(r.condition, env)))
-                 for r in policy.requirements]
+    # a requirement is active for an action it binds when tier >= its tier (if in a tier), its
+    # `when` holds (if any), and no waiver of it for that action holds (v2 §4)
+    def in_force(r: Requirement) -> bool:
+        return (r.tier is None or tier >= r.tier) and (r.condition is None or bool(value(r.condition, env)))
+
+    is_active = [in_force(r) for r in policy.requirements]
+    waived = [bool(value(w.condition, env)) for w in policy.waivers]
     met = tuple(bool(value(r.commitment, env)) for r in policy.requirements)
-    active = {name: tuple(k for k, r in enumerate(policy.requirements) if name in r.actions and is_active[k])
+    active = {name: tuple(k for k, r in enumerate(policy.requirements) if name in r.actions and is_active[k]
+                          and not any(waived[w.index] for w in policy.waivers_of(k, name)))
               for name in policy.actions}
+    advising = [in_force(r) for r in policy.recommendations]
+    advised = {name: tuple(k for k, r in enumerate(policy.recommendations) if name in r.actions and advising[k])
+               for name in policy.actions} if policy.recommendations else {}
     return Decision(
         tier=tier, thresholds=thresholds, allowed=allowed, decided_by=decided_by, active=active, met=met,
         rules_holding=holding, assertions={a.name: bool(value(a.body, env)) for a in policy.assertions},
-        requirements=policy.requirements,
+        requirements=policy.requirements, advised=advised,
+        advice_met=tuple(bool(value(r.commitment, env)) for r in policy.recommendations),
+        recommendations=policy.recommendations,
     )

@@ -127,6 +127,21 @@ class Requirement:
     description: str | None = None
     span: Span = field(default=Span(1, 1, 1, 1), compare=False)       # the commitment expression
     decl_span: Span = field(default=Span(1, 1, 1, 1), compare=False)  # the whole `require`
+    force: str = "require"         # v2 §4: "recommend" is advisory (Policy.recommendations)
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """v2 §4: while `condition` holds, the requirements `requirements` (indices into
+    Policy.requirements, matched by the canonical text of their commitment) are not required
+    for `actions`."""
+    index: int
+    commitments: tuple[str, ...]     # the waived commitments' canonical text, as written in the waiver
+    requirements: tuple[int, ...]    # every requirement whose commitment has one of those texts
+    actions: tuple[str, ...]
+    condition: IExpr
+    description: str | None = None
+    span: Span = field(default=Span(1, 1, 1, 1), compare=False)
 
 
 @dataclass(frozen=True)
@@ -168,6 +183,16 @@ class Policy:
     duties: dict[str, Duty] = field(default_factory=dict)
     history_thresholds: frozenset[str] = frozenset()  # thresholds that read history, directly or not
     accepts: tuple[Accept, ...] = ()   # accepted findings, in declaration order
+    recommendations: tuple[Requirement, ...] = ()      # v2 §4: advisory; numbered apart from requirements
+    waivers: tuple[Waiver, ...] = ()
+
+    def waivers_of_any(self, index: int) -> bool:
+        """Whether some waiver can lift requirement `index` (for some action)."""
+        return any(index in w.requirements for w in self.waivers)
+
+    def waivers_of(self, index: int, action: str) -> list[Waiver]:
+        """The waivers that can lift requirement `index` for `action`."""
+        return [w for w in self.waivers if index in w.requirements and action in w.actions]
 
     @property
     def acts(self) -> list[str]:
@@ -181,7 +206,9 @@ class Policy:
         if self.duties or self.history_thresholds:
             return True
         exprs = [r.condition for r in self.rules] + [a.body for a in self.assertions]
-        exprs += [e for r in self.requirements for e in (r.commitment, r.condition) if e is not None]
+        exprs += [w.condition for w in self.waivers]
+        exprs += [e for r in self.requirements + self.recommendations for e in (r.commitment, r.condition)
+                  if e is not None]
         return any(ir.uses_history(e) for e in exprs)
 
     @property

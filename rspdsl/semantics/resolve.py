@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..diagnostics import Diagnostic, Related, did_you_mean, error, warning
+from ..diagnostics import Diagnostic, did_you_mean, error, warning
 from ..numbers import LITERAL_MAX_BITS
-from ..source import SourceFile, Span
+from ..source import Location, SourceFile, Span
 from ..syntax import ast
 from . import ir
 from .model import (
@@ -29,6 +29,7 @@ from .model import (
     Threshold,
     Tier,
     Variable,
+    Waiver,
 )
 from .types import BOOL, ERROR, TIER, BoolT, ErrorT, RealT, ScaleT, TierT, Type
 
@@ -54,7 +55,7 @@ KIND_WORDS = {
     "event": "an event", "authority": "an authority", "duty": "a duty",
 }
 ACT_KINDS = ("action", "event")  # what a run's step does, and what history terms look back at
-RESERVED_FOR_LATER = ("recommend", "waive")  # reserved by language-v2.md §4; the parser lexes them as names
+
 
 
 @dataclass
@@ -96,15 +97,11 @@ class Resolver:
 
     # ------------------------------------------------------------ namespace
     def declare(self, ident: ast.Ident, entity: Entity) -> bool:
-        if ident.name in RESERVED_FOR_LATER:
-            self.err("E0011", f"`{ident.name}` is a reserved word and cannot be a name", ident.span,
-                     hint=f"rename it, e.g. `{ident.name}_`")
-            return False
         previous = self.names.get(ident.name)
         if previous is not None:
             self.err("E0101", f"`{ident.name}` is already declared as {KIND_WORDS[previous.kind]}",
                      ident.span, hint="every declaration shares one namespace; rename one of them",
-                     related=[Related(previous.span, "first declared here")])
+                     related=[Location(previous.span, "first declared here")])
             return False
         self.names[ident.name] = entity
         return True
@@ -142,7 +139,7 @@ class Resolver:
                      hint='every file starts with `policy "Name" version "1.0"`')
         for extra in headers[1:]:
             self.err("E0107", "a second `policy` declaration", extra.span,
-                     related=[Related(headers[0].span, "the first one")])
+                     related=[Location(headers[0].span, "the first one")])
         if headers and decls[0] is not headers[0]:
             self.err("E0107", "the `policy` declaration must come first", headers[0].span)
 
@@ -221,19 +218,29 @@ class Resolver:
 
         tiers: list[Tier] = []
         requirements: list[Requirement] = []
+        recommendations: list[Requirement] = []
+        commitment_asts: list[ast.Expr] = []  # per requirement, in order: what waivers match against
+
+        def commit(r: ast.RequireDecl, tier: int | None) -> None:
+            if r.force == "recommend":
+                recommendations.extend(self.requirement(r, tier, actions, len(recommendations)))
+            else:
+                requirements.extend(self.requirement(r, tier, actions, len(requirements)))
+                commitment_asts.extend(r.commitments)
+
         tier_decls = [d for d in decls if isinstance(d, ast.TierDecl)]
         for i, t in enumerate(tier_decls):
-            cond = self.condition(t.condition, Context("tier"), "tier condition") if t.condition is not None else None
-            if cond is not None and t.condition is not None:
-                self.history_free.append((cond, t.condition.span, "a tier's `when`"))
-            tiers.append(Tier(t.name.name, i, cond, t.description, t.name.span))
+            when = self.condition(t.condition, Context("tier"), "tier condition") if t.condition is not None else None
+            if when is not None and t.condition is not None:
+                self.history_free.append((when, t.condition.span, "a tier's `when`"))
+            tiers.append(Tier(t.name.name, i, when, t.description, t.name.span))
             for r in t.requirements:
-                requirements.extend(self.requirement(r, i, actions, len(requirements)))
+                commit(r, i)
         rules: list[Rule] = []
         assertions: list[Assertion] = []
         for d in decls:
             if isinstance(d, ast.RequireDecl):
-                requirements.extend(self.requirement(d, None, actions, len(requirements)))
+                commit(d, None)
             elif isinstance(d, ast.RuleDecl):
                 self.action_ref(d.action)
                 cond = (self.condition(d.condition, Context("rule"), "rule condition")
@@ -242,13 +249,16 @@ class Resolver:
             elif isinstance(d, ast.AssertDecl) and self.owns(d):
                 body = self.condition(d.body, Context("assert"), "assertion")
                 assertions.append(Assertion(d.name.name, body, d.description, d.name.span))
+        waivers = [w for n, d in enumerate(d for d in decls if isinstance(d, ast.WaiveDecl))
+                   if (w := self.waiver(d, n, requirements, commitment_asts)) is not None]
         self.check_history_free(history_thresholds)
         self.warn_unused(variables, thresholds)
-        for name, declared in [*events.items(), *authorities.items()]:
+        unused: list[tuple[str, str, Span]] = [("event", n, e.span) for n, e in events.items()]
+        unused += [("authority", n, a.span) for n, a in authorities.items()]
+        for kind, name, span in unused:
             if name not in self.used:
-                kind = "event" if name in events else "authority"
                 self.diagnostics.append(warning(
-                    "W0301", f"{kind} `{name}` is declared but never used", declared.span,
+                    "W0301", f"{kind} `{name}` is declared but never used", span,
                     hint="a duty, history term, `set at` or `by` should mention it, or remove it"))
         return Policy(self.source, header.title if header else "", header.version if header else None,
                       scales, variables, actions, thresholds, tuple(tiers), tuple(rules),
@@ -256,6 +266,7 @@ class Resolver:
                       header.span if header else Span(1, 1, 1, 1),
                       events=events, authorities=authorities, duties=duties,
                       history_thresholds=frozenset(history_thresholds),
+                      recommendations=tuple(recommendations), waivers=tuple(waivers),
                       accepts=self.accepts(decls))
 
     def accepts(self, decls) -> tuple[Accept, ...]:
@@ -278,7 +289,7 @@ class Resolver:
             key = (d.property, d.subject)
             if key in seen:
                 self.err("E0110", f"the finding {d.property} {d.subject!r} is accepted twice", d.span,
-                         related=[Related(seen[key], "the first `accept`")])
+                         related=[Location(seen[key], "the first `accept`")])
                 continue
             seen[key] = d.span
             out.append(Accept(d.property, d.subject, d.reason, d.owner, d.span))
@@ -384,6 +395,46 @@ class Resolver:
         return Duty(d.name.name, "every", d.act.name, d.days.value, None, False, cond,
                     d.description, d.name.span)
 
+    def waiver(self, d: ast.WaiveDecl, index: int, requirements: list[Requirement],
+               commitment_asts: list[ast.Expr]) -> Waiver | None:
+        """Match each waived commitment by canonical text (E0406 when none matches, naming the
+        nearest), check the actions (each must be bound by a matched requirement) and the `when`."""
+        from ..syntax.format import format_expr
+
+        canonical = [format_expr(e) for e in commitment_asts]
+        texts, matched, ok = [], [], True
+        for e in d.commitments:
+            text = format_expr(e)
+            found = [k for k, c in enumerate(canonical) if c == text]
+            if not found:
+                nearest = did_you_mean(text, sorted(set(canonical)))
+                self.err("E0406", f"the waived commitment `{text}` matches no requirement", e.span,
+                         hint=(nearest + " (waivers match a requirement's commitment by its text)") if nearest
+                         else "a waiver names the commitment of a `require`, written as in the requirement")
+                ok = False
+                continue
+            texts.append(text)
+            matched.extend(found)
+        bound = {a for k in matched for a in requirements[k].actions}
+        if d.actions is None:
+            targets = tuple(a for a in self.action_names() if a in bound)
+        else:
+            good = [self.action_ref(a) for a in d.actions]
+            ok = ok and all(good)
+            for a in (a for a, g in zip(d.actions, good) if g):
+                if matched and a.name not in bound:
+                    self.err("E0406", f"no waived commitment is required for `{a.name}`", a.span,
+                             hint="a waiver lifts requirements of the actions they bind; drop the action")
+                    ok = False
+            targets = tuple(dict.fromkeys(a.name for a in d.actions))
+        cond = self.condition(d.condition, Context("require"), "waiver condition")
+        if not ok:
+            return None
+        return Waiver(index, tuple(texts), tuple(dict.fromkeys(matched)), targets, cond, d.description, d.span)
+
+    def action_names(self) -> list[str]:
+        return [n for n, e in self.names.items() if e.kind == "action"]
+
     def reading_history(self, thresholds: dict[str, Threshold]) -> set[str]:
         """The thresholds whose value reads history, directly or through another threshold."""
         out: set[str] = set()
@@ -420,12 +471,12 @@ class Resolver:
             ok = [self.action_ref(a) for a in r.actions]
             targets = tuple(dict.fromkeys(a.name for a, good in zip(r.actions, ok) if good))
         cond = self.condition(r.condition, Context("require"), "requirement condition") if r.condition else None
-        out = []
+        out: list[Requirement] = []
         for e in r.commitments:
             commitment = self.condition(e, Context("require"), "commitment")
             text = " ".join(self.source.slice(e.span).split()) or _expr_text(e)
             out.append(Requirement(start + len(out), commitment, text, targets, tier, cond,
-                                   r.description, e.span, r.span))
+                                   r.description, e.span, r.span, r.force))
         return out
 
     def order_thresholds(self, raw: dict[str, Threshold]) -> dict[str, Threshold]:
@@ -452,7 +503,7 @@ class Resolver:
                 if state.get(nxt) == 1:
                     cycle = path[path.index(nxt):] + [nxt]
                     self.err("E0106", f"thresholds depend on each other in a cycle: {' → '.join(cycle)}",
-                             raw[nxt].span, related=[Related(raw[c].span, f"`{c}` is part of the cycle")
+                             raw[nxt].span, related=[Location(raw[c].span, f"`{c}` is part of the cycle")
                                                      for c in cycle[1:-1]])
                     state[nxt] = 2
                     continue
@@ -533,6 +584,7 @@ class Resolver:
         kind = entity.kind
         if kind in ("metric", "control"):
             d = entity.decl
+            assert isinstance(d, ast.QuantityDecl)  # metrics and controls are declared by one
             if d.scale is not None:
                 return ScaleT(d.scale.name), ir.Var(e.name, "int")
             return RealT(d.unit.name if d.unit else None), ir.Var(e.name, "real")
@@ -543,6 +595,7 @@ class Resolver:
                 self.threshold_deps.setdefault(ctx.threshold, set()).add(e.name)
             return BOOL, ir.ThresholdRef(e.name)
         if kind == "scale_value":
+            assert entity.scale is not None  # a scale value's entity always names its scale
             return ScaleT(entity.scale), ir.IntConst(entity.index)
         if kind == "tier":
             return TIER, ir.IntConst(entity.index)
@@ -628,7 +681,7 @@ class Resolver:
             if e.op == "implies":
                 return BOOL, ir.Implies(left, right)
             cls = ir.And if e.op == "and" else ir.Or
-            args = []
+            args: list[ir.IExpr] = []
             for node in (left, right):  # flatten chains: a and b and c -> And(a, b, c)
                 args.extend(node.args if isinstance(node, cls) else (node,))
             return BOOL, cls(tuple(args))
@@ -650,7 +703,7 @@ class Resolver:
                     return ERROR, ir.BoolConst(False)
                 return RealT(unit, literal, value), ir.Const(value)
             right_node = right if e.op == "+" else ir.Neg(right)
-            args = []
+            args: list[ir.IExpr] = []
             for node in (left, right_node):
                 args.extend(node.args if isinstance(node, ir.Add) else (node,))
             return RealT(unit, literal), ir.Add(tuple(args))
@@ -704,6 +757,15 @@ class Resolver:
         typed = [self.expr(a, ctx) for a in e.args]
         if any(isinstance(t, ErrorT) for t, _ in typed):
             return ERROR, ir.BoolConst(False)
+        if isinstance(typed[0][0], ScaleT):  # v2: the highest / lowest value of one scale
+            scale = typed[0][0].scale
+            for (t, _), arg in zip(typed, e.args):
+                if not isinstance(t, ScaleT) or t.scale != scale:
+                    self.err("E0203" if isinstance(t, ScaleT) else "E0201",
+                             f"`{e.func}` of values of scale `{scale}` cannot take {t.describe()}", arg.span,
+                             hint="max and min take numbers, or values of one scale")
+                    return ERROR, ir.BoolConst(False)
+            return ScaleT(scale), ir.MinMax(e.func, tuple(n for _, n in typed))
         acc: RealT | None = None
         for (t, _), arg in zip(typed, e.args):
             if not isinstance(t, RealT):
@@ -717,8 +779,8 @@ class Resolver:
                     return ERROR, ir.BoolConst(False)
                 acc = RealT(unit, acc.literal and t.literal)
         assert acc is not None
-        values = [t.value for t, _ in typed]
-        if all(v is not None for v in values):
+        values = [t.value for t, _ in typed if isinstance(t, RealT) and t.value is not None]
+        if len(values) == len(typed):  # every argument a known constant: fold
             value = max(values) if e.func == "max" else min(values)
             return RealT(acc.unit, acc.literal, value), ir.Const(value)
         return RealT(acc.unit, acc.literal), ir.MinMax(e.func, tuple(n for _, n in typed))

@@ -13,7 +13,7 @@ from ..source import NO_SPAN, Span
 
 
 def _span() -> Span:
-    return field(default=NO_SPAN, compare=False, repr=False)  # type: ignore[return-value]
+    return field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ class Comments:
 
 
 def _comments() -> Comments:
-    return field(default_factory=Comments, compare=False, repr=False)  # type: ignore[return-value]
+    return field(default_factory=Comments, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -199,6 +199,18 @@ class RequireDecl:
     description: str | None = None
     span: Span = _span()
     comments: Comments = _comments()
+    force: str = "require"  # v2 §4: "require" (binding) or "recommend" (advisory)
+
+
+@dataclass(frozen=True)
+class WaiveDecl:
+    """v2 §4: `waive C1, C2 for A1, A2 when COND "desc"`."""
+    commitments: tuple[Expr, ...]
+    actions: tuple[Ident, ...] | None  # None: every action the commitments bind
+    condition: Expr
+    description: str | None = None
+    span: Span = _span()
+    comments: Comments = _comments()
 
 
 @dataclass(frozen=True)
@@ -269,7 +281,7 @@ class DutyDecl:
 
 
 Decl = Union[PolicyDecl, ScaleDecl, QuantityDecl, FlagDecl, ActionDecl, ThresholdDecl,
-             TierDecl, RuleDecl, RequireDecl, AssertDecl, EventDecl, AuthorityDecl, DutyDecl]
+             TierDecl, RuleDecl, RequireDecl, AssertDecl, EventDecl, AuthorityDecl, DutyDecl, WaiveDecl]
 
 
 @dataclass(frozen=True)

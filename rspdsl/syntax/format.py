@@ -102,7 +102,8 @@ def _expr(e: ast.Expr) -> tuple[str, int]:
         return f"{_wrap(e.operand, ATOM)} at {e.act.name}", COMPARE
     if isinstance(e, ast.Unary):
         # a run of the same prefix operator is laid out in a loop, not by recursion
-        run, inner = 0, e
+        inner: ast.Expr = e  # ends at the first operand that is not this operator
+        run = 0
         while isinstance(inner, ast.Unary) and inner.op == e.op:
             run, inner = run + 1, inner.operand
         if e.op == "not":
@@ -131,15 +132,15 @@ def _chain(e: ast.Binary) -> tuple[str, int]:
     """
     level = _BINARY_LEVEL[e.op]
     need_left, need_right = operand_strengths(e.op)
+    node: ast.Expr = e
     if e.op == "implies":
-        parts, node = [], e
+        parts: list[str] = []
         while isinstance(node, ast.Binary) and node.op == "implies":
             parts.append(_wrap(node.left, need_left))
             node = node.right
         parts.append(_wrap(node, need_right))
         return " implies ".join(parts), level
     tail: list[tuple[str, ast.Expr]] = []
-    node: ast.Expr = e
     while isinstance(node, ast.Binary) and node.op != "implies" and _BINARY_LEVEL[node.op] == level:
         tail.append((node.op, node.right))
         node = node.left
@@ -205,8 +206,13 @@ def _decl_lines(d: ast.Decl, indent: str = "") -> list[str]:
         return _with_when(f"threshold {d.name.name}{_desc(d.description)}", d.condition, "", indent)
     if isinstance(d, ast.RuleDecl):
         return _with_when(f"{d.effect} {d.action.name}", d.condition, _desc(d.description), indent)
+    if isinstance(d, ast.WaiveDecl):
+        head = "waive " + ", ".join(format_expr(c) for c in d.commitments)
+        if d.actions is not None:
+            head += " for " + ", ".join(a.name for a in d.actions)
+        return _with_when(head, d.condition, _desc(d.description), indent)
     if isinstance(d, ast.RequireDecl):
-        head = "require " + ", ".join(format_expr(c) for c in d.commitments)
+        head = f"{d.force} " + ", ".join(format_expr(c) for c in d.commitments)
         if d.actions is not None:
             head += " for " + ", ".join(a.name for a in d.actions)
         return _with_when(head, d.condition, _desc(d.description), indent)

@@ -22,8 +22,20 @@ class LoweringError(Exception):
     """A parse-tree shape the lowering does not know: a bug in rspdsl, not in the policy."""
 
 
+def _at(position: int | None) -> int:
+    """A token position: lark types them optional, but the parser's tokens always carry them."""
+    if position is None:
+        raise LoweringError("a token without a position")
+    return position
+
+
 def token_span(tok: Token) -> Span:
-    return Span(tok.line, tok.column, tok.end_line, tok.end_column, tok.start_pos, tok.end_pos)
+    line, column, end_line, end_column = tok.line, tok.column, tok.end_line, tok.end_column
+    start, end = tok.start_pos, tok.end_pos
+    if (line is None or column is None or end_line is None or end_column is None
+            or start is None or end is None):  # checked inline: this runs once per token
+        raise LoweringError(f"a token without a position: {tok!r}")
+    return Span(line, column, end_line, end_column, start, end)
 
 
 def tree_span(tree: Tree) -> Span:
@@ -70,7 +82,7 @@ class Lowerer:
         body = str(tok)[1:-1]
         for m in _ESCAPE.finditer(body):
             if m.group(1) not in ('"', "\\"):
-                start = tok.start_pos + 1 + m.start()
+                start = _at(tok.start_pos) + 1 + m.start()
                 span = self.source.span_at(start)
                 self.diagnostics.append(error(
                     "E0015", f"unknown escape `\\{m.group(1)}` in a string",
@@ -153,10 +165,15 @@ class Lowerer:
         if tree.data in ("reassuring", "cumulative"):
             into[tree.data] = True
         else:
-            into[tree.data] = self.ident(tree.children[-1])
+            name = tree.children[-1]
+            if not isinstance(name, Token):
+                raise LoweringError(f"a `{_MODIFIERS[tree.data]}` without its name")
+            into[tree.data] = self.ident(name)
 
     def signed(self, tree: Tree) -> ast.Num:
         tok = tree.children[-1]
+        if not isinstance(tok, Token):
+            raise LoweringError(f"a signed number without its number token: {tok!r}")
         value = self.number(tok)
         if tree.data == "negative":
             span = tree_span(tree)
@@ -222,8 +239,8 @@ class Lowerer:
         for c in ch[2:]:
             if isinstance(c, Token) and c.type == "STRING":
                 desc = self.string(c)
-            elif isinstance(c, Tree) and c.data == "require_decl":
-                requirements.append(self.d_require_decl(c, c.children))
+            elif isinstance(c, Tree) and c.data in ("require_decl", "recommend_decl"):
+                requirements.append(self.decl(c))
             else:
                 condition = self.expr(c)
         return ast.TierDecl(name, condition, tuple(requirements), desc, tree_span(tree))
@@ -252,6 +269,26 @@ class Lowerer:
                 condition = self.expr(c)
         return ast.RequireDecl(commitments, actions, condition, desc,
                                self.keyword_start(tree_span(tree), "require"))
+
+    def d_recommend_decl(self, tree, ch):
+        req = self.d_require_decl(tree, ch)
+        return dataclasses.replace(req, force="recommend", span=self.keyword_start(tree_span(tree), "recommend"))
+
+    def d_waive_decl(self, tree, ch):
+        commitments: tuple[ast.Expr, ...] = ()
+        actions = condition = desc = None
+        for c in ch:
+            if isinstance(c, Token) and c.type == "STRING":
+                desc = self.string(c)
+            elif isinstance(c, Tree) and c.data == "expr_list":
+                commitments = tuple(self.expr(e) for e in c.children)
+            elif isinstance(c, Tree) and c.data == "name_list":
+                actions = tuple(self.ident(t) for t in c.children)
+            else:
+                condition = self.expr(c)
+        if condition is None:
+            raise LoweringError("a waiver without its `when`")
+        return ast.WaiveDecl(commitments, actions, condition, desc, self.keyword_start(tree_span(tree), "waive"))
 
     def d_assert_decl(self, tree, ch):
         name = self.ident(ch[0])

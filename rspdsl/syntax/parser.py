@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import cast
 
 from ..diagnostics import Diagnostic, error
 from ..source import SourceFile, Span
@@ -24,10 +25,10 @@ MAX_SYNTAX_ERRORS = 25   # after this many, stop resyncing
 
 DECL_KEYWORDS = ("policy", "scale", "metric", "control", "judgement", "safeguard", "action",
                  "threshold", "tier", "permit", "forbid", "require", "assert",
-                 "event", "authority", "duty", "accept")
+                 "event", "authority", "duty", "recommend", "waive", "accept")
 KEYWORDS = frozenset(DECL_KEYWORDS + (
     "version", "for", "when", "and", "or", "not", "implies", "true", "false", "allowed", "max",
-    "min", "in", "unit", "default", "deny", "reassuring", "recommend", "waive",
+    "min", "in", "unit", "default", "deny", "reassuring",
     # language v2 (language-v2.md §2); `recommend` and `waive` are reserved for its §4
     "cumulative", "set", "at", "internal", "external", "by", "within", "days", "after", "every",
     "while", "done", "days_since", "overdue"))
@@ -132,8 +133,9 @@ def parse_tree(source: SourceFile):
         try:
             tree = get_parser().parse(text)
         except UnexpectedCharacters as exc:
-            diag = _char_error(source, text, exc.pos_in_stream)
-            pos = exc.pos_in_stream
+            # lark declares pos_in_stream as None on its base class; UnexpectedCharacters sets it
+            pos = cast(int, exc.pos_in_stream)
+            diag = _char_error(source, text, pos)
         except UnexpectedToken as exc:
             at_end = exc.token.type == "$END" or exc.token.start_pos is None
             pos = len(text) if at_end else exc.token.start_pos
@@ -212,18 +214,18 @@ def _token_error(source: SourceFile, exc, pos: int) -> Diagnostic:
 
 _DECL_START = re.compile(r"^[ \t]*({})\b(?!-)".format("|".join(DECL_KEYWORDS)), re.M)
 _OPEN_TIER = re.compile(r"^[ \t]*tier[ \t]+([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)[^{}]*\{[^{}]*\Z", re.M)
-_RULE_KEYWORDS = ("permit", "forbid", "assert", "duty")
+_RULE_KEYWORDS = ("permit", "forbid", "assert", "duty", "waive")
 
 
 def _tier_body_error(source: SourceFile, text: str, exc, pos: int) -> tuple[Diagnostic, int, int] | None:
-    """A declaration keyword inside a tier's `{ ... }` where only `require` or `}` may come: a
+    """A declaration keyword inside a tier's `{ ... }` where only `require`, `recommend` or `}` may come: a
     rule placed in a tier (when a `}` closes the body after it), or a tier left unclosed. Returns
     the one diagnostic and the text to blank so that the rest parses: the rule, or the tier up
     to the keyword. None for any other error."""
     value = str(exc.token)
     expected = set(exc.expected or ())
     at_end = exc.token.type == "$END"
-    if "RBRACE" not in expected or not at_end and (value not in DECL_KEYWORDS or value == "require"):
+    if "RBRACE" not in expected or not at_end and (value not in DECL_KEYWORDS or value in ("require", "recommend")):
         return None
     tier = _OPEN_TIER.search(text[:pos])
     if tier is None:
@@ -242,7 +244,8 @@ def _tier_body_error(source: SourceFile, text: str, exc, pos: int) -> tuple[Diag
     if value in _RULE_KEYWORDS and close != -1:
         line_end = text.find("\n", pos)
         end = close if line_end == -1 or close < line_end else text.rfind("\n", pos, close) + 1
-        return (error("E0011", f"`{value}` inside tier `{name}`: a tier's body holds only `require`", span,
+        return (error("E0011", f"`{value}` inside tier `{name}`: a tier's body holds only `require` and "
+                      "`recommend`", span,
                       hint=f"rules go at top level: move this `{value}` after the `}}` that closes tier "
                            f"`{name}` (it can test the tier: `... when tier >= {name}`)"), pos, max(end, pos))
     return (error("E0011", f"tier `{name}` (line {tier_line}) is not closed", span,

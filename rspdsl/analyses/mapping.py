@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .diagnostics import CODES, Diagnostic, Severity
-from .source import NO_SPAN, SourceFile, Span
-from .syntax import ast
+from ..diagnostics import CODES, Diagnostic, Severity
+from ..source import NO_SPAN, SourceFile, Span
+from ..syntax import ast
 
 _LINE = re.compile(r"^(\s*)([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)\s*=(?!=)\s*(.*?)\s*$")
 _WRAP = "assert m: "   # a mapping expression is parsed as the body of an assertion
@@ -68,10 +68,12 @@ def parse_expression(source: SourceFile, line: int, column: int, text: str, pos:
     """Parse `text`, which sits at (line, column) and character offset `pos` of `source`.
 
     The existing parser reads it as the body of `assert m: ...`; spans are then moved back to
-    where the text is in `source`, so diagnostics point at the mapping file.
+    where the text is in `source`, so diagnostics point at the mapping file. Lowering and moving
+    spans recurse along a chain of operands: they run with the parser's recursion headroom, as
+    loading a policy does, so any expression the parser accepts is read.
     """
-    from .syntax.lower import lower
-    from .syntax.parser import parse_tree, recursion_headroom
+    from ..syntax.lower import lower
+    from ..syntax.parser import parse_tree, recursion_headroom
 
     wrapped = SourceFile(source.path, _WRAP + text)
     delta_col = column - 1 - len(_WRAP)
@@ -86,14 +88,13 @@ def parse_expression(source: SourceFile, line: int, column: int, text: str, pos:
         last = Span(line, column + end - 1, line, column + end, pos + end - 1, pos + end)
         return None, [dataclasses.replace(d, span=last, message="the expression ends too early")
                       if d.code == "E0013" else dataclasses.replace(d, span=move(d.span)) for d in diags]
-    with recursion_headroom():  # as the front end: a chain of operands lowers recursively
+    with recursion_headroom():
         module, diags = lower(wrapped, tree)
-    moved = [dataclasses.replace(d, span=move(d.span)) for d in diags]
-    decls = module.declarations
-    if len(decls) != 1 or not isinstance(decls[0], ast.AssertDecl) or any(d.is_error for d in moved):
-        span = Span(line, column, line, column + max(len(text), 1), pos, pos + len(text))
-        return None, moved or [_error("E0011", "this is not one expression", span)]
-    with recursion_headroom():  # _shift walks the expression recursively too
+        moved = [dataclasses.replace(d, span=move(d.span)) for d in diags]
+        decls = module.declarations
+        if len(decls) != 1 or not isinstance(decls[0], ast.AssertDecl) or any(d.is_error for d in moved):
+            span = Span(line, column, line, column + max(len(text), 1), pos, pos + len(text))
+            return None, moved or [_error("E0011", "this is not one expression", span)]
         return _shift(decls[0].body, move), moved
 
 
@@ -130,8 +131,9 @@ def parse_mapping(source: SourceFile) -> tuple[Mapping, list[Diagnostic]]:
             continue
         start = line_start + expr_col - 1
         expr_span = Span(number, expr_col, number, expr_col + len(expr_text), start, start + len(expr_text))
+        more: list[Diagnostic] = []
         if expr_text == FREE:
-            expr, more = None, []
+            expr = None
         else:
             expr, more = parse_expression(source, number, expr_col, expr_text, start)
             if expr is None:
@@ -148,11 +150,11 @@ def parse_mapping(source: SourceFile) -> tuple[Mapping, list[Diagnostic]]:
 
 
 def load_mapping(path: str) -> tuple[Mapping | None, list[Diagnostic]]:
-    from .frontend import read_source
+    from ..frontend import read_source
 
     text, problem = read_source(path)
-    if problem is not None:
-        return None, [problem]
+    if problem is not None or text is None:
+        return None, [problem] if problem is not None else []
     return parse_mapping(SourceFile(path, text))
 
 

@@ -2,7 +2,7 @@
 
 A post-processing step over a Report, after proving (the prover knows nothing of it): each
 violated result whose property id and canonical subject an `accept` names becomes status
-"accepted", with `details["accepted"] = {"reason", "owner", "line"}`. Accepted results are not
+ACCEPTED, carrying an Acceptance (reason, owner, line). Accepted results are not
 violations: no exit code counts them, and every format shows them as accepted (SARIF as
 suppressions). An `accept` that matches no violated result is a warning (W0303): the finding
 was fixed (remove the accept), its subject is misspelt, or its property was not checked.
@@ -11,15 +11,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .diagnostics import Diagnostic, did_you_mean, warning
-from .logic.results import Report, Result
-from .semantics.model import Accept, Policy
-
-ACCEPTED = "accepted"
-
-
-def accepted_details(accept: Accept) -> dict[str, object]:
-    return {"reason": accept.reason, "owner": accept.owner, "line": accept.span.line}
+from ..diagnostics import Diagnostic, did_you_mean, warning
+from ..logic.results import Acceptance, Report, Result, Status
+from ..semantics.model import Accept, Policy
 
 
 def apply_accepts(policy: Policy, report: Report, checked: set[str] | None = None) -> tuple[Report, list[Diagnostic]]:
@@ -33,10 +27,10 @@ def apply_accepts(policy: Policy, report: Report, checked: set[str] | None = Non
     results: list[Result] = []
     for result in report.results:
         accept = by_key.get((result.property, result.subject))
-        if accept is not None and result.status == "violated":
+        if accept is not None and result.status == Status.VIOLATED:
             used.add((accept.property, accept.subject))
-            details = {**result.details, ACCEPTED: accepted_details(accept)}
-            result = replace(result, status=ACCEPTED, details=details)
+            result = replace(result, status=Status.ACCEPTED,
+                             accepted=Acceptance(accept.reason, accept.owner, accept.span.line))
         results.append(result)
     warnings = []
     checked_properties = {r.property for r in report.results}
@@ -53,7 +47,7 @@ def _unmatched(accept: Accept, report: Report, property_checked: bool) -> Diagno
     match = next((r for r in same if r.subject == accept.subject), None)
     what = f"`accept {accept.property} {accept.subject!r}`"
     if match is not None:
-        why = "matches a finding that is now " + match.status
+        why = "matches a finding that is now " + str(match.status)
         hint = "the finding is fixed: remove this `accept`" if match.status == "proved" else \
             "an unknown result is not a violation; rerun with a larger --timeout"
     elif not property_checked:

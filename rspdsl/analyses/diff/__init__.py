@@ -1,0 +1,48 @@
+"""The semantic difference between two revisions of a policy (`rspdsl diff`).
+
+    pairing.py        which entity of OLD is which of NEW (--rename, names, variable plans)
+    questions.py      the semantic questions on one solver; witnesses replayed (rspdsl.logic.witness)
+    commitments.py    the requirement aspect: which commitments each revision demands
+    declarations.py   declarations added, removed, renamed or changed
+    text_changes.py   edits of text with no meaning (titles, descriptions, a commitment's wording)
+    compare.py        diff_policies: all of the above, ordered into a report
+    report.py         the report as data; rspdsl.render.messages words it
+
+Three aspects are compared:
+
+- permission, per action in both: a state where NEW allows it and OLD forbids it (weakening),
+  or the reverse (strengthening);
+- tier, through the tier names the two ladders share: a state that OLD places at or above a
+  common tier T and NEW places below T is a weakening (NEW acts later); the reverse is a
+  strengthening. A tier present in one ladder only is never compared directly: it sits between
+  its neighbours, and its effect shows through the common tiers and its requirements;
+- requirement, per action in both: "P demands c for A at s" means some requirement of P binding
+  A is active at s and its commitment implies c for every value of every variable (checked by
+  Z3). A commitment OLD has active at s that NEW does not demand at s is a weakening; the
+  reverse a strengthening. Commitments are split at top-level `and`, so restating, splitting,
+  merging or reordering commitments is no change.
+"""
+from .compare import diff_policies
+from .declarations import new_file_report
+from .pairing import DiffError, parse_renames
+from .report import (
+                     Bounds,
+                     Change,
+                     DeclChange,
+                     Demand,
+                     Detail,
+                     DiffReport,
+                     Note,
+                     NoteKind,
+                     Permission,
+                     Question,
+                     Side,
+                     Summary,
+                     TextChange,
+                     Unknown,
+)
+from .text_changes import text_changes
+
+__all__ = ["Bounds", "Change", "DeclChange", "Demand", "Detail", "DiffError", "DiffReport", "Note", "NoteKind",
+           "Permission", "Question", "Side", "Summary", "TextChange", "Unknown", "diff_policies",
+           "new_file_report", "parse_renames", "text_changes"]

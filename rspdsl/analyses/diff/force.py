@@ -1,0 +1,73 @@
+"""What the semantic questions cannot see about language v2 (language-v2.md §2-4): duties,
+authorities and who decides an input, compared declaration by declaration. A duty dropped or
+loosened, a rule that no longer reads `overdue(D)`, an authority or an input moved from external
+to internal hands, a finding newly accepted (`accept`): each is a weakening. (A `require` turned `recommend`, or a new or widened
+`waive`, changes which commitments are demanded, so the requirement aspect already reports it
+with a witness state.)"""
+from __future__ import annotations
+
+from ...semantics import ir
+from ...semantics.model import Policy
+from .pairing import Maps
+from .report import STRENGTHENING, WEAKENING, ForceChange, ForceDetail
+
+
+def _readers(policy: Policy) -> set[str]:
+    """The duties some rule, requirement, threshold, waiver or assertion reads with overdue(D)."""
+    exprs = [r.condition for r in policy.rules] + [a.body for a in policy.assertions]
+    exprs += [t.condition for t in policy.thresholds.values()] + [w.condition for w in policy.waivers]
+    exprs += [e for r in policy.requirements for e in (r.commitment, r.condition) if e is not None]
+    return {n.duty for e in exprs for n in ir.walk(e) if isinstance(n, ir.Overdue)}
+
+
+def _standing(policy: Policy, authority: str | None) -> str | None:
+    return policy.authorities[authority].standing if authority in policy.authorities else None
+
+
+def force_changes(old: Policy, new: Policy, maps: Maps) -> list[ForceChange]:
+    out: list[ForceChange] = []
+    for name in old.duties:
+        if name not in new.duties:
+            out.append(ForceChange(WEAKENING, "duty", name, ForceDetail.REMOVED))
+    old_read, new_read = _readers(old), _readers(new)
+    for name, duty in new.duties.items():
+        before = old.duties.get(name)
+        if before is None:
+            out.append(ForceChange(STRENGTHENING, "duty", name, ForceDetail.ADDED))
+            continue
+        if before.days != duty.days:
+            kind = WEAKENING if duty.days > before.days else STRENGTHENING
+            out.append(ForceChange(kind, "duty", name, ForceDetail.DEADLINE, before.days, duty.days))
+        if (before.kind, before.act, before.trigger) != (duty.kind, duty.act, duty.trigger) or \
+                (before.condition != duty.condition):
+            # a different trigger or clock may be narrower or wider: listed, not judged
+            out.append(ForceChange(None, "duty", name, ForceDetail.CLOCK))
+        if name in old_read and name not in new_read:
+            out.append(ForceChange(WEAKENING, "duty", name, ForceDetail.UNGATED))
+        elif name in new_read and name not in old_read:
+            out.append(ForceChange(STRENGTHENING, "duty", name, ForceDetail.GATED))
+    for name, authority in new.authorities.items():
+        was = old.authorities.get(name)
+        if was is not None and was.standing != authority.standing:
+            kind = WEAKENING if authority.standing == "internal" else STRENGTHENING
+            out.append(ForceChange(kind, "authority", name, ForceDetail.STANDING, was.standing,
+                                   authority.standing))
+    for o, n in maps.variables.items():
+        a, b = _standing(old, old.variables[o].by), _standing(new, new.variables[n].by)
+        if a == "external" and b != "external":
+            out.append(ForceChange(WEAKENING, new.variables[n].kind, n, ForceDetail.DECIDED_BY,
+                                   old.variables[o].by, new.variables[n].by))
+        elif b == "external" and a != "external":
+            out.append(ForceChange(STRENGTHENING, new.variables[n].kind, n, ForceDetail.DECIDED_BY,
+                                   old.variables[o].by, new.variables[n].by))
+    old_accepts = {(a.property, a.subject): a for a in old.accepts}
+    new_accepts = {(a.property, a.subject): a for a in new.accepts}
+    for key, accept in new_accepts.items():  # a finding no longer counted as a violation (a gate passes)
+        if key not in old_accepts:
+            out.append(ForceChange(WEAKENING, "accept", f"{accept.property} {accept.subject}", ForceDetail.ACCEPTED,
+                                   new=(accept.owner, accept.reason)))
+    for key, accept in old_accepts.items():
+        if key not in new_accepts:
+            out.append(ForceChange(STRENGTHENING, "accept", f"{accept.property} {accept.subject}",
+                                   ForceDetail.UNACCEPTED, old=(accept.owner, accept.reason)))
+    return out

@@ -1,0 +1,192 @@
+"""Language v2, part 2 (language-v2.md §4): `recommend`, `waive`, and `max`/`min` over a scale."""
+from __future__ import annotations
+
+import pytest
+
+from rspdsl.commands.fmt import format_text
+from rspdsl.evaluator import compile_policy, decision_to_json
+from rspdsl.frontend import load_text
+from rspdsl.logic.prover import verify
+from rspdsl.semantics.interpret import decide
+from rspdsl.state import read_state
+
+HEADER = 'policy "force" version "1"\n'
+
+POLICY = HEADER + """\
+scale level { low, medium, high }
+metric bio : level
+metric cyber : level
+judgement rival_shipped "another developer shipped a comparable model"
+judgement risk_not_increased
+safeguard high_safeguards
+safeguard sl4_security
+action deploy
+action train default permit
+threshold High when max(bio, cyber) >= high
+tier base { }
+tier elevated when High {
+  require high_safeguards for deploy, train
+  recommend sl4_security for deploy "field-wide recommendation (2.2)"
+}
+permit deploy when high_safeguards or not High
+waive high_safeguards for deploy when rival_shipped and risk_not_increased "4.3: marginal risk"
+"""
+
+
+def load(text=POLICY):
+    result = load_text(text, "force.rsp")
+    assert result.ok, [(d.code, d.message) for d in result.diagnostics if d.is_error]
+    return result.policy
+
+
+def state(p, **values):
+    base = {"bio": "low", "cyber": "low", "rival_shipped": False, "risk_not_increased": False,
+            "high_safeguards": False, "sl4_security": False}
+    return read_state(p, {**base, **values})
+
+
+def test_the_policy_is_in_the_canonical_layout():
+    assert format_text(POLICY, "force.rsp").text == POLICY
+
+
+def test_model_keeps_recommendations_apart_and_matches_the_waiver():
+    p = load()
+    assert [r.text for r in p.requirements] == ["high_safeguards", "high_safeguards"] or \
+        [r.text for r in p.requirements] == ["high_safeguards"]
+    assert [(r.text, r.force, r.actions) for r in p.recommendations] == [("sl4_security", "recommend", ("deploy",))]
+    (w,) = p.waivers
+    assert (w.commitments, w.requirements, w.actions) == (("high_safeguards",), (0,), ("deploy",))
+
+
+def test_a_waiver_lifts_the_requirement_for_its_actions_only_while_it_holds():
+    p = load()
+    high = state(p, bio="high")
+    assert decide(p, high).active == {"deploy": (0,), "train": (0,)}
+    waived = state(p, bio="high", rival_shipped=True, risk_not_increased=True)
+    assert decide(p, waived).active == {"deploy": (), "train": (0,)}
+    assert decide(p, state(p, bio="high", rival_shipped=True)).active["deploy"] == (0,)
+
+
+def test_a_recommendation_is_advice_not_a_requirement():
+    p = load()
+    d = decide(p, state(p, bio="high", high_safeguards=True))
+    assert d.unmet("deploy") == () and [r.text for r in d.unheeded("deploy")] == ["sl4_security"]
+    out = decision_to_json(p, d)
+    assert out["actions"]["deploy"]["unheeded"] == [{"line": 15, "column": 13, "text": "sl4_security"}]
+
+
+def test_v1_json_has_no_unheeded_key():
+    p = load(HEADER + "safeguard s\naction a\ntier t { }\npermit a when s\n")
+    assert "unheeded" not in decision_to_json(p, decide(p, read_state(p, {"s": True})))["actions"]["a"]
+
+
+def test_the_compiled_evaluator_leaves_waivers_to_the_interpreter():
+    p = load()
+    evaluator = compile_policy(p)
+    assert evaluator._full is None  # not compiled: the interpreter decides
+    s = state(p, bio="high", rival_shipped=True, risk_not_increased=True)
+    assert evaluator.decide(s) == decide(p, s)
+
+
+def test_check_reports_recommendations_as_warnings_and_the_waiver_as_a_monotonic_drop():
+    p = load()
+    results = {(r.property, r.subject): r for r in verify(p).results}
+    advice = results[("mitigations", "deploy: sl4_security (recommended)")]
+    assert advice.status == "violated" and advice.severity == "warning"
+    # the permit needs high_safeguards unless waived: mitigations holds only because of it
+    assert results[("mitigations", "deploy: high_safeguards")].status == "proved"
+    drop = results[("monotonic", "requirements")]
+    assert drop.status == "violated"  # a rival shipping (an input rising) switches the requirement off
+    assert drop.witness.higher["rival_shipped"] is True
+
+
+def test_recommendations_take_no_part_in_consistency():
+    text = HEADER + ("safeguard s\naction a\ntier t { }\npermit a\nrequire s for a\n"
+                     "recommend not s for a\n")
+    p = load(text)
+    results = {(r.property, r.subject): r for r in verify(p).results}
+    assert results[("consistency", "a")].status == "proved"
+    assert results[("mitigations", "a: not s (recommended)")].severity == "warning"
+
+
+@pytest.mark.parametrize("body, code, fragment", [
+    ("safeguard s\nsafeguard t\naction a\ntier b { }\nrequire s for a\npermit a\nwaive ss for a when true\n",
+     "E0406", "did you mean `s`?"),
+    ("safeguard s\naction a\naction b default permit\ntier x { }\nrequire s for a\npermit a\n"
+     "waive s for b when true\n", "E0406", "no waived commitment is required for `b`"),
+    ("scale l { lo, hi }\nscale k { x, y }\nmetric m : l\nmetric n : k\naction a\ntier t { }\n"
+     "permit a when max(m, n) >= hi\n", "E0203", "scale `l`"),
+    ("scale l { lo, hi }\nmetric m : l\nmetric r in [0, 1]\naction a\ntier t { }\npermit a when max(m, r) >= hi\n",
+     "E0201", "cannot take a number"),
+])
+def test_force_errors(body, code, fragment):
+    result = load_text(HEADER + body, "bad.rsp")
+    errors = [d for d in result.diagnostics if d.is_error]
+    assert [d.code for d in errors] == [code]
+    assert fragment in (errors[0].message + " " + (errors[0].hint or ""))
+
+
+def test_scale_max_is_the_highest_value():
+    p = load()
+    assert decide(p, state(p, cyber="high")).thresholds["High"] is True
+    assert decide(p, state(p, bio="medium", cyber="medium")).thresholds["High"] is False
+
+
+# ---------------------------------------------------------------- diff (language v2)
+
+def diff_of(old_text: str, new_text: str):
+    from rspdsl.analyses.diff import diff_policies
+
+    return diff_policies(load(old_text), load(new_text))
+
+
+DUTY = HEADER + """\
+event incident
+action report default permit
+action deploy
+tier base { }
+duty tell "report within 2 days": report within 2 days after incident
+permit deploy when not overdue(tell)
+"""
+
+
+def test_diff_reports_a_longer_deadline_and_a_dropped_gate_as_weakenings():
+    from rspdsl.analyses.diff.report import ForceDetail
+
+    report = diff_of(DUTY, DUTY.replace("within 2 days", "within 5 days")
+                     .replace("permit deploy when not overdue(tell)", "permit deploy"))
+    details = {(f.kind, f.detail) for f in report.force}
+    assert ("weakening", ForceDetail.DEADLINE) in details and ("weakening", ForceDetail.UNGATED) in details
+    assert report.verdict in ("weaker", "incomparable") and report.exit_code() == 1
+
+
+def test_diff_reports_a_removed_duty_and_an_authority_turned_internal():
+    from rspdsl.analyses.diff.report import ForceDetail
+
+    old = DUTY + 'authority lab "the lab\'s evaluators" external\njudgement j by lab\nforbid report when j\n'
+    new = DUTY.replace('duty tell "report within 2 days": report within 2 days after incident\n', "") \
+        .replace("permit deploy when not overdue(tell)", "permit deploy") \
+        + 'authority lab "the lab\'s evaluators" internal\njudgement j by lab\nforbid report when j\n'
+    report = diff_of(old, new)
+    found = {(f.kind, f.entity, f.detail) for f in report.force}
+    assert ("weakening", "duty", ForceDetail.REMOVED) in found
+    assert ("weakening", "authority", ForceDetail.STANDING) in found
+    assert ("weakening", "judgement", ForceDetail.DECIDED_BY) in found
+
+
+def test_a_new_waiver_is_a_requirement_weakening_with_a_witness():
+    report = diff_of(POLICY.replace('waive high_safeguards for deploy when rival_shipped and risk_not_increased '
+                                    '"4.3: marginal risk"\n', ""), POLICY)
+    weak = [c for c in report.weakenings if c.aspect == "requirement"]
+    assert weak and weak[0].state["rival_shipped"] is True and weak[0].state["risk_not_increased"] is True
+
+
+def test_require_turned_recommend_is_a_requirement_weakening():
+    old = HEADER + "safeguard s\naction a\ntier t { }\npermit a\nrequire s for a\n"
+    report = diff_of(old, old.replace("require s for a", "recommend s for a"))
+    assert [c.aspect for c in report.weakenings] == ["requirement"]
+
+
+def test_diff_of_a_temporal_policy_with_itself_is_equivalent():
+    report = diff_of(DUTY, DUTY)
+    assert report.verdict == "equivalent" and not report.force
