@@ -48,6 +48,10 @@ COMMAND_EXIT_CODES = {
             "  2  a path, test file or policy cannot be used (the line and field are named), or a bad flag",
     "init": "0  the starter policy and its test file were written\n"
             "  2  a file to write already exists (nothing is overwritten), or a bad flag",
+    "report": "0  the page was written and nothing on it is violated, weaker or unknown\n"
+              "  1  a policy violates a property or the baseline, or a revision weakens it\n"
+              "  2  an input cannot be used (named on stderr as FILE:LINE:COL: CODE message), or a bad flag\n"
+              "  3  something stayed unknown (solver limit) and nothing was violated or weaker",
 }
 
 COMMANDS = {

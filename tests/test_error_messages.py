@@ -32,7 +32,7 @@ def test_a_rule_inside_a_tier_says_rules_go_at_top_level():
     assert len(found) == 1
     line, column, code, message, hint = found[0]
     assert (line, column, code) == (7, 3, "E0011")
-    assert message == "`permit` inside tier `A`: a tier's body holds only `require`"
+    assert message == "`permit` inside tier `A`: a tier's body holds only `require` and `recommend`"
     assert hint is not None and hint.startswith("rules go at top level")
 
 
