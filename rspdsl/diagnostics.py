@@ -35,6 +35,7 @@ CODES: dict[str, str] = {
     "E0107": "the `policy` declaration is missing, repeated, or not first",
     "E0108": "a tier ladder problem: no tier, a `when` on the first tier, or a later tier without one",
     "E0109": "a scale with no values (a repeated value is E0101, like any duplicate name)",
+    "E0110": "an `accept` naming an unknown property id, or accepting the same finding twice",
     # E02xx: types
     "E0201": "operands of incompatible types (booleans, numbers, scale values, tiers)",
     "E0202": "a condition, commitment or assertion that is not a boolean",
@@ -50,6 +51,7 @@ CODES: dict[str, str] = {
     # W03xx: warnings of the front end
     "W0301": "a declaration that nothing uses",
     "W0302": "`reassuring` on a response (safeguard or control), where it has no effect",
+    "W0303": "an `accept` that matches no violated finding (fixed, misspelt, or never checked)",
     # E04xx: time and duties (language v2)
     "E0401": "`days_since(X)` used other than as one side of a comparison with a constant",
     "E0402": "`E at X` whose E reads history (a history term, or `allowed`)",
@@ -65,6 +67,9 @@ CODES: dict[str, str] = {
     "E0706": "a policy entity with the baseline's name but a different sort (map it explicitly)",
     "E0707": "a baseline that uses what a baseline cannot (tier, rules, requirements) or asserts nothing",
     "W0701": "a baseline metric whose range the policy does not cover",
+    # E08xx: policy tests (rspdsl test)
+    "E0801": "a test file (.rsptest) that cannot be used: not TOML, a missing or unknown field, a "
+             "name the policy does not have, or a state it refuses",
     # E09xx: internal
     "E0900": "an internal error in rspdsl (please report it)",
 }

@@ -29,7 +29,8 @@ def files(tmp_path: Path) -> dict[str, str]:
         out[name.removesuffix(".rsp")] = str(tmp_path / name)
     (tmp_path / "latin1.rsp").write_bytes(b'policy "caf\xe9"\n')
     out["latin1"] = str(tmp_path / "latin1.rsp")
-    out["dir"] = str(tmp_path)
+    (tmp_path / "empty").mkdir()
+    out["dir"] = str(tmp_path / "empty")  # a directory is searched for *.rsp; one with none is unusable
     out["missing"] = str(tmp_path / "nope.rsp")
     return out
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-POLICY = ROOT / "policies" / "anthropic-rsp-v2.2.rsp"
+POLICY = ROOT / "tests" / "golden" / "ok" / "every-form.rsp"  # it has findings: exit 1
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -22,7 +22,7 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
 
 def test_the_exit_code_and_every_line_reach_the_caller():
     proc = run("check", "--format", "json", str(POLICY))
-    assert proc.returncode == 1, proc.stderr  # the shipped policy has documented violations
+    assert proc.returncode == 1, proc.stderr  # every-form.rsp has violations
     report = json.loads(proc.stdout)  # the whole document arrived: it parses
     assert report["files"][0]["results"]
 

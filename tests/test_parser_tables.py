@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-POLICY = str(ROOT / "policies" / "anthropic-rsp-v2.2.rsp")
+POLICY = str(ROOT / "tests" / "golden" / "ok" / "every-form.rsp")  # it has findings: exit 1
 
 
 def check(cache_home: Path) -> subprocess.CompletedProcess:
@@ -25,7 +25,7 @@ def tables(cache_home: Path) -> list[Path]:
 
 def test_tables_are_cached_privately_and_reused(tmp_path):
     first = check(tmp_path)
-    assert first.returncode == 1, first.stderr  # the shipped encoding's documented gaps
+    assert first.returncode == 1, first.stderr  # every-form.rsp has findings
     [cached] = tables(tmp_path)
     assert stat.S_IMODE((tmp_path / "rspdsl" / "parser").stat().st_mode) == 0o700
     written = cached.stat().st_mtime_ns

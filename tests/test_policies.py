@@ -214,7 +214,9 @@ def _commitment_text(subject: str) -> str:
 def checked() -> dict[str, dict]:
     """One `rspdsl check --format json` run over every policy: file name -> its JSON entry."""
     run = _rspdsl("check", "--format", "json", *(f"policies/{n}" for n in NAMES))
-    assert run.returncode == 1, run.stdout + run.stderr   # violations, and nothing unusable
+    # every error-level finding is an accepted, documented gap (the policies' `accept`
+    # declarations), so the corpus gates CI: exit 0, and nothing unusable
+    assert run.returncode == 0, run.stdout + run.stderr
     return {Path(f["file"]).name: f for f in json.loads(run.stdout)["files"]}
 
 
@@ -238,7 +240,13 @@ def test_policies_are_in_canonical_format():
 @pytest.mark.parametrize("name", NAMES)
 def test_verdicts_are_pinned(checked, name):
     results = checked[name]["results"]
-    counts = Counter((r["property"].split(":")[0], r["status"]) for r in results)
+    # an accepted finding is still the violation pinned here, reported as accepted with its reason
+    assert not [r["subject"] for r in results if r["status"] == "violated" and r["severity"] == "error"]
+    for r in results:
+        if r["status"] == "accepted":
+            assert "docs/findings.md section" in r["details"]["accepted"]["reason"], r["subject"]
+    counts = Counter((r["property"].split(":")[0], "violated" if r["status"] == "accepted" else r["status"])
+                     for r in results)
     not_proved = {(r["property"], r["subject"]) for r in results if r["status"] != "proved"}
     assert not_proved == EXPECTED[name]["not_proved"]
     assert dict(counts) == EXPECTED[name]["counts"]
@@ -254,7 +262,7 @@ def _evaluate(name: str, states: list[dict]) -> list[dict]:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_witness_replays(checked, name):
-    violated = [r for r in checked[name]["results"] if r["status"] == "violated"]
+    violated = [r for r in checked[name]["results"] if r["status"] in ("violated", "accepted")]
     states, claims = [], []
     runs = [r for r in violated if "run" in r["witness"]]
     for r in runs:   # a v2 policy's witness is a run: the claim holds at its last step

@@ -87,7 +87,7 @@ def test_front_end_failure_shows_the_diagnostic_and_not_checked():
 
 def test_several_files_end_with_a_total():
     out = render_text([checked_ok(), checked_broken(), checked_all_proved()])
-    assert lines_of(out)[-1] == ("3 files: 4 proved, 2 violated, 1 unknown, 1 warning, 1 not checked (0.53 s)")
+    assert lines_of(out)[-1] == ("3 files: 4 proved, 2 violated, 1 warning, 1 unknown, 1 not checked (0.53 s)")
     assert overall_exit_code([checked_ok(), checked_broken()]) == 2
 
 
@@ -96,7 +96,7 @@ def test_the_total_says_which_answers_came_from_the_cache():
 
     ok, good = checked_ok(), checked_all_proved()
     some = render_text([replace(ok, cached=True), good])
-    assert lines_of(some)[-1] == "2 files: 4 proved, 2 violated, 1 unknown, 1 warning (0.52 s, 1 cached)"
+    assert lines_of(some)[-1] == "2 files: 4 proved, 2 violated, 1 warning, 1 unknown (0.52 s, 1 cached)"
     every = render_text([replace(ok, cached=True), replace(good, cached=True)])
     assert lines_of(every)[-1].endswith("(0.52 s, all cached)")
 

@@ -335,3 +335,25 @@ def test_nested_scalings_merge_and_their_coefficient_is_bounded():
     assert policy.rules[0].condition == ir.Cmp(">", ir.Mul(Fraction(3, 2), ir.Var("m", "real")), ir.Const(Fraction(1)))
     (d,) = load_text(base.replace("{}", "m * 1e1000 * 1e1000")).diagnostics
     assert (d.code, d.span.line, d.span.column) == ("E0016", 5, 15)
+
+
+def test_accept_declarations_are_checked_e0110():
+    base = ('policy "P"\nmetric m in [0, 1]\naction a default permit\ntier t { }\nforbid a when m > 1\n'
+            'assert ok: m >= 0\n')
+    policy = load_text(base + 'accept mitigations "a: s" "why" by "who"\naccept assert:ok "ok" "why" by "who"\n').policy
+    assert policy is not None and [(x.property, x.subject, x.owner) for x in policy.accepts] == [
+        ("mitigations", "a: s", "who"), ("assert:ok", "ok", "who")]
+    (d,) = load_text(base + 'accept mitigation "a: s" "why" by "who"\n').diagnostics
+    assert (d.code, d.span.line, d.span.column) == ("E0110", 7, 8) and "mitigations" in (d.hint or "")
+    twice = load_text(base + 'accept monotonic "a" "x" by "y"\naccept monotonic "a" "z" by "y"\n').diagnostics
+    assert [(d.code, d.span.line) for d in twice] == [("E0110", 8)]
+    (d,) = load_text(base + 'accept assert:nope "nope" "x" by "y"\n').diagnostics
+    assert d.code == "E0103"
+
+
+def test_the_acceptable_property_ids_are_the_provers():
+    from rspdsl.logic.results import PROPERTIES, RUN_PROPERTIES
+    from rspdsl.semantics.resolve import ACCEPTABLE_PROPERTIES
+
+    assert ACCEPTABLE_PROPERTIES == PROPERTIES + RUN_PROPERTIES
+    # W0303 (an accept that matches no violated finding) is reported by `check`: tests/test_accept.py

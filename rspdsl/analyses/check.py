@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # a cached check never builds the AST or model classes
     from ..semantics.model import Policy
     from ..syntax import ast
 
-__all__ = ["Verifier", "check_file", "default_verify", "reproducible", "selected_properties"]
+__all__ = ["Verifier", "check_file", "check_text", "default_verify", "reproducible", "selected_properties"]
 
 Verifier = Callable[..., Report]
 
@@ -77,6 +77,13 @@ def check_file(path: str, *, timeout_ms: int = 10_000, seed: int = 0, properties
     return checked
 
 
+def check_text(path: str, text: str, *, timeout_ms: int = 10_000, seed: int = 0,
+               properties: set[str] | None = None, verify: Verifier = default_verify, depth: int = 8) -> CheckedFile:
+    """Check a policy given as text (`rspdsl check -`), shown under `path`; never cached."""
+    return _check(path, text, time.perf_counter(), timeout_ms=timeout_ms, seed=seed, properties=properties,
+                  verify=verify, depth=depth)
+
+
 def _cache_entry(path: str, timeout_ms: int, seed: int, properties: set[str] | None,
                  depth: int = 8) -> tuple[str, str] | None:
     """(cache key, the text it was computed from), or None when the file cannot be read (the
@@ -124,8 +131,13 @@ def _check(path: str, text: str | None, start: float, *, timeout_ms: int, seed: 
         if not loaded.ok or loaded.policy is None:
             return CheckedFile(path, source, title, tuple(diags), None, time.perf_counter() - start)
         options: dict[str, Any] = {"depth": depth} if loaded.policy.temporal else {}
-        report = verify(loaded.policy, timeout_ms=timeout_ms, seed=seed,
-                        properties=selected_properties(loaded.policy, properties), **options)
+        selected = selected_properties(loaded.policy, properties)
+        report = verify(loaded.policy, timeout_ms=timeout_ms, seed=seed, properties=selected, **options)
+        if loaded.policy.accepts:  # accepted findings (analyses/acceptance.py): a step after proving
+            from .acceptance import apply_accepts
+
+            report, unmatched = apply_accepts(loaded.policy, report, selected)
+            diags += unmatched
         return CheckedFile(path, source, title, tuple(diags), report, time.perf_counter() - start)
     except Exception as exc:  # noqa: BLE001 — a bug must cost one file, not the whole run
         if os.environ.get("RSPDSL_DEBUG"):

@@ -41,8 +41,9 @@ class CheckedFile:
         return self.report.exit_code()
 
     def counts(self) -> dict[str, int]:
-        """proved / violated (error severity) / warnings (violated, warning severity) / unknown."""
-        out = {"proved": 0, "violated": 0, "warnings": 0, "unknown": 0}
+        """proved / violated (error severity) / warnings (violated, warning severity) / unknown /
+        accepted (a violation the policy accepts: rspdsl/analyses/acceptance.py)."""
+        out = {"proved": 0, "violated": 0, "warnings": 0, "unknown": 0, "accepted": 0}
         for r in self.results:
             if r.status == "violated":
                 out["violated" if r.severity == "error" else "warnings"] += 1

@@ -16,9 +16,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..analyses.check import Verifier, check_file, default_verify
+from ..analyses.check import Verifier, check_file, check_text, default_verify
 from ..analyses.checked import CheckedFile, overall_exit_code
+from ..diagnostics import Diagnostic, Severity
 from ..logic.results import PROPERTIES, RUN_PROPERTIES
+from ..source import NO_SPAN, SourceFile, Span
 
 __all__ = ["FORMATS", "DEFAULT_TIMEOUT_SECONDS", "add_arguments", "check_file", "render", "run"]
 
@@ -60,7 +62,9 @@ def _property_ids(text: str) -> list[str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help="policy files (.rsp)")
+    parser.add_argument("files", nargs="+", metavar="PATH",
+                        help="policy files (.rsp), directories (searched recursively for *.rsp), "
+                             "or - to read one policy from stdin")
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="output format (default: text); all formats write to stdout")
     parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT_SECONDS, metavar="SECONDS",
@@ -77,13 +81,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-cache", action="store_true", dest="no_cache",
                         help="prove everything afresh: neither read nor write the result cache "
                         "(also RSPDSL_NO_CACHE=1); see docs/performance.md")
-    parser.add_argument("--verbose", "-v", action="store_true",
-                        help="text format: list every obligation with its status and time")
+    detail = parser.add_mutually_exclusive_group()
+    detail.add_argument("--verbose", "-v", action="store_true",
+                        help="text format: every finding in full (source, witness, replay) and every "
+                             "obligation with its status and time, however many files")
+    detail.add_argument("--quiet", "-q", action="store_true",
+                        help="text format: only each file's summary line and the total")
 
 
 # ---------------------------------------------------------------- the command
 
-def render(files: list[CheckedFile], fmt: str, *, verbose: bool = False, color: bool = False) -> str:
+def _check_stdin(timeout_ms: int, seed: int, properties: set[str] | None, verify: Verifier,
+                 depth: int = 8) -> CheckedFile:
+    """`check -`: one policy read from stdin, shown as `<stdin>` (never cached)."""
+    data = sys.stdin.buffer.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        diag = Diagnostic("E0002", Severity.ERROR, "stdin is not valid UTF-8", Span(line, 1, line, 1),
+                          hint="save the policy as UTF-8")
+        return CheckedFile("<stdin>", SourceFile("<stdin>", ""), None, (diag,), None, 0.0)
+    return check_text("<stdin>", text, timeout_ms=timeout_ms, seed=seed, properties=properties, verify=verify,
+                      depth=depth)
+
+
+def _empty_directory(path: str) -> CheckedFile:
+    diag = Diagnostic("E0001", Severity.ERROR, f"`{path}` is a directory with no .rsp file in it", NO_SPAN,
+                      hint="pass policy files, or a directory that holds some")
+    return CheckedFile(path, SourceFile(path, ""), None, (diag,), None, 0.0)
+
+
+def render(files: list[CheckedFile], fmt: str, *, verbose: bool = False, color: bool = False,
+           quiet: bool = False) -> str:
     if fmt == "json":
         from ..render.json_out import render_json
         return render_json(files)
@@ -93,6 +123,9 @@ def render(files: list[CheckedFile], fmt: str, *, verbose: bool = False, color: 
     if fmt == "markdown":
         from ..render.markdown import render_markdown
         return render_markdown(files)
+    if quiet or (len(files) > 1 and not verbose):
+        from ..render.compact_text import render_compact
+        return render_compact(files, quiet=quiet)
     from ..render.results_text import render_text
     return render_text(files, verbose=verbose, color=color)
 
@@ -119,14 +152,23 @@ def run(args: argparse.Namespace, verify: Verifier = default_verify) -> int:
     requested = {pid for group in args.properties for pid in group} if args.properties else None
     timeout_ms = max(1, round(args.timeout * 1000))
     use_cache = not getattr(args, "no_cache", False)
-    files = [check_file(path, timeout_ms=timeout_ms, seed=args.seed, properties=requested, verify=verify,
-                        use_cache=use_cache, depth=getattr(args, "depth", 8))
-             for path in args.files]
+    from .inputs import STDIN, expand
+
+    if args.files.count(STDIN) > 1:
+        print("rspdsl check: error: `-` (stdin) can be given once", file=sys.stderr)
+        return 2
+    paths, empty = expand(args.files)
+    depth = getattr(args, "depth", 8)
+    files = [_empty_directory(path) for path in empty]
+    files += [_check_stdin(timeout_ms, args.seed, requested, verify, depth) if path == STDIN else
+              check_file(path, timeout_ms=timeout_ms, seed=args.seed, properties=requested, verify=verify,
+                         use_cache=use_cache, depth=depth)
+              for path in paths]
     color = False
     if args.format == "text":
         from ..render.results_text import use_color
         color = use_color(sys.stdout)
-    _write(render(files, args.format, verbose=args.verbose, color=color))
+    _write(render(files, args.format, verbose=args.verbose, color=color, quiet=getattr(args, "quiet", False)))
     # a misspelt `--property assert:NAME` would otherwise check nothing and pass silently
     names = {r.property[len("assert:"):] for f in files for r in f.results if r.property.startswith("assert:")}
     unmatched = _unmatched_assertions(files, requested, names)

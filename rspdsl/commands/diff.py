@@ -97,4 +97,8 @@ def run(args: argparse.Namespace) -> int:
     except DiffError as exc:
         return _fail(str(exc))
     sys.stdout.write(RENDERERS[args.format](report))
+    if args.format == "text":
+        from ..render.rename_hint import rename_hint
+
+        sys.stdout.write(rename_hint(report.declarations))
     return report.exit_code()

@@ -35,6 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="one state: a JSON object naming every input and response (`-`: stdin)")
     source.add_argument("--states", metavar="STATES.jsonl",
                         help="one state per line; prints one JSON result per line, in order (`-`: stdin)")
+    source.add_argument("--template", action="store_true",
+                        help="print a state skeleton naming every input and response (JSON, each at "
+                             "its lowest value: false, the lower bound, the first scale value) to fill in")
     source.add_argument("--run", metavar="RUN.jsonl",
                         help="a run (timeline), one step per line: {\"day\": 0, \"state\": {...}, \"acts\": [...]}; "
                              "exit 1 when it breaches the policy (`-`: stdin)")
@@ -60,6 +63,11 @@ def run(args: argparse.Namespace) -> int:
             print(render_diagnostic(diag, loaded.source), file=sys.stderr)
         return 2
     policy = loaded.policy
+    if getattr(args, "template", False):
+        from ..policytest.template import state_template
+
+        print(dumps_exact(state_template(policy), indent=2))
+        return 0
     actions = getattr(args, "actions", None)
     if actions is not None:
         unknown = _unknown_action(policy, actions)

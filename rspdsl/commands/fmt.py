@@ -62,9 +62,9 @@ def _internal(message: str) -> Diagnostic:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE",
-                        help="policy files to rewrite in place; `-` reads standard input and writes "
-                             "standard output")
+    parser.add_argument("files", nargs="+", metavar="PATH",
+                        help="policy files to rewrite in place, or directories (every *.rsp in them, "
+                             "recursively); `-` reads standard input and writes standard output")
     parser.add_argument("--check", action="store_true",
                         help="change nothing; exit 1 and list the files that would change")
     parser.add_argument("--diff", action="store_true",
@@ -75,7 +75,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     status = OK
     would_change: list[str] = []
-    for path in args.files:
+    from .inputs import expand
+
+    paths, empty = expand(args.files)
+    for directory in empty:
+        print(f"{directory}: E0001 a directory with no .rsp file in it", file=sys.stderr)
+        status = FAILED
+    for path in paths:
         result = _one(path, args, would_change)
         status = max(status, result)
     if (args.check or args.diff) and would_change:

@@ -30,6 +30,15 @@ class Status(StrEnum):
     PROVED = "proved"
     VIOLATED = "violated"
     UNKNOWN = "unknown"
+    ACCEPTED = "accepted"       # violated, and accepted by the policy (rspdsl/analyses/acceptance.py)
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """The `accept` declaration that accepted a violated result: why, who, where."""
+    reason: str
+    owner: str
+    line: int
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,7 @@ class Result:
     locations: tuple[Location, ...] = ()   # primary first (the declaration the result is about)
     reason: str | None = None   # unknown: why the solver gave up (e.g. "timeout")
     seconds: float = 0.0
+    accepted: Acceptance | None = None   # status ACCEPTED: the policy's `accept`
 
 
 @dataclass(frozen=True)
@@ -86,5 +96,5 @@ class Report:                   # one file's verification
 
 
 # What the result cache must be able to write and read back (rspdsl.cache_codec).
-RESULT_CLASSES: tuple[type, ...] = (Report, Result, Witness, Location, *FACT_CLASSES)
+RESULT_CLASSES: tuple[type, ...] = (Report, Result, Witness, Location, Acceptance, *FACT_CLASSES)
 RESULT_ENUMS: tuple[type, ...] = (Status, *FACT_ENUMS)

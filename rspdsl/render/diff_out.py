@@ -157,7 +157,7 @@ def _text(report: DiffReport) -> str:
         lines += ["", "No change in meaning: every state gets the same tier, the same permissions and the "
                   "same commitments from both."]
     if report.force:
-        lines += ["", "Duties and authority (language v2):"]
+        lines += ["", "Duties, authority and accepted findings (language v2):"]
         for f in report.force:
             mark = {"weakening": "weakening", "strengthening": "strengthening"}.get(f.kind or "", "changed")
             lines.append(f"  {mark}: {force_message(f)}")
@@ -290,7 +290,7 @@ def _markdown(report: DiffReport) -> str:
             lines.append(f"| {_DECL_MARK[d.change]} {d.change} | {d.entity} | {_code(d.name)} | {_cell(decl_detail(d))} |")
         lines += ["", "</details>"]
     if report.force:
-        lines += ["", "| | Duties and authority (language v2) |", "|---|---|"]
+        lines += ["", "| | Duties, authority and accepted findings (language v2) |", "|---|---|"]
         for f in report.force:
             mark = {"weakening": "🔻 weakening", "strengthening": "🔺 strengthening"}.get(f.kind or "", "changed")
             lines.append(f"| {mark} | {_cell(force_message(f))} |")

@@ -16,7 +16,8 @@ from ..state import dumps_exact
 from .escape import markdown_inline, visible
 from .messages import result_message
 
-_MARK = {"proved": "✅ proved", "error": "❌ violated", "warning": "⚠️ warning", "unknown": "❔ unknown"}
+_MARK = {"proved": "✅ proved", "error": "❌ violated", "warning": "⚠️ warning", "unknown": "❔ unknown",
+         "accepted": "☑️ accepted"}
 
 
 def cell(text: str) -> str:

@@ -261,7 +261,9 @@ def _run_details(run: RunFacts | None) -> dict[str, Any]:
 
 def result_message(result: Result) -> str:
     """The result's one sentence (JSON "message", SARIF message text, the text renderer's header)."""
-    return _sentence(result.facts, result.status)
+    # an accepted finding is still a violation, worded as one (its acceptance is a detail)
+    status = Status.VIOLATED if result.status == Status.ACCEPTED else result.status
+    return _sentence(result.facts, status)
 
 
 def _facts_details(f: Facts) -> dict[str, Any]:
@@ -317,6 +319,9 @@ def result_details(result: Result) -> dict[str, Any]:
     out = _facts_details(result.facts)
     if result.reason is not None:
         out["reason"] = result.reason
+    if result.accepted is not None:
+        a = result.accepted
+        out["accepted"] = {"reason": a.reason, "owner": a.owner, "line": a.line}
     return out
 
 
@@ -488,6 +493,12 @@ def force_message(f: ForceChange) -> str:
         return f"a rule now reads overdue({f.name}): the duty binds an action"
     if f.detail == ForceDetail.STANDING:
         return f"{what} is now {f.new} (was {f.old})"
+    if f.detail == ForceDetail.ACCEPTED:
+        owner, reason = f.new
+        return f"NEW accepts the finding {f.name} (by {owner}: {reason}): it no longer counts as a violation"
+    if f.detail == ForceDetail.UNACCEPTED:
+        owner, reason = f.old
+        return f"NEW no longer accepts the finding {f.name} (was accepted by {owner}: {reason})"
     if f.detail == ForceDetail.DECIDED_BY:
         return f"{what} is decided by {f.new or 'no named authority'} (was {f.old or 'no named authority'})"
     raise ValueError(f"unknown force detail {f.detail!r}")

@@ -30,7 +30,7 @@ MAX_TABLE_ROWS = 12   # a single-state witness with more names is laid out in co
 TABLE_WIDTH = 100
 MAX_RELATED = 3       # related declarations shown per finding (all with --verbose)
 
-_ANSI = {"error": "1;31", "warning": "1;33", "unknown": "1;35", "proved": "32", "bold": "1",
+_ANSI = {"error": "1;31", "warning": "1;33", "unknown": "1;35", "proved": "32", "accepted": "36", "bold": "1",
          "dim": "2", "hint": "36"}
 
 
@@ -217,14 +217,19 @@ def _snippet(source: SourceFile, span: Span, label: str = "") -> list[str]:
 
 
 def _label(result: Result) -> str:
-    if result.status == "unknown":
-        return "unknown"
+    if result.status in ("unknown", "accepted"):
+        return result.status
     return "error" if result.severity == "error" else "warning"
 
 
 def _details_lines(result: Result) -> list[str]:
     out = []
     for key, value in result_details(result).items():
+        if key == "accepted":  # an accepted finding (rspdsl/analyses/acceptance.py)
+            out.append(f"  accepted at line {value['line']} by {value['owner']}: {value['reason']}")
+            continue
+        if isinstance(value, (list, tuple, set, frozenset, dict)) and not value:
+            continue  # e.g. `inputs` of a policy without inputs: an empty field says nothing
         if isinstance(value, (list, tuple, set, frozenset)):
             shown = ", ".join(value_text(v) for v in value)
         elif isinstance(value, dict):
@@ -292,8 +297,11 @@ def property_counts(results: tuple[Result, ...]) -> list[str]:
         violated = sum(r.status == "violated" and r.severity == "error" for r in mine)
         warned = sum(r.status == "violated" and r.severity != "error" for r in mine)
         unknown = sum(r.status == "unknown" for r in mine)
+        accepted = sum(r.status == "accepted" for r in mine)
         if violated:
             parts.append(f"{violated} violated")
+        if accepted:
+            parts.append(f"{accepted} accepted")
         if warned:
             parts.append(_plural(warned, "warning"))
         if unknown:
@@ -320,6 +328,8 @@ def summary_line(checked: CheckedFile) -> str:
         return f"{checked.path}: not checked ({_plural(errors, 'error')})"
     c = checked.counts()
     text = f"{checked.path}: {c['proved']} proved, {c['violated']} violated"
+    if c.get("accepted"):
+        text += f", {c['accepted']} accepted"
     if c["warnings"]:
         text += f", {_plural(c['warnings'], 'warning')}"
     cached = ", cached" if checked.cached else ""
@@ -348,15 +358,18 @@ def render_text(files: list[CheckedFile], *, verbose: bool = False, color: bool 
     """The whole `check` output; with several files, a total line at the end."""
     out = "\n".join(render_file(f, verbose=verbose, color=color) for f in files)
     if len(files) > 1:
-        total = {"proved": 0, "violated": 0, "warnings": 0, "unknown": 0}
+        total = {"proved": 0, "violated": 0, "warnings": 0, "unknown": 0, "accepted": 0}
         for f in files:
             for k, v in f.counts().items():
-                total[k] += v
+                total[k] = total.get(k, 0) + v
         unusable = sum(not f.usable for f in files)
-        text = (f"{_plural(len(files), 'file')}: {total['proved']} proved, {total['violated']} violated, "
-                f"{total['unknown']} unknown")
+        # the same field order as each file's summary line: proved, violated[, warnings], unknown
+        text = f"{_plural(len(files), 'file')}: {total['proved']} proved, {total['violated']} violated"
+        if total.get("accepted"):
+            text += f", {total['accepted']} accepted"
         if total["warnings"]:
             text += f", {_plural(total['warnings'], 'warning')}"
+        text += f", {total['unknown']} unknown"
         if unusable:
             text += f", {unusable} not checked"
         cached = sum(f.cached for f in files)

@@ -96,7 +96,7 @@ def _rules(files: list[CheckedFile]) -> list[dict[str, Any]]:
 
 
 def _result_level_kind(result: Result) -> tuple[str, str]:
-    if result.status == Status.VIOLATED:
+    if result.status in (Status.VIOLATED, Status.ACCEPTED):  # an accepted finding is a suppressed failure
         return ("error" if result.severity == "error" else "warning"), "fail"
     if result.status == Status.PROVED:
         return "none", "pass"
@@ -144,6 +144,9 @@ def result_sarif(path: str, result: Result, rule_index: dict[str, int]) -> dict[
     }
     if len(locations) > 1:
         out["relatedLocations"] = _related(path, locations[1:])
+    if result.accepted is not None:  # SARIF 2.1.0 §3.35: suppressed in source, with its justification
+        out["suppressions"] = [{"kind": "inSource", "status": "accepted",
+                                "justification": f"{result.accepted.reason} (owner: {result.accepted.owner})"}]
     return out
 
 

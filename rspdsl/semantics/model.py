@@ -153,6 +153,17 @@ class Assertion:
 
 
 @dataclass(frozen=True)
+class Accept:
+    """An accepted finding (`accept`): the result with this property id and subject is reported
+    as accepted, with its reason and owner, instead of as a violation (rspdsl/acceptance.py)."""
+    property: str      # "mitigations", ..., or "assert:NAME"
+    subject: str       # the result's canonical subject, e.g. "train: asl4_security"
+    reason: str
+    owner: str
+    span: Span = field(default=Span(1, 1, 1, 1), compare=False)
+
+
+@dataclass(frozen=True)
 class Policy:
     source: SourceFile
     title: str
@@ -171,6 +182,7 @@ class Policy:
     authorities: dict[str, Authority] = field(default_factory=dict)
     duties: dict[str, Duty] = field(default_factory=dict)
     history_thresholds: frozenset[str] = frozenset()  # thresholds that read history, directly or not
+    accepts: tuple[Accept, ...] = ()   # accepted findings, in declaration order
     recommendations: tuple[Requirement, ...] = ()      # v2 §4: advisory; numbered apart from requirements
     waivers: tuple[Waiver, ...] = ()
 

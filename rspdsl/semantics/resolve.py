@@ -16,6 +16,7 @@ from ..source import Location, SourceFile, Span
 from ..syntax import ast
 from . import ir
 from .model import (
+    Accept,
     Action,
     Assertion,
     Authority,
@@ -31,6 +32,10 @@ from .model import (
     Waiver,
 )
 from .types import BOOL, ERROR, TIER, BoolT, ErrorT, RealT, ScaleT, TierT, Type
+
+# the property ids an `accept` may name besides assert:NAME (logic.results' PROPERTIES and
+# RUN_PROPERTIES, restated so that the front end does not import the prover; a test pins them)
+ACCEPTABLE_PROPERTIES = ("mitigations", "consistency", "monotonic", "reachability", "deadlines", "duties")
 
 
 @dataclass(frozen=True)
@@ -261,7 +266,34 @@ class Resolver:
                       header.span if header else Span(1, 1, 1, 1),
                       events=events, authorities=authorities, duties=duties,
                       history_thresholds=frozenset(history_thresholds),
-                      recommendations=tuple(recommendations), waivers=tuple(waivers))
+                      recommendations=tuple(recommendations), waivers=tuple(waivers),
+                      accepts=self.accepts(decls))
+
+    def accepts(self, decls) -> tuple[Accept, ...]:
+        """`accept` declarations: a known property id (an assertion of this policy for
+        `assert:NAME`), each (property, subject) once. Matching results is acceptance.py's job."""
+        out: list[Accept] = []
+        seen: dict[tuple[str, str], Span] = {}
+        for d in decls:
+            if not isinstance(d, ast.AcceptDecl):
+                continue
+            family, _, name = d.property.partition(":")
+            if family == "assert":
+                if not self.ref(ast.Ident(name, d.property_span), ("assertion",)):
+                    continue
+            elif d.property not in ACCEPTABLE_PROPERTIES:
+                hint = did_you_mean(d.property, list(ACCEPTABLE_PROPERTIES))
+                self.err("E0110", f"`accept {d.property}`: no property has that id", d.property_span,
+                         hint=hint or f"property ids: {', '.join(ACCEPTABLE_PROPERTIES)}, assert:NAME")
+                continue
+            key = (d.property, d.subject)
+            if key in seen:
+                self.err("E0110", f"the finding {d.property} {d.subject!r} is accepted twice", d.span,
+                         related=[Location(seen[key], "the first `accept`")])
+                continue
+            seen[key] = d.span
+            out.append(Accept(d.property, d.subject, d.reason, d.owner, d.span))
+        return tuple(out)
 
     def owns(self, d) -> bool:
         """True when this declaration is the one its name resolves to (not a duplicate)."""
@@ -497,7 +529,8 @@ class Resolver:
     def condition(self, e: ast.Expr, ctx: Context, what: str) -> ir.IExpr:
         t, node = self.expr(e, ctx)
         if not isinstance(t, (BoolT, ErrorT)):
-            self.err("E0202", f"a {what} must be true or false, but this is {t.describe()}", e.span)
+            self.err("E0202", f"a {what} must be true or false, but this is {t.describe()}", e.span,
+                     hint=_comparison_hint(e))
         return node
 
     def expr(self, e: ast.Expr, ctx: Context) -> tuple[Type, ir.IExpr]:
@@ -815,7 +848,19 @@ class Resolver:
                 self.err("E0212", f"a number cannot be compared with {other.describe()}", span,
                          hint=f"write {wanted} instead of a number")
                 return None
-        self.err("E0201", f"cannot compare {lt.describe()} with {rt.describe()}", span)
+        self.err("E0201", f"cannot compare {lt.describe()} with {rt.describe()}", span,
+                 hint=self._boolean_compared_hint(op, lt, le, rt, re_))
+        return None
+
+    def _boolean_compared_hint(self, op, lt, le, rt, re_) -> str | None:
+        """`j >= 1` on a judgement: say what `j` is and what to drop."""
+        for t, side, other_t in ((lt, le, rt), (rt, re_, lt)):
+            if isinstance(t, BoolT) and isinstance(side, ast.Name) and isinstance(other_t, RealT):
+                entity = self.names.get(side.name)
+                kind = entity.kind if entity is not None else "flag"
+                if other_t.value is not None and side is le:
+                    return f"`{side.name}` is a {kind} (true/false): drop `{op} {_number(other_t.value)}`"
+                return f"`{side.name}` is a {kind} (true/false): write `{side.name}` or `not {side.name}`"
         return None
 
 
@@ -837,3 +882,15 @@ def resolve(source: SourceFile, module: ast.Module) -> tuple[Policy | None, list
     policy = resolver.run()
     diags = sorted(resolver.diagnostics, key=lambda d: (d.span.line, d.span.column, d.code))
     return policy, diags
+
+
+def _number(value) -> str:
+    from ..numbers import decimal_text
+
+    return decimal_text(value) or str(value)
+
+
+def _comparison_hint(e: ast.Expr) -> str:
+    """E0202's hint: a comparison, with the expression's own name when it is one."""
+    name = e.name if isinstance(e, ast.Name) else "m"
+    return f"write a comparison, e.g. `{name} >= 0.5`"

@@ -291,3 +291,17 @@ class Module:
     span: Span = _span()
     # indices of trailing_comments with a blank line above (0: below the last declaration)
     trailing_gaps: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class AcceptDecl:
+    """An accepted finding: `accept PROPERTY "SUBJECT" "REASON" by "OWNER"` (PROPERTY is a
+    property id such as `mitigations`, or `assert:NAME`). Matched against results after proving
+    (rspdsl/acceptance.py); the prover never sees it."""
+    property: str
+    subject: str
+    reason: str
+    owner: str
+    span: Span = _span()
+    property_span: Span = _span()
+    comments: Comments = _comments()

@@ -188,6 +188,8 @@ def _decl_lines(d: ast.Decl, indent: str = "") -> list[str]:
         return [f"{indent}{d.kind} {d.name.name}{_modifiers(d)}{_desc(d.description)}"]
     if isinstance(d, ast.EventDecl):
         return [f"{indent}event {d.name.name}{_desc(d.description)}"]
+    if isinstance(d, ast.AcceptDecl):
+        return [f"{indent}accept {d.property} {_desc(d.subject).strip()}{_desc(d.reason)} by{_desc(d.owner)}"]
     if isinstance(d, ast.AuthorityDecl):
         return [f"{indent}authority {d.name.name}{_desc(d.description)} {d.standing}"]
     if isinstance(d, ast.DutyDecl):

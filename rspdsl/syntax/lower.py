@@ -295,6 +295,14 @@ class Lowerer:
         desc = self.string(ch[1]) if len(ch) == 3 else None
         return ast.AssertDecl(name, self.expr(ch[-1]), desc, self.keyword_start(tree_span(tree), "assert"))
 
+    def d_accept_decl(self, tree, ch):
+        prop, subject, reason, owner = ch
+        name = str(prop.children[0])
+        property_id = f"assert:{name}" if prop.data == "accept_assertion" else name
+        span = self.keyword_start(tree_span(tree), "accept")
+        return ast.AcceptDecl(property_id, self.string(subject), self.string(reason), self.string(owner), span,
+                              token_span(prop.children[0]))
+
     # ------------------------------------------------------------ expressions
     def expr(self, tree: Tree) -> ast.Expr:
         if not isinstance(tree, Tree):

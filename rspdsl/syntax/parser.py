@@ -25,7 +25,7 @@ MAX_SYNTAX_ERRORS = 25   # after this many, stop resyncing
 
 DECL_KEYWORDS = ("policy", "scale", "metric", "control", "judgement", "safeguard", "action",
                  "threshold", "tier", "permit", "forbid", "require", "assert",
-                 "event", "authority", "duty", "recommend", "waive")
+                 "event", "authority", "duty", "recommend", "waive", "accept")
 KEYWORDS = frozenset(DECL_KEYWORDS + (
     "version", "for", "when", "and", "or", "not", "implies", "true", "false", "allowed", "max",
     "min", "in", "unit", "default", "deny", "reassuring",
@@ -137,8 +137,16 @@ def parse_tree(source: SourceFile):
             pos = cast(int, exc.pos_in_stream)
             diag = _char_error(source, text, pos)
         except UnexpectedToken as exc:
-            start = exc.token.start_pos
-            pos = len(text) if exc.token.type == "$END" or start is None else start
+            at_end = exc.token.type == "$END" or exc.token.start_pos is None
+            pos = len(text) if at_end else exc.token.start_pos
+            in_tier = _tier_body_error(source, text, exc, pos)
+            if in_tier is not None:  # reported once, and recovered from by blanking exactly the culprit
+                diag, begin, end = in_tier
+                diagnostics.append(diag)
+                text = text[:begin] + re.sub(r"[^\n]", " ", text[begin:end]) + text[end:]
+                if len(diagnostics) >= MAX_SYNTAX_ERRORS:
+                    return None, diagnostics
+                continue
             diag = _token_error(source, exc, pos)
         except UnexpectedEOF:  # pragma: no cover - LALR reports EOF as UnexpectedToken
             pos = len(text)
@@ -205,6 +213,43 @@ def _token_error(source: SourceFile, exc, pos: int) -> Diagnostic:
 
 
 _DECL_START = re.compile(r"^[ \t]*({})\b(?!-)".format("|".join(DECL_KEYWORDS)), re.M)
+_OPEN_TIER = re.compile(r"^[ \t]*tier[ \t]+([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)[^{}]*\{[^{}]*\Z", re.M)
+_RULE_KEYWORDS = ("permit", "forbid", "assert", "duty", "waive")
+
+
+def _tier_body_error(source: SourceFile, text: str, exc, pos: int) -> tuple[Diagnostic, int, int] | None:
+    """A declaration keyword inside a tier's `{ ... }` where only `require`, `recommend` or `}` may come: a
+    rule placed in a tier (when a `}` closes the body after it), or a tier left unclosed. Returns
+    the one diagnostic and the text to blank so that the rest parses: the rule, or the tier up
+    to the keyword. None for any other error."""
+    value = str(exc.token)
+    expected = set(exc.expected or ())
+    at_end = exc.token.type == "$END"
+    if "RBRACE" not in expected or not at_end and (value not in DECL_KEYWORDS or value in ("require", "recommend")):
+        return None
+    tier = _OPEN_TIER.search(text[:pos])
+    if tier is None:
+        return None
+    name, tier_line = tier.group(1), source.span_at(tier.start(1)).line
+    if at_end:
+        end = len(text.rstrip())
+        return (error("E0013", f"tier `{name}` (line {tier_line}) is not closed at the end of the file",
+                      source.span_at(end), hint=f"add `}}` to close tier `{name}` at the end of the file"),
+                tier.start(), len(text))
+    span = source.span_at(pos)
+    span = Span(span.line, span.column, span.line, span.column + len(value), pos, pos + len(value))
+    following = [m.start(1) for m in _DECL_START.finditer(text, pos + 1)]
+    stop = following[0] if following else len(text)
+    close = text.find("}", pos, stop)
+    if value in _RULE_KEYWORDS and close != -1:
+        line_end = text.find("\n", pos)
+        end = close if line_end == -1 or close < line_end else text.rfind("\n", pos, close) + 1
+        return (error("E0011", f"`{value}` inside tier `{name}`: a tier's body holds only `require` and "
+                      "`recommend`", span,
+                      hint=f"rules go at top level: move this `{value}` after the `}}` that closes tier "
+                           f"`{name}` (it can test the tier: `... when tier >= {name}`)"), pos, max(end, pos))
+    return (error("E0011", f"tier `{name}` (line {tier_line}) is not closed", span,
+                  hint=f"add `}}` to close tier `{name}` before line {span.line}"), tier.start(), pos)
 
 
 def _blank_declaration(text: str, pos: int) -> str:

@@ -1,7 +1,7 @@
 """What the semantic questions cannot see about language v2 (language-v2.md §2-4): duties,
 authorities and who decides an input, compared declaration by declaration. A duty dropped or
 loosened, a rule that no longer reads `overdue(D)`, an authority or an input moved from external
-to internal hands: each is a weakening. (A `require` turned `recommend`, or a new or widened
+to internal hands, a finding newly accepted (`accept`): each is a weakening. (A `require` turned `recommend`, or a new or widened
 `waive`, changes which commitments are demanded, so the requirement aspect already reports it
 with a witness state.)"""
 from __future__ import annotations
@@ -60,4 +60,14 @@ def force_changes(old: Policy, new: Policy, maps: Maps) -> list[ForceChange]:
         elif b == "external" and a != "external":
             out.append(ForceChange(STRENGTHENING, new.variables[n].kind, n, ForceDetail.DECIDED_BY,
                                    old.variables[o].by, new.variables[n].by))
+    old_accepts = {(a.property, a.subject): a for a in old.accepts}
+    new_accepts = {(a.property, a.subject): a for a in new.accepts}
+    for key, accept in new_accepts.items():  # a finding no longer counted as a violation (a gate passes)
+        if key not in old_accepts:
+            out.append(ForceChange(WEAKENING, "accept", f"{accept.property} {accept.subject}", ForceDetail.ACCEPTED,
+                                   new=(accept.owner, accept.reason)))
+    for key, accept in old_accepts.items():
+        if key not in new_accepts:
+            out.append(ForceChange(STRENGTHENING, "accept", f"{accept.property} {accept.subject}",
+                                   ForceDetail.UNACCEPTED, old=(accept.owner, accept.reason)))
     return out

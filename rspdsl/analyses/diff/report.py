@@ -168,6 +168,8 @@ class ForceDetail(str, Enum):
     GATED = "gated"                  # a rule now reads overdue(D)
     STANDING = "standing"            # an authority internal <-> external; old/new: the standing
     DECIDED_BY = "decided by"        # an input's `by` moved to or from an external authority
+    ACCEPTED = "accepted"            # NEW accepts a finding OLD did not; new: (owner, reason)
+    UNACCEPTED = "unaccepted"        # NEW no longer accepts it; old: (owner, reason)
 
 
 @dataclass(frozen=True)
