@@ -1,7 +1,7 @@
 """The compiled evaluator's public names, where callers have always imported them from; the code
-is in the rspdsl/evaluate/ package (codegen, compiled, readers, json_form)."""
+is in the rspdsl/compiled/ package (codegen, batch, evaluator, readers, json_form)."""
 from __future__ import annotations
 
-from .evaluate import Evaluator, compile_policy, decision_to_json, evaluate
+from .compiled import Evaluator, compile_policy, decision_to_json, evaluate
 
 __all__ = ["Evaluator", "compile_policy", "decision_to_json", "evaluate"]

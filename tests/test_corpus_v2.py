@@ -105,7 +105,7 @@ DIFFS = {
 
 
 def _diff(old: str, new: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rspdsl", "diff", old, new], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "rspdsl", "diff", "--ignore-accepts", old, new], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
 
 

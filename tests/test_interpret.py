@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from strategies import well_typed_policy_text
 from test_evaluate import values_for
 
-from rspdsl.evaluate import compiled
+from rspdsl.compiled import evaluator as compiled
 from rspdsl.evaluator import Evaluator, decision_to_json
 from rspdsl.frontend import load_text
 from rspdsl.semantics import interpret, ir

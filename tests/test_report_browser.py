@@ -115,9 +115,9 @@ def _structure(driver) -> dict:
         const unlabelled = Array.from(document.querySelectorAll('article[data-status]'))
             .filter(a => !a.querySelector('.badge').textContent.includes(a.dataset.status)).length
             + Array.from(document.querySelectorAll('table.matrix td[class^=st-], table.crosswalk td[class^=st-]'))
-            .filter(td => !/[✓✗?!▼▲]/.test(td.textContent)).length
+            .filter(td => !/[✓✗?!▼▲≈]/.test(td.textContent)).length
             + Array.from(document.querySelectorAll('.src .has-marks'))
-            .filter(l => !/[✓✗?!▼▲i]/.test(l.querySelector('.gutter').textContent)).length;
+            .filter(l => !/[✓✗?!▼▲i≈]/.test(l.querySelector('.gutter').textContent)).length;
         const findings = document.querySelectorAll('[data-status]').length;
         const visible = Array.from(document.querySelectorAll('[data-status]')).filter(e => !e.hidden).length;
         return {broken, levels, tables, findings, unlabelled, visible, anchors: document.querySelectorAll('a[href^="#"]').length,

@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=10.0, metavar="S",
                         help="seconds the solver may spend on each question (default: 10)")
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--ignore-accepts", action="store_true",
+                        help="leave accepted findings (`accept`) out: for two frameworks whose encodings each "
+                             "accept their own gaps; by default a newly accepted finding is a weakening")
 
 
 def _fail(message: str) -> int:
@@ -92,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         renames = parse_renames(args.rename)
-        report = diff_policies(old_policy, new_policy, renames=renames,
+        report = diff_policies(old_policy, new_policy, renames=renames, accepts=not args.ignore_accepts,
                                timeout_ms=int(min(args.timeout, 86_400) * 1000), seed=args.seed)
     except DiffError as exc:
         return _fail(str(exc))

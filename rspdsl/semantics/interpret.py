@@ -2,7 +2,7 @@
 
 This is the oracle. It generates no code and takes no shortcut: every threshold, tier, rule,
 requirement and assertion is computed as `shared/design/language.md` defines it. The compiled
-evaluator (rspdsl/evaluate/) is the fast path; it is tested against this module and falls back
+evaluator (rspdsl/compiled/) is the fast path; it is tested against this module and falls back
 to it whenever it cannot compile a policy. Every witness that check, diff and baseline show is
 replayed here first.
 

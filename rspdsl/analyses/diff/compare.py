@@ -21,7 +21,7 @@ def _order_key(change: Change, action_order: dict[str, int]) -> tuple:
 
 
 def diff_policies(old: Policy, new: Policy, *, renames: dict[str, str] | None = None,
-                  timeout_ms: int = 10_000, seed: int = 0) -> DiffReport:
+                  timeout_ms: int = 10_000, seed: int = 0, accepts: bool = True) -> DiffReport:
     """The semantic difference OLD → NEW. Raises DiffError for a rename naming an unknown entity."""
     start = time.perf_counter()
     renames = dict(renames or {})
@@ -32,7 +32,7 @@ def diff_policies(old: Policy, new: Policy, *, renames: dict[str, str] | None = 
         questions.run()
         decls = declaration_changes(old, new, maps, var_notes) + questions.semantic_decl_notes()
         texts = text_changes(old, new, maps)
-        force = force_changes(old, new, maps)
+        force = force_changes(old, new, maps, accepts=accepts)
     order = {name: i for i, name in enumerate(new.actions)}
     changes = sorted(questions.changes, key=lambda c: _order_key(c, order))
     return DiffReport(old_path=old.source.path, new_path=new.source.path, old_title=old.title,

@@ -24,7 +24,9 @@ def _standing(policy: Policy, authority: str | None) -> str | None:
     return policy.authorities[authority].standing if authority in policy.authorities else None
 
 
-def force_changes(old: Policy, new: Policy, maps: Maps) -> list[ForceChange]:
+def force_changes(old: Policy, new: Policy, maps: Maps, *, accepts: bool = True) -> list[ForceChange]:
+    """`accepts=False` leaves the policies' accepted findings out (comparing two frameworks whose
+    encodings each accept their own gaps, where an accept says nothing about the framework)."""
     out: list[ForceChange] = []
     for name in old.duties:
         if name not in new.duties:
@@ -60,8 +62,8 @@ def force_changes(old: Policy, new: Policy, maps: Maps) -> list[ForceChange]:
         elif b == "external" and a != "external":
             out.append(ForceChange(STRENGTHENING, new.variables[n].kind, n, ForceDetail.DECIDED_BY,
                                    old.variables[o].by, new.variables[n].by))
-    old_accepts = {(a.property, a.subject): a for a in old.accepts}
-    new_accepts = {(a.property, a.subject): a for a in new.accepts}
+    old_accepts = {(a.property, a.subject): a for a in old.accepts} if accepts else {}
+    new_accepts = {(a.property, a.subject): a for a in new.accepts} if accepts else {}
     for key, accept in new_accepts.items():  # a finding no longer counted as a violation (a gate passes)
         if key not in old_accepts:
             out.append(ForceChange(WEAKENING, "accept", f"{accept.property} {accept.subject}", ForceDetail.ACCEPTED,

@@ -11,8 +11,10 @@ from .values import value_text
 from .witness import WitnessTable, check_witness
 
 STATUS_WORDS = {"proved": "proved", "violated": "violated", "warning": "warning", "unknown": "unknown",
+                "accepted": "accepted",
                 "error": "error", "note": "note", "weakening": "weakening", "strengthening": "strengthening"}
 STATUS_SIGNS = {"proved": "✓", "violated": "✗", "warning": "!", "unknown": "?", "error": "✗", "note": "i",
+                "accepted": "≈",
                 "weakening": "▼", "strengthening": "▲"}
 
 
@@ -69,7 +71,8 @@ def family(prop: str) -> str:
 
 
 def result_status(result: dict[str, Any]) -> str:
-    """proved | violated | warning | unknown: a violated warning-level result is a warning."""
+    """proved | violated | warning | unknown | accepted: a violated warning-level result is a
+    warning; an accepted finding (the policy's `accept`) is shown as accepted, not as violated."""
     if result["status"] == "violated" and result.get("severity") == "warning":
         return "warning"
     return str(result["status"])

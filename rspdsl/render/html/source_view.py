@@ -40,7 +40,7 @@ class Line:
 
     @property
     def worst(self) -> str:
-        order = ("error", "violated", "weakening", "unknown", "warning", "strengthening", "proved")
+        order = ("error", "violated", "weakening", "unknown", "warning", "accepted", "strengthening", "proved")
         present = {m.status for m in self.marks}
         return next((s for s in order if s in present), "")
 

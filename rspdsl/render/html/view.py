@@ -35,14 +35,16 @@ class CountRow:
     violated: int = 0
     warnings: int = 0
     unknown: int = 0
+    accepted: int = 0     # violated, and accepted by the policy (`accept`, docs/language.md)
 
     def add(self, status: str) -> None:
-        key = {"proved": "proved", "violated": "violated", "warning": "warnings", "unknown": "unknown"}[status]
+        key = {"proved": "proved", "violated": "violated", "warning": "warnings", "unknown": "unknown",
+               "accepted": "accepted"}[status]
         setattr(self, key, getattr(self, key) + 1)
 
     @property
     def total(self) -> int:
-        return self.proved + self.violated + self.warnings + self.unknown
+        return self.proved + self.violated + self.warnings + self.unknown + self.accepted
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """The batch path's code: `_line(text)`, one JSON line of `eval --states` to one result line,
-generated per projection (the actions listed); see rspdsl/evaluate/__init__.py."""
+generated per projection (the actions listed); see rspdsl/compiled/__init__.py."""
 from __future__ import annotations
 
 import functools

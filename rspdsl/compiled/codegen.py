@@ -1,6 +1,6 @@
 """Code generation for the compiled evaluator: IR -> Python source for `_full` (a validated
 state -> every verdict), `_now` (a step's history-free values, language v2) and `_line` (the batch
-path: one JSON line -> one result line). See rspdsl/evaluate/__init__.py."""
+path: one JSON line -> one result line). See rspdsl/compiled/__init__.py."""
 from __future__ import annotations
 
 import decimal

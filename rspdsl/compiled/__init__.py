@@ -1,7 +1,8 @@
 """The compiled evaluator, the fast path of `eval` (the reference semantics is
 rspdsl/semantics/interpret.py; every witness is replayed there, not here).
 
-Modules: codegen.py (IR -> Python source), compiled.py (Evaluator, compile_policy), readers.py
+Modules: codegen.py (IR -> Python source), batch.py (the `--states` line path), evaluator.py
+(Evaluator, compile_policy), readers.py
 (the batch JSON readers), json_form.py (decision_to_json).
 
 A policy is compiled once into Python source (exec'd, cached per Policy object) rather than
@@ -22,7 +23,7 @@ arithmetic (+, -, k*x, min/max under arithmetic) runs on ints and Fractions only
 """
 from __future__ import annotations
 
-from .compiled import Evaluator, compile_policy, evaluate
+from .evaluator import Evaluator, compile_policy, evaluate
 from .json_form import decision_to_json
 
 __all__ = ["Evaluator", "compile_policy", "decision_to_json", "evaluate"]
