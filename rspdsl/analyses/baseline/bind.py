@@ -196,7 +196,8 @@ class Problem:
 
 
 def bind_mapped(baseline: Policy, loaded: LoadResult, mapping: Mapping) -> tuple[dict[str, Binding], list[Problem]]:
-    from ...semantics.resolve import Context, Resolver
+    from ...semantics.resolve import Resolver
+    from ...semantics.scope import Context
 
     policy = loaded.policy
     assert policy is not None and loaded.module is not None
@@ -232,7 +233,7 @@ def bind_mapped(baseline: Policy, loaded: LoadResult, mapping: Mapping) -> tuple
         assert entry.expr is not None
         expr = _as_allowed(entry.expr, policy.actions) if kind == "action" else entry.expr
         resolver.diagnostics = []
-        t, node = resolver.expr(expr, Context("assert"))
+        t, node = resolver.types.expr(expr, Context("assert"))
         problems += [Problem(mapping.source, d) for d in resolver.diagnostics]
         if isinstance(t, ErrorT) or any(d.is_error for d in resolver.diagnostics):
             continue
