@@ -28,6 +28,7 @@ COMMANDS = {
     "baseline": ("baseline", "prove a regulator baseline's requirements over submitted policies"),
     "smt": ("smt", "write each proof obligation as a standalone SMT-LIB2 file"),
     "explain": ("explain", "describe a diagnostic code, or list them all"),
+    "lsp": ("lsp", "run the language server for editors (LSP over stdio; needs rspdsl[lsp])"),
 }
 
 
