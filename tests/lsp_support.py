@@ -115,3 +115,24 @@ def position_of(text: str, needle: str, line_hint: str | None = None, offset: in
         if (line_hint is None or line_hint in line) and needle in line:
             return lsp.Position(number, line.index(needle) + offset)
     raise AssertionError(f"{needle!r} not found")
+
+
+async def send_raw(client: LanguageClient, body: str, msg_id: str | None = None):
+    """Write one framed message exactly as given (the typed client cannot send malformed params);
+    with `msg_id`, wait for the answer to it and return its error (a JsonRpcException) or result."""
+    from concurrent.futures import Future
+
+    future: Future | None = None
+    if msg_id is not None:
+        future = Future()
+        client.protocol._request_futures[msg_id] = future
+    data = f"Content-Length: {len(body.encode('utf-8'))}\r\n\r\n{body}".encode()
+    written = client.protocol.writer.write(data)
+    if asyncio.iscoroutine(written) or isinstance(written, asyncio.Future):
+        await written
+    if future is None:
+        return None
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(future), WAIT)
+    except Exception as exc:  # noqa: BLE001 - the error answer is what the caller checks
+        return exc

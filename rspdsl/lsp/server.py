@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from .. import __version__
 from . import convert
@@ -54,9 +56,31 @@ class Settings:
         return s
 
 
+class _Ignored:
+    """A message already answered while it was read: handle_message skips it (not JSON-RPC 2.0)."""
+    jsonrpc = "answered"
+
+
+class RspProtocol(LanguageServerProtocol):
+    """pygls, except that a request whose params do not fit its method gets an error answer.
+
+    pygls raises while reading such a message and drops it, so the client would wait forever;
+    here the request is answered with InvalidParams and the server reads on."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "id" in data and "method" in data and isinstance(data["id"], (int, str)):
+                self._send_response(data["id"], None, exc.to_response_error())
+                return _Ignored()
+            raise
+
+
 class RspServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("rspdsl", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        super().__init__("rspdsl", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+                         protocol_cls=RspProtocol)
         self.docs = Documents()
         self.settings = Settings()
         self.scheduler = ProofScheduler()
