@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -48,7 +49,7 @@ class Settings:
         if isinstance(options, dict):
             for key, attr, scale in (("diagnosticDelayMs", "diagnostic_delay", 1000), ("proofDelayMs", "proof_delay", 1000)):
                 value = options.get(key)
-                if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 600_000:
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 86_400_000:
                     setattr(s, attr, value / scale)
             value = options.get("proofTimeoutMs")
             if isinstance(value, int) and not isinstance(value, bool) and value > 0:
@@ -236,8 +237,13 @@ def main() -> int:
     # (and RSPDSL_DEBUG=1 shows rspdsl's own tracebacks), so its log stays quiet
     logging.getLogger("pygls").setLevel(logging.DEBUG if os.environ.get("RSPDSL_DEBUG") else logging.CRITICAL)
     server = build_server()
+    # pygls closes its output stream on `exit`: give it a duplicate of stdout, so the console
+    # script can still flush sys.stdout on the way out
+    output = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     try:
-        server.start_io()
+        server.start_io(stdout=output)
     finally:
         server.scheduler.shutdown()
-    return 0
+        if not output.closed:
+            output.close()
+    return 0 if server.protocol._shutdown else 1   # LSP: `exit` without `shutdown` first exits 1
