@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ..diagnostics import Diagnostic
@@ -45,8 +46,15 @@ class Finding:
     message: str
     span: Span | None              # the declaration it is about
     related: tuple[Note, ...] = ()
-    witness_text: str | None = None              # STATE.json form, exact numbers
+    witness: dict | None = None                  # {"state": {...}} or {"lower": ..., "higher": ...}
     witness_values: tuple[tuple[str, str, str], ...] = ()  # (side, variable, value as written)
+
+    @cached_property
+    def witness_text(self) -> str | None:
+        """The witness in STATE.json form with exact numbers (made only when asked for)."""
+        from ..state import dumps_exact
+
+        return dumps_exact(self.witness, indent=2) if self.witness else None
 
 
 _SUGGESTION = re.compile(r"did you mean `([^`]+)`\?")
@@ -64,7 +72,6 @@ def problems(diagnostics: Iterable[Diagnostic]) -> list[Problem]:
 
 def finding(result: Result) -> Finding:
     from ..render.results_text import value_text
-    from ..state import dumps_exact
 
     witness = result.witness.to_json() if result.witness is not None else None
     values: list[tuple[str, str, str]] = []
@@ -73,7 +80,7 @@ def finding(result: Result) -> Finding:
     primary = result.locations[0].span if result.locations else None
     return Finding(result.property, result.subject, result.status, result.severity, result.message, primary,
                    tuple(Note(loc.span, loc.message) for loc in result.locations[1:]),
-                   dumps_exact(witness, indent=2) if witness else None, tuple(values))
+                   witness or None, tuple(values))
 
 
 def _state(state: Any) -> dict[str, Any]:

@@ -50,8 +50,7 @@ def finding_diagnostic(doc: Document, f: Finding, index: SymbolIndex, encoding: 
     severity = (lsp.DiagnosticSeverity.Information if f.status == "unknown"
                 else _SEVERITY.get(f.severity, lsp.DiagnosticSeverity.Error))
     return lsp.Diagnostic(to_range(doc, f.span, encoding), finding_message(f), severity=severity, code=f.property,
-                          source=f"{SOURCE} prover", related_information=related or None,
-                          data={"witness": f.witness_text} if f.witness_text else None)
+                          source=f"{SOURCE} prover", related_information=related or None)
 
 
 _SYMBOL_KINDS = {

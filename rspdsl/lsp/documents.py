@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlparse
 
 from .analysis import Analysis, analyze
+from .incremental import IncrementalParser
 from .positions import UTF16, from_lsp
 
 
@@ -25,6 +26,7 @@ class Document:
     analysis: Analysis | None = None
     last_clean: Analysis | None = None   # the most recent analysis that checked without errors
     line_starts: list[int] = field(default_factory=list, repr=False)
+    parser: IncrementalParser = field(default_factory=IncrementalParser, repr=False)
 
     def __post_init__(self) -> None:
         self.line_starts = _line_starts(self.text)
@@ -65,7 +67,7 @@ class Document:
 
     def analyzed(self) -> Analysis:
         if self.analysis is None:
-            self.analysis = analyze(self.text, self.path)
+            self.analysis = analyze(self.text, self.path, self.parser)
             if self.analysis.ok:
                 self.last_clean = self.analysis
         return self.analysis

@@ -22,7 +22,7 @@ class Lens:
 
     @property
     def witness(self) -> Finding | None:
-        return next((f for f in self.findings if f.status == "violated" and f.witness_text), None)
+        return next((f for f in self.findings if f.status == "violated" and f.witness), None)
 
 
 def lenses(analysis: Analysis, findings: list[Finding] | None) -> list[Lens]:
