@@ -40,7 +40,7 @@ def _doc(ls: RspServer, uri: str) -> Document | None:
     return ls.document(uri)
 
 
-def register(server: RspServer) -> None:  # noqa: C901 - one short handler per LSP method
+def register(server: RspServer) -> None:
     @server.feature(lsp.INITIALIZE)
     def initialize(ls: RspServer, params: lsp.InitializeParams) -> None:
         ls.settings = Settings.from_options(params.initialization_options)
