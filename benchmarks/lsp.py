@@ -123,7 +123,7 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def memory(edits: int) -> dict:
+def memory(edits: int = 1000) -> dict:
     from lsp_transcript import RawClient
 
     path = ROOT / "policies" / "anthropic-rsp-v2.2.rsp"
@@ -143,6 +143,7 @@ def memory(edits: int) -> dict:
             "uri": uri, "languageId": "rsp", "version": 1, "text": text}}})
         client.expect({"method": "rspdsl/proofStatus", "params": {"version": 1, "state": "done"}})
         before = _rss_kb(client.process.pid)
+        samples = []
         for version in range(2, edits + 2):
             replacement = "Q" if version % 2 == 0 else first
             client.send({**rpc, "method": "textDocument/didChange", "params": {
@@ -155,13 +156,15 @@ def memory(edits: int) -> dict:
                 client.send({**rpc, "method": "textDocument/didSave", "params": {"textDocument": {"uri": uri}}})
                 client.expect({"method": "rspdsl/proofStatus", "params": {"version": version, "state": "done"}})
             client.backlog.clear()
+            if (version - 1) % 250 == 0:
+                samples.append(_rss_kb(client.process.pid) / 1024)
         after = _rss_kb(client.process.pid)
         client.send({**rpc, "id": 2, "method": "shutdown"})
         client.expect({"id": 2})
         client.send({**rpc, "method": "exit"})
     finally:
         client.close()
-    return {"edits": edits, "rss before MiB": before / 1024, "rss after MiB": after / 1024,
+    return {"edits": edits, "rss before MiB": before / 1024, "rss after MiB": after / 1024, "samples MiB": samples,
             "growth MiB": (after - before) / 1024, "seconds": time.perf_counter() - start}
 
 
@@ -194,7 +197,8 @@ def summary_rows(result: dict | None) -> list[tuple[str, str, str, str]]:
          f"CPU p95 {p['cpu p95'] * 1000:.0f} ms; p50 {p['p50'] * 1000:.0f} ms; {p['n']} proofs; "
          f"slowest {p['worst policy']}"),
         (f"lsp: server RSS over {m['edits']:,} edits", f"{m['rss before MiB']:.0f} → {m['rss after MiB']:.0f} MiB",
-         "stable", f"growth {m['growth MiB']:+.1f} MiB ({m['seconds']:.0f} s)"),
+         "stable", f"growth {m['growth MiB']:+.1f} MiB; every 250 edits: "
+         + ", ".join(f"{x:.1f}" for x in m["samples MiB"]) + f" MiB ({m['seconds']:.0f} s)"),
     ]
 
 
