@@ -11,6 +11,8 @@
                and `--action deploy` (the same shape with deploy alone: the question Cedar and
                Rego answer, so their ratios use it). The baseline writes both byte for byte
                like rspdsl; every engine's deploy decisions must agree, or the run fails (exit 1).
+4. lsp         the language server (benchmarks/lsp.py): diagnostics and proof results after an
+               edit (p95), the server's RSS over 1,000 edits.
 
 Every figure is the median of several runs with the min-max shown; every process is timed from
 spawn to exit (os.wait4 gives its own peak RSS). Nothing here asserts a time: it prints ratios.
@@ -514,7 +516,7 @@ def to_json(info, lat, scale, thr) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="rspdsl benchmarks (see the module docstring)")
     p.add_argument("--quick", action="store_true", help="fewer runs, smaller inputs (a minute or two)")
-    p.add_argument("--only", choices=("latency", "scaling", "throughput", "report", "runs"), action="append",
+    p.add_argument("--only", choices=("latency", "scaling", "throughput", "report", "runs", "lsp"), action="append",
                    help="run only these parts (repeatable)")
     p.add_argument("--runs", type=int, help="runs per measurement (default 5, quick 3)")
     p.add_argument("--tiers", type=int, nargs="+", help="ladder sizes for the scaling curve")
@@ -523,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--plot", metavar="FILE", help="draw the scaling curve (PNG; needs matplotlib)")
     p.add_argument("--workdir", metavar="DIR", help="keep generated inputs here (default: a temp dir)")
     args = p.parse_args(argv)
-    parts = set(args.only or ("latency", "scaling", "throughput", "report", "runs"))
+    parts = set(args.only or ("latency", "scaling", "throughput", "report", "runs", "lsp"))
     runs = args.runs or (3 if args.quick else 5)
     tiers = args.tiers or ([5, 10, 20, 40] if args.quick else [5, 10, 20, 40, 80, 120, 200])
     count = args.states or (5_000 if args.quick else 50_000)
@@ -567,6 +569,10 @@ def main(argv: list[str] | None = None) -> int:
         goals = goals.rstrip("\n") + "\n" + "\n".join(f"| {a} | {b} | {c} | {d} |"
                                                       for a, b, c, d in runs_bench.summary_rows(timeline)) + "\n"
     print(goals, flush=True)
+    if "lsp" in parts:  # the language server's rows (benchmarks/lsp.py)
+        import lsp as lsp_bench
+
+        print(lsp_bench.summary(lsp_bench.measure(args.quick)), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(to_json(info, lat, scale, thr), indent=2) + "\n", encoding="utf-8")
     if args.plot and scale:

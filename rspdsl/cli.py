@@ -48,6 +48,8 @@ COMMAND_EXIT_CODES = {
             "  2  a path, test file or policy cannot be used (the line and field are named), or a bad flag",
     "init": "0  the starter policy and its test file were written\n"
             "  2  a file to write already exists (nothing is overwritten), or a bad flag",
+    "lsp": "0  the server shut down when its client asked\n"
+           "  2  pygls is not installed (install rspdsl[lsp]), or a bad flag",
     "audit": "0  the audit was written (it informs; it does not gate)\n"
              "  2  a policy, a revision or the --git range cannot be used, or a bad flag",
     "report": "0  the page was written and nothing on it is violated, weaker or unknown\n"
@@ -68,6 +70,7 @@ COMMANDS = {
     "init": ("init", "write a commented starter policy and its test file"),
     "audit": ("audit", "the four classic criticisms (self-marking, vagueness, voluntariness, race) as solver questions"),
     "report": ("report", "one self-contained HTML report of policies, a baseline and the previous revision"),
+    "lsp": ("lsp", "run the language server for editors (LSP over stdio; needs rspdsl[lsp])"),
 }
 
 
