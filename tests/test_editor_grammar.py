@@ -21,15 +21,18 @@ GRAMMAR = json.loads((VSCODE / "syntaxes" / "rsp.tmLanguage.json").read_text(enc
 FILES = sorted((ROOT / "policies").glob("*.rsp")) + sorted((VSCODE / "samples").glob("*.rsp"))
 
 DECLARATION = {"POLICY", "SCALE", "METRIC", "CONTROL", "JUDGEMENT", "SAFEGUARD", "ACTION", "THRESHOLD", "TIER",
-               "PERMIT", "FORBID", "REQUIRE", "ASSERT"}
+               "PERMIT", "FORBID", "REQUIRE", "ASSERT",
+               "EVENT", "AUTHORITY", "DUTY", "RECOMMEND", "WAIVE", "ACCEPT"}  # language v2 and `accept`
 EXPECTED = {
     "COMMENT": "comment.line.number-sign.rsp", "STRING": "string.quoted.double.rsp",
     "NUMBER": "constant.numeric.rsp", "NAME": ("variable.other.rsp", "entity.name.rsp"),
     **{k: "keyword.declaration.rsp" for k in DECLARATION},
     **{k: "keyword.operator.logical.rsp" for k in ("AND", "OR", "NOT", "IMPLIES")},
     **{k: "constant.language.boolean.rsp" for k in ("TRUE", "FALSE")},
-    **{k: "support.function.rsp" for k in ("ALLOWED", "MAX", "MIN")},
-    **{k: "keyword.other.rsp" for k in ("VERSION", "FOR", "WHEN", "IN", "UNIT", "DEFAULT", "DENY", "REASSURING")},
+    **{k: "support.function.rsp" for k in ("ALLOWED", "MAX", "MIN", "DONE", "DAYS_SINCE", "OVERDUE")},
+    **{k: "keyword.other.rsp" for k in ("VERSION", "FOR", "WHEN", "IN", "UNIT", "DEFAULT", "DENY", "REASSURING",
+                                        "CUMULATIVE", "SET", "AT", "INTERNAL", "EXTERNAL", "BY", "WITHIN", "DAYS",
+                                        "AFTER", "EVERY", "WHILE")},
     **{k: "keyword.operator.rsp" for k in ("CMP_OP", "PLUS", "MINUS", "MUL_OP")},
     **{k: "punctuation.rsp" for k in ("LBRACE", "RBRACE", "LSQB", "RSQB", "LPAR", "RPAR", "COMMA", "COLON")},
 }

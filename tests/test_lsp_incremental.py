@@ -87,10 +87,11 @@ def test_after_random_edits_the_analysis_is_the_full_front_ends():
 
 
 def _as_diagnostic(p):
-    from rspdsl.diagnostics import Diagnostic, Related, Severity
+    from rspdsl.diagnostics import Diagnostic, Severity
+    from rspdsl.source import Location
 
     return Diagnostic(p.code, Severity(p.severity), p.message, p.span, p.hint,
-                      tuple(Related(n.span, n.message) for n in p.related))
+                      tuple(Location(n.span, n.message) for n in p.related))
 
 
 def test_ranged_changes_are_counted_in_utf16_units():
