@@ -48,8 +48,11 @@ def _edit_site(text: str) -> tuple[int, int, str]:
     lines = text.split("\n")
     for number in range(len(lines) - 1, -1, -1):
         line = lines[number]
-        if line.startswith("tier ") and " when " in line:
-            at = line.index(" when ") + len(" when ")
+        # `when` on the tier's line, or on the next when the header wraps
+        header = line.startswith("tier ") or (number > 0 and lines[number - 1].startswith("tier ")
+                                              and line.lstrip().startswith("when "))
+        if header and "when " in line:
+            at = line.index("when ") + len("when ")
             while not (line[at].isalpha() or line[at] == "_"):
                 at += 1
             return number, at, line[at]

@@ -77,6 +77,15 @@ class RspProtocol(LanguageServerProtocol):
                 return _Ignored()
             raise
 
+    def _handle_notification(self, method_name: str, params: Any) -> None:
+        """pygls files each notification's future (every keystroke's didChange) under a fresh id and
+        never removes it: ~2 KB per edit that a long session never got back. Finished futures are
+        dropped here; a request's own callback pops its entry (with a default), so none is lost."""
+        super()._handle_notification(method_name, params)
+        futures = self._request_futures
+        for key in [k for k, f in futures.items() if f.done()]:
+            del futures[key]
+
 
 class RspServer(LanguageServer):
     def __init__(self) -> None:
