@@ -30,8 +30,7 @@ def conditions(draw, history: bool = True, depth: int = 2, atoms: list[str] | No
 
 @st.composite
 def v2_policies(draw, waivers: bool = True) -> str:
-    """A random v2 policy; without `waivers`, no recommendation or waiver (what the compiled
-    evaluator compiles: it leaves those to the interpreter)."""
+    """A random v2 policy; without `waivers`, no recommendation or waiver."""
     lines = ['policy "random v2" version "1"',
              "event incident",
              f"metric m in [0, 10] unit x{' cumulative' if draw(st.booleans()) else ''}",
@@ -83,3 +82,57 @@ def v2_runs(draw, policy) -> list[dict]:
         state = new
         steps.append({"day": day, "state": dict(state), "acts": acts})
     return steps
+
+
+@st.composite
+def force_policies(draw) -> str:
+    """A random policy about one moment (no history) with recommendations and several waivers,
+    each lifting one or two commitments for one or two actions: what the batch path compiles."""
+    def cond() -> str:
+        return draw(conditions(history=False, depth=2))
+
+    def some(pool: tuple[str, ...]) -> list[str]:
+        return draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2, unique=True))
+
+    required: list[tuple[list[str], list[str]]] = []  # each requirement's commitments and actions
+
+    def require(indent: str = "", when: str = "") -> str:
+        what, acts = some(commitments), some(ACTIONS)
+        required.append((what, acts))
+        return f"{indent}require {', '.join(what)} for {', '.join(acts)}{when}"
+
+    def recommend(indent: str = "", when: str = "") -> str:
+        return f"{indent}recommend {', '.join(some(commitments))} for {', '.join(some(ACTIONS))}{when}"
+
+    commitments = ("asl3", "safe", "m >= 3", "c <= 5")
+    lines = ['policy "random force" version "1"',
+             "metric m in [0, 10] unit x", "metric c in [0, 10] unit y",
+             "judgement safe", "judgement risky", "safeguard asl3",
+             "action assess default permit",
+             f"action deploy{' default permit' if draw(st.booleans()) else ''}",
+             "action notify default permit",
+             f"threshold big when {draw(conditions(history=False, depth=1, atoms=_INPUT_ATOMS))}",
+             "tier T1 {", require("  "), "}",
+             "tier T2 when big {", require("  ", f" when {cond()}"),
+             *([recommend("  ")] if draw(st.booleans()) else []),
+             "}"]
+    for _ in range(draw(st.integers(0, 2))):
+        lines.append(require(when=f" when {cond()}" if draw(st.booleans()) else ""))
+    for _ in range(draw(st.integers(0, 2))):
+        lines.append(recommend(when=f" when {cond()}"))
+    for _ in range(draw(st.integers(0, 3))):  # each lifts commitments of one requirement, for some of its actions
+        what, acts = draw(st.sampled_from(required))
+        lifted = draw(st.lists(st.sampled_from(what), min_size=1, unique=True))
+        for_ = draw(st.lists(st.sampled_from(acts), min_size=1, unique=True))
+        lines.append(f"waive {', '.join(lifted)} for {', '.join(for_)} when {cond()}")
+    for _ in range(draw(st.integers(1, 3))):
+        lines.append(f"{draw(st.sampled_from(['permit', 'forbid']))} {draw(st.sampled_from(ACTIONS))} when {cond()}")
+    lines.append(f"assert a1: {cond()}")
+    lines.append("assert a2: allowed(deploy) implies asl3")
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def force_states(draw) -> dict:
+    return {"m": draw(st.integers(0, 10)), "c": draw(st.integers(0, 10)), "safe": draw(st.booleans()),
+            "risky": draw(st.booleans()), "asl3": draw(st.booleans())}

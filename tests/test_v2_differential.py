@@ -91,7 +91,7 @@ def test_the_compiled_run_path_agrees_with_the_interpreter(data):
     computes the clocks' inputs with its `_now`: the same results as the definitional evaluator."""
     from rspdsl.evaluator import compile_policy
 
-    text = data.draw(v2_policies(waivers=False))
+    text = data.draw(v2_policies())
     loaded = load_text(text, "random.rsp")
     assert loaded.ok, [(d.code, d.message) for d in loaded.diagnostics if d.is_error]
     policy = loaded.policy

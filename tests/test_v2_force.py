@@ -1,14 +1,20 @@
 """Language v2, part 2 (language-v2.md §4): `recommend`, `waive`, and `max`/`min` over a scale."""
 from __future__ import annotations
 
+import json
+
 import pytest
+from budget import examples
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies_v2 import force_policies, force_states
 
 from rspdsl.commands.fmt import format_text
 from rspdsl.evaluator import compile_policy, decision_to_json
 from rspdsl.frontend import load_text
 from rspdsl.logic.prover import verify
 from rspdsl.semantics.interpret import decide
-from rspdsl.state import read_state
+from rspdsl.state import dumps_exact, read_state, state_to_json
 
 HEADER = 'policy "force" version "1"\n'
 
@@ -80,12 +86,43 @@ def test_v1_json_has_no_unheeded_key():
     assert "unheeded" not in decision_to_json(p, decide(p, read_state(p, {"s": True})))["actions"]["a"]
 
 
-def test_the_compiled_evaluator_leaves_waivers_to_the_interpreter():
+def test_the_compiled_evaluator_knows_waivers_and_recommendations():
     p = load()
     evaluator = compile_policy(p)
-    assert evaluator._full is None  # not compiled: the interpreter decides
-    s = state(p, bio="high", rival_shipped=True, risk_not_increased=True)
-    assert evaluator.decide(s) == decide(p, s)
+    assert evaluator._full is not None  # compiled, not left to the interpreter
+    waived = state(p, bio="high", rival_shipped=True, risk_not_increased=True)
+    assert evaluator.decide(waived) == decide(p, waived)
+    assert evaluator.decide(waived).unmet("deploy") == ()  # the waiver lifted high_safeguards
+    advised = state(p, bio="high", high_safeguards=True)
+    assert [r.text for r in evaluator.decide(advised).unheeded("deploy")] == ["sl4_security"]
+    # the batch path writes the same line as the reference JSON, "unheeded" included
+    line = dumps_exact(state_to_json(p, advised))
+    assert json.loads(evaluator.decide_line(line)) == decision_to_json(p, decide(p, advised))
+
+
+@pytest.mark.slow
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_compiled_paths_agree_with_the_interpreter_on_waivers_and_recommendations(data):
+    """Differential: on random policies with waivers and recommendations, the compiled `_full`
+    (eval --state, runs) and the batch `_line` (eval --states, for every projection of actions)
+    decide every state as the definitional evaluator does."""
+    text = data.draw(force_policies())
+    p = load(text)
+    evaluator = compile_policy(p)
+    assert evaluator._full is not None, text
+    for raw in data.draw(st.lists(force_states(), min_size=1, max_size=6)):
+        s = read_state(p, raw)
+        want = decide(p, s)
+        assert evaluator.decide(s) == want, (text, raw)
+        assert evaluator.decide(s).active == want.active and evaluator.decide(s).advised == want.advised
+        line = json.dumps(raw)
+        # (integers only here, so parsing both sides loses nothing)
+        whole = evaluator.line_function()(line)  # the generated line itself, never the fallback
+        assert whole is not None and json.loads(whole) == decision_to_json(p, want), (text, raw)
+        projection = data.draw(st.lists(st.sampled_from(list(p.actions)), unique=True))
+        some = evaluator.line_function(projection)(line)
+        assert some is not None and json.loads(some) == decision_to_json(p, want, projection), (text, raw)
 
 
 def test_check_reports_recommendations_as_warnings_and_the_waiver_as_a_monotonic_drop():

@@ -11,14 +11,13 @@ from fractions import Fraction
 from typing import Any
 
 from ..semantics import ir
-from ..semantics.model import Policy
+from ..semantics.model import Policy, Requirement
 from ..state import MAX_EXPONENT, is_finite_decimal, number_text
 from .codegen import (
     _LINE_SEPARATORS,
     _action_chain,
     _active_code,
     _assign,
-    _compilable,
     _emit,
     _Gen,
     _NotCompiled,
@@ -106,30 +105,36 @@ def _cheap(e: ir.IExpr) -> bool:
 
 
 def _unmet_list(policy: Policy, gen: _Gen, j: int, ks: list[int], precomputed: set[int],
-                fragment: Callable[[int], str]) -> list[str]:
+                fragment: Callable[[int], str], *, action: str | None = None,
+                name: str = "L", requirements: tuple[Requirement, ...] | None = None) -> list[str]:
     """L<j>: the unmet requirements of action j, in declaration order. Consecutive requirements
     with the same activity condition (a tier's block) share one test of it; a requirement of the
-    lowest tier is always active, so it is not tested at all."""
+    lowest tier is always active, so it is not tested at all. A requirement some waiver can lift
+    for `action` is active only while none of those waivers (w<i>) holds (language v2 §4). With
+    `requirements` (the policy's recommendations) and name R: the unheeded list instead."""
     lowest = min((t.index for t in policy.tiers), default=0)
+    listed = policy.requirements if requirements is None else requirements
     groups: list[tuple[str, list[int]]] = []
     for k in ks:
-        req = policy.requirements[k]
+        req = listed[k]
         parts = [f"T >= {int(req.tier)}"] if req.tier is not None and req.tier > lowest else []
         if req.condition is not None:
             parts.append(gen.expr(req.condition))
+        if requirements is None and action is not None:
+            parts += [f"not w{w.index}" for w in policy.waivers_of(k, action)]
         active = " and ".join(parts)
         if groups and groups[-1][0] == active:
             groups[-1][1].append(k)
         else:
             groups.append((active, [k]))
-    out = [f"L{j} = []"]
+    out = [f"{name}{j} = []"]
     for active, group in groups:
         pad = "    " if active else ""
         if active:
             out.append(f"if {active}:")
         for k in group:
-            unmet = f"u{k}" if k in precomputed else f"not {gen.expr(policy.requirements[k].commitment)}"
-            out.append(f"{pad}if {unmet}: L{j}.append({fragment(k)})")
+            unmet = f"u{k}" if k in precomputed else f"not {gen.expr(listed[k].commitment)}"
+            out.append(f"{pad}if {unmet}: {name}{j}.append({fragment(k)})")
     return out
 
 
@@ -157,6 +162,8 @@ def _generate_line(policy: Policy, ns: dict[str, Any], actions: tuple[str, ...],
     for i, thr in enumerate(policy.thresholds.values()):
         _emit(body, gen, f"h{i} = {gen.expr(thr.condition)}")
     _emit(body, gen, _tier_chain(policy, gen))
+    for i, waiver in enumerate(policy.waivers):  # language v2 §4: read by the unmet lists below
+        _emit(body, gen, f"w{i} = {gen.expr(waiver.condition)}")
     pieces = [frag(tuple('{"tier":' + json.dumps(t.name) + ',"thresholds":{' for t in policy.tiers))
               + "[T]"]
     for i, name in enumerate(policy.thresholds):
@@ -170,6 +177,8 @@ def _generate_line(policy: Policy, ns: dict[str, Any], actions: tuple[str, ...],
         for a in req.actions:
             if a in listed:
                 listed[a].append(k)
+    advisable: dict[str, list[int]] = {a: [k for k, r in enumerate(policy.recommendations) if a in r.actions]
+                                       for a in actions}
     # A costly commitment listed for several of the actions is tested once, into u<k>.
     listings = Counter(k for ks in listed.values() for k in ks)
     precomputed = {k for k, n in listings.items() if n > 1 and not _cheap(policy.requirements[k].commitment)}
@@ -198,12 +207,21 @@ def _generate_line(policy: Policy, ns: dict[str, Any], actions: tuple[str, ...],
                                        decided, default))
         if listed[action.name]:
             _emit(body, gen, _unmet_list(policy, gen, j, listed[action.name], precomputed,
-                                         lambda k: frag(_dumps(_requirement_json(policy.requirements[k])))))
+                                         lambda k: frag(_dumps(_requirement_json(policy.requirements[k]))),
+                                         action=action.name))
+        if advisable[action.name]:
+            _emit(body, gen, _unmet_list(policy, gen, j, advisable[action.name], set(),
+                                         lambda k: frag(_dumps(_requirement_json(policy.recommendations[k]))),
+                                         name="R", requirements=policy.recommendations))
     for name in actions:  # written in the order asked for
         j = gen.act_index[name]
         pieces.append(f"p{j}")
         if listed[name]:
             pieces.append(f'",".join(L{j})')
+        if policy.recommendations:  # v2 §4: the "unheeded" key, as decision_to_json writes it
+            pieces.append(frag('],"unheeded":['))
+            if advisable[name]:
+                pieces.append(f'",".join(R{j})')
         pieces.append(frag("]}"))
     pieces.append(frag('},"assertions":{'))
     for k, assertion in enumerate(policy.assertions):
@@ -229,7 +247,6 @@ def _pick(flag: str, if_true: str, if_false: str) -> str:
 def _line_source(policy: Policy, base: dict[str, Any], actions: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
     """The `_line` source and its namespace. A first pass counts the comparison sides; if one
     repeats, a second pass computes each repeated side once."""
-    _compilable(policy)
     if policy.temporal:  # a line is a state alone (step 0 of a run): the reference path decides it
         raise _NotCompiled("a policy about time takes the reference path in batch")
     ns = dict(base)

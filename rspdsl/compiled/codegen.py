@@ -346,15 +346,7 @@ class _NotCompiled(Exception):
     """A policy form the generator does not handle: the interpreter decides every state."""
 
 
-def _compilable(policy: Policy) -> None:
-    """Waivers and recommendations (language v2 §4) change which requirements are active per
-    action; the generated code does not know them, so such policies take the interpreter."""
-    if policy.waivers or policy.recommendations:
-        raise _NotCompiled("waivers and recommendations are decided by the interpreter")
-
-
 def _generate_full(policy: Policy, ns: dict[str, Any]) -> str:
-    _compilable(policy)
     gen = _Gen(policy, ns, fast=False)
     lines = ["def _full(s):"]
     for i, name in enumerate(policy.variables):
@@ -378,12 +370,20 @@ def _generate_full(policy: Policy, ns: dict[str, Any]) -> str:
         _emit(lines, gen, f"m{k} = {gen.expr(req.commitment)}")
     for k, assertion in enumerate(policy.assertions):
         _emit(lines, gen, f"x{k} = {gen.expr(assertion.body)}")
+    # language v2 §4: each waiver's condition, each recommendation's activity and commitment
+    for i, waiver in enumerate(policy.waivers):
+        _emit(lines, gen, f"w{i} = {gen.expr(waiver.condition)}")
+    for k, rec in enumerate(policy.recommendations):
+        _emit(lines, gen, f"g{k} = {_active_code(rec, gen)}")
+        _emit(lines, gen, f"n{k} = {gen.expr(rec.commitment)}")
     n_thr, n_act = len(policy.thresholds), len(policy.actions)
     n_rule, n_req, n_ass = len(policy.rules), len(policy.requirements), len(policy.assertions)
+    n_waiver, n_rec = len(policy.waivers), len(policy.recommendations)
     result = [_tuple([f"h{i}" for i in range(n_thr)]), "T", _tuple([f"r{k}" for k in range(n_rule)]),
               _tuple([f"a{j}" for j in range(n_act)]), _tuple([f"d{j}" for j in range(n_act)]),
               _tuple([f"c{k}" for k in range(n_req)]), _tuple([f"m{k}" for k in range(n_req)]),
-              _tuple([f"x{k}" for k in range(n_ass)])]
+              _tuple([f"x{k}" for k in range(n_ass)]), _tuple([f"w{i}" for i in range(n_waiver)]),
+              _tuple([f"g{k}" for k in range(n_rec)]), _tuple([f"n{k}" for k in range(n_rec)])]
     lines.append(f"    return {_tuple(result)}")
     return "".join(gen.helpers) + "\n".join(lines) + "\n"
 

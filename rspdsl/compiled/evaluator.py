@@ -60,6 +60,12 @@ class Evaluator:
         self._actions = tuple(policy.actions)
         self._listed = tuple(tuple(k for k, r in enumerate(policy.requirements) if a in r.actions)
                              for a in self._actions)
+        # language v2 §4: per action, its requirements with the waivers that can lift each, and
+        # its recommendations (None when the policy has neither: the v1 shape, built fastest)
+        self._lifted = tuple(tuple((k, tuple(w.index for w in policy.waivers_of(k, a))) for k in ks)
+                             for a, ks in zip(self._actions, self._listed)) if policy.waivers else None
+        self._advisable = tuple(tuple(k for k, r in enumerate(policy.recommendations) if a in r.actions)
+                                for a in self._actions) if policy.recommendations else None
         self._assertions = tuple(a.name for a in policy.assertions)
         # The batch path is generated on first use, once per projection (`check` never needs it).
         self._line_sources: dict[tuple[str, ...], str] = {}
@@ -149,21 +155,32 @@ class Evaluator:
                 raise StateError(f"missing value for `{missing}`", missing)
             return interpret.decide(self.policy, state)
         try:
-            thr, tier, rules, allowed, decided, active, met, asserts = self._full(state)
+            (thr, tier, rules, allowed, decided, active, met, asserts,
+             waived, advising, advice_met) = self._full(state)
         except KeyError as exc:
             name = exc.args[0] if exc.args else None
             raise StateError(f"missing value for `{name}`", name) from None
         p = self.policy
+        if self._lifted is None:
+            in_force = {a: tuple(k for k in ks if active[k]) for a, ks in zip(self._actions, self._listed)}
+        else:  # active, and no waiver of it for that action holds
+            in_force = {a: tuple(k for k, ws in pairs if active[k] and not any(waived[w] for w in ws))
+                        for a, pairs in zip(self._actions, self._lifted)}
+        advised = ({} if self._advisable is None else
+                   {a: tuple(k for k in ks if advising[k]) for a, ks in zip(self._actions, self._advisable)})
         return Decision(
             tier=tier,
             thresholds=dict(zip(self._thresholds, thr)),
             allowed=dict(zip(self._actions, allowed)),
             decided_by={a: (p.rules[d] if d >= 0 else None) for a, d in zip(self._actions, decided)},
-            active={a: tuple(k for k in ks if active[k]) for a, ks in zip(self._actions, self._listed)},
+            active=in_force,
             met=met,
             rules_holding=rules,
             assertions=dict(zip(self._assertions, asserts)),
             requirements=p.requirements,
+            advised=advised,
+            advice_met=advice_met,
+            recommendations=p.recommendations,
         )
 
     def decide_step(self, state: Mapping[str, Any], history: interpret.StepHistory) -> Decision:
