@@ -10,8 +10,8 @@ ACTS = ("assess", "deploy", "notify", "incident")  # the last is an event
 ACTIONS = ACTS[:3]
 
 _ATOMS = ["big", "risky", "m >= 3", "c <= 5", "safe", "asl3", "tier >= T2"]
-_HISTORY = ["done({a})", "days_since({a}) <= {k}", "days_since({a}) > {k}", "(m at {a}) < m",
-            "m <= 2 * (m at {a})", "(safe at {a})", "overdue(d1)", "overdue(d2)", "overdue(d3)"]
+_HISTORY = ["done({a})", "days_since({a}) <= {k}", "days_since({a}) > {k}", "days_since({a}) != {k}",
+            "days_since({a}) >= {k}", "(m at {a}) < m", "m <= 2 * (m at {a})", "(safe at {a})", "overdue(d1)", "overdue(d2)", "overdue(d3)"]
 
 
 _INPUT_ATOMS = ["risky", "m >= 3", "c <= 5", "safe", "asl3"]  # what a threshold may read

@@ -100,3 +100,26 @@ def test_the_compiled_run_path_agrees_with_the_interpreter(data):
     assert fast._full is not None and fast._now is not None, "the compiled path must be the one tested"
     assert evaluate_run(policy, steps, decide_step=fast.decide_step, now_values=fast.current_values) == \
         evaluate_run(policy, steps), text
+
+
+@pytest.mark.slow
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_the_batch_line_decides_a_state_of_a_temporal_policy_as_step_zero(data):
+    """`eval --states` on a policy about time: each line is a state alone, step 0 of a run (no
+    act done, no duty overdue, `E at X` is this step's E). The generated line (never the
+    fallback) gives the definitional evaluator's result."""
+    from rspdsl.evaluator import compile_policy, decision_to_json
+    from rspdsl.semantics.interpret import decide
+    from rspdsl.state import read_state
+
+    text = data.draw(v2_policies())
+    loaded = load_text(text, "random.rsp")
+    assert loaded.ok, [(d.code, d.message) for d in loaded.diagnostics if d.is_error]
+    policy = loaded.policy
+    fast = compile_policy(policy)
+    for step in data.draw(v2_runs(policy)):
+        line = json.dumps(step["state"])
+        out = fast.line_function()(line)
+        assert out is not None, text
+        assert json.loads(out) == decision_to_json(policy, decide(policy, read_state(policy, line))), (text, line)

@@ -20,7 +20,6 @@ from .codegen import (
     _assign,
     _emit,
     _Gen,
-    _NotCompiled,
     _tier_chain,
     _tuple,
 )
@@ -247,8 +246,6 @@ def _pick(flag: str, if_true: str, if_false: str) -> str:
 def _line_source(policy: Policy, base: dict[str, Any], actions: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
     """The `_line` source and its namespace. A first pass counts the comparison sides; if one
     repeats, a second pass computes each repeated side once."""
-    if policy.temporal:  # a line is a state alone (step 0 of a run): the reference path decides it
-        raise _NotCompiled("a policy about time takes the reference path in batch")
     ns = dict(base)
     source, seen = _generate_line(policy, ns, actions)
     repeated = {code for code, n in seen.items() if n > 1}

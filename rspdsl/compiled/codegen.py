@@ -155,8 +155,8 @@ class _Gen:
     def _history(self, e: ir.IExpr) -> str:
         """A history term over the step's history H (unpacked in _full's prelude as HL latest days,
         HD today's day, HO overdue duties, HP the states at each act): interpret._history's rules."""
-        if self.fast:
-            raise _NotCompiled("the batch path reads states, not runs")
+        if self.fast:  # a batch line is a state alone, step 0 of a run: nothing happened before it
+            return self._first_step(e)
         if isinstance(e, ir.Done):
             return f"({e.act!r} in HL)"
         if isinstance(e, ir.Overdue):
@@ -176,6 +176,17 @@ class _Gen:
         self.helpers.append("\n".join(lines) + "\n")
         # X never happened: step 0's values, which for a step decided alone are this step's own
         return f"({name}(HP[{e.act!r}]) if {e.act!r} in HP else {self.expr(e.arg)})"
+
+    def _first_step(self, e: ir.IExpr) -> str:
+        """A history term's value at step 0 (interpret.FIRST_STEP): no act done, no duty overdue,
+        `days_since` of an act never done compares as the contract says (never <= k, always > k),
+        and `E at X` for an X that never happened is this step's own E."""
+        if isinstance(e, (ir.Done, ir.Overdue)):
+            return "False"
+        if isinstance(e, ir.SinceCmp):
+            return str(e.op in (">", ">=", "!="))
+        assert isinstance(e, ir.At)
+        return self.expr(e.arg)
 
     # The fast path's arithmetic: `D*left op D*right` in Decimals under an exact context (any
     # rounding traps and the line takes the Fraction path). D > 0 clears every coefficient's
@@ -340,10 +351,6 @@ def _action_chain(policy: Policy, action: str, holds: Callable[[int, Rule], str]
     else:
         out.append(default)
     return out
-
-
-class _NotCompiled(Exception):
-    """A policy form the generator does not handle: the interpreter decides every state."""
 
 
 def _generate_full(policy: Policy, ns: dict[str, Any]) -> str:
