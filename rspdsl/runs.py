@@ -91,7 +91,7 @@ def _read_step(policy: Policy, text: str, previous: Step | None, lineno: int, or
     day = _day(obj, previous)
     acts = _acts(policy, obj)
     state = _state(policy, obj, previous, origin, lineno)
-    if previous is not None:
+    if previous is not None and state is not previous.state:
         _continuity(policy, previous, state, acts)
     return Step(day, state, acts)
 
@@ -124,8 +124,13 @@ def _ordered(day: Fraction | int, raw: Any, previous: Step | None) -> Fraction |
     return day
 
 
+_NO_ACTS: frozenset[str] = frozenset()
+
+
 def _acts(policy: Policy, obj: Mapping[str, Any]) -> frozenset[str]:
     raw = obj.get("acts", [])
+    if raw == []:  # most steps of a long run
+        return _NO_ACTS
     if not isinstance(raw, list):
         raise _LineError("acts", "`acts` is a list of action and event names")
     known = policy.acts
@@ -147,15 +152,15 @@ def _acts(policy: Policy, obj: Mapping[str, Any]) -> frozenset[str]:
 
 
 def _state(policy: Policy, obj: Mapping[str, Any], previous: Step | None, origin: str,
-           lineno: int) -> dict[str, Any]:
+           lineno: int) -> Mapping[str, Any]:
     raw = obj.get("state")
     if previous is None:
         if raw is None:
             raise _LineError("state", "the first step must give the whole state")
         merged = raw
     else:
-        if raw is None:
-            return dict(previous.state)
+        if raw is None:  # nothing changes: the same (never mutated) state, shared
+            return previous.state
         if not isinstance(raw, dict):
             raise _LineError("state", "`state` is a JSON object of the names that change")
         merged = {**state_to_json(policy, dict(previous.state)), **raw}

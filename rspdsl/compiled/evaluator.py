@@ -72,6 +72,7 @@ class Evaluator:
         self._line_functions: dict[tuple[str, ...], Callable[[str], str | None]] = {}
         self._deciders: dict[tuple[str, ...] | None, Callable[..., str]] = {}
         self._reader: Callable[[str], tuple] | None = None
+        self._decisions: dict[tuple, Decision] = {}
 
     def _generate(self, make: Callable[[], _T]) -> _T:
         # The generator recurses over the IR (a few frames per level). Python 3.11+ frames do not
@@ -155,11 +156,21 @@ class Evaluator:
                 raise StateError(f"missing value for `{missing}`", missing)
             return interpret.decide(self.policy, state)
         try:
-            (thr, tier, rules, allowed, decided, active, met, asserts,
-             waived, advising, advice_met) = self._full(state)
+            outcome = self._full(state)
         except KeyError as exc:
             name = exc.args[0] if exc.args else None
             raise StateError(f"missing value for `{name}`", name) from None
+        # Many states (a run's steps, a batch's lines) share an outcome: its Decision (immutable
+        # and never mutated by a reader) is built once. Bounded, so memory stays flat.
+        decision = self._decisions.get(outcome)
+        if decision is None:
+            if len(self._decisions) >= _DECISIONS_KEPT:
+                self._decisions.clear()
+            decision = self._decisions[outcome] = self._decision(outcome)
+        return decision
+
+    def _decision(self, outcome: tuple) -> Decision:
+        (thr, tier, rules, allowed, decided, active, met, asserts, waived, advising, advice_met) = outcome
         p = self.policy
         if self._lifted is None:
             in_force = {a: tuple(k for k in ks if active[k]) for a, ks in zip(self._actions, self._listed)}
@@ -206,6 +217,7 @@ class Evaluator:
         return self.line_decider(actions)(json_line, origin)
 
 
+_DECISIONS_KEPT = 4096
 _CACHE: OrderedDict[int, tuple[Policy, Evaluator]] = OrderedDict()
 _CACHE_SIZE = 64
 

@@ -16,6 +16,7 @@ an assertion is false. Validation of the input (days that go backwards, ...) is 
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -47,7 +48,7 @@ class StepResult:
     duties: dict[str, DutyStatus]
     forbidden_acts: tuple[str, ...]  # actions taken at this step that were not allowed
 
-    @property
+    @functools.cached_property  # asked of every step by each renderer
     def breached(self) -> bool:
         return bool(self.forbidden_acts or any(d.overdue for d in self.duties.values())
                     or not all(self.decision.assertions.values()))
@@ -112,25 +113,25 @@ def evaluate_run(policy: Policy, steps: Sequence[Step], *, decide_step: Decide |
         def now_values(state: Mapping[str, Value]) -> Mapping[str, Any]:
             return current_values(policy, state)
     clocks = {name: _Clock(duty) for name, duty in policy.duties.items()}
-    latest: dict[str, Fraction | int] = {}
-    past: dict[str, Mapping[str, Any]] = {}
-    first: Mapping[str, Any] | None = None
+    # The history a step sees. Each dict is replaced, never changed, when an act happens, so a
+    # StepHistory keeps what it was given (and quiet steps, most of a long run, copy nothing).
+    latest: dict[str, Fraction | int] = {}          # act -> day it was last done
+    seen: dict[str, Mapping[str, Any]] = {}          # act -> values at its last doing (`E at X`)
     out: list[StepResult] = []
     for step in steps:
         now = now_values(step.state)
-        if first is None:
-            first = now
+        if not out:  # an act that never happened is read at step 0; the first step reads itself
+            seen = {act: now for act in policy.acts}
         duties = {name: clock.status(step.day, now, step.acts) for name, clock in clocks.items()}
-        # an act that never happened is read at step 0 (`E at X`); the first step reads itself
-        seen = {act: past.get(act, first) for act in policy.acts}
-        history = StepHistory(step.day, dict(latest), seen,
+        history = StepHistory(step.day, latest, seen,
                               frozenset(name for name, status in duties.items() if status.overdue))
         decision = decide_step(step.state, history)
-        forbidden = tuple(a for a in policy.actions if a in step.acts and not decision.allowed[a])
+        forbidden = tuple(a for a in policy.actions if a in step.acts and not decision.allowed[a]) \
+            if step.acts else ()
         out.append(StepResult(decision, duties, forbidden))
-        for clock in clocks.values():
-            clock.after(step.day, step.acts)
-        for act in step.acts:
-            latest[act] = step.day
-            past[act] = now
+        if step.acts:
+            for clock in clocks.values():
+                clock.after(step.day, step.acts)
+            latest = {**latest, **{act: step.day for act in step.acts}}
+            seen = {**seen, **{act: now for act in step.acts}}
     return out
