@@ -342,9 +342,50 @@ def test_unrolled_run_obligations_agree_with_check_in_both_solvers():
     files = run_obligation_files(policy, None, 3, len(obligation_files(policy)) + 1)
     assert [f.name.split("-runs-")[1] for f in files] == [
         "assert-evaluated-before-deploy-evaluated-before-deploy.smt2",
-        "assert-no-deploy-while-late-no-deploy-while-late.smt2", "assert-never-late-never-late.smt2"]
+        "assert-no-deploy-while-late-no-deploy-while-late.smt2", "assert-never-late-never-late.smt2",
+        "deadlines-notify-regulator.smt2", "deadlines-report-incident.smt2"]
     checked = {(r.property, r.subject): r.status for r in verify(policy, depth=3).results}
     for f in files:
         expected = "sat" if checked[(f.obligation.property, f.obligation.subject)] == "violated" else "unsat"
         assert _cvc5(f.text) == expected and _z3(f.text) == expected, f.name
     assert run_obligation_files(_policy("assert/violated/weights.rsp"), None, 3, 1) == []  # v1: none
+
+
+DEADLINES = """\
+policy "Deadlines" version "1"
+event incident
+judgement board_approves
+safeguard channel_ready
+action report "Report the incident: only with the board's approval"
+action notify default permit
+permit report when board_approves
+forbid notify when not channel_ready
+duty report-incident: report within 2 days after incident
+duty notify-regulator: notify within 14 days after incident
+duty log-review: notify every 30 days while true
+tier base { }
+"""
+
+
+def test_deadlines_are_exported_and_both_solvers_agree_with_check():
+    """`rspdsl smt --depth K` writes each duty's deadline question (∃ a run, ∀ responses) as the
+    bounded search asks it. `report` waits on an input, so some run blocks it (sat); `notify` waits
+    on a response the developer controls, so no run does (unsat). Every answer is `check`'s."""
+    from rspdsl.logic.prover import verify
+    from rspdsl.logic.smtlib import obligation_files, run_obligation_files
+
+    loaded = load_text(DEADLINES, "deadlines.rsp")
+    assert loaded.ok, [(d.code, d.message) for d in loaded.diagnostics if d.is_error]
+    policy = loaded.policy
+    files = [f for f in run_obligation_files(policy, None, 3, len(obligation_files(policy)) + 1)
+             if f.obligation.property == "deadlines"]
+    assert [f.name.split("-runs-")[1] for f in files] == [
+        "deadlines-report-incident.smt2", "deadlines-notify-regulator.smt2", "deadlines-log-review.smt2"]
+    checked = {r.subject: r.status for r in verify(policy, depth=3).results if r.property == "deadlines"}
+    assert checked["report-incident"] == "violated" and checked["notify-regulator"] == "proved"
+    for f in files:
+        assert "(set-logic" in f.text and "whatever the responses" in f.text
+        expected = "sat" if checked[f.obligation.subject] == "violated" else "unsat"
+        assert _cvc5(f.text) == expected and _z3(f.text) == expected, f.name
+    only = run_obligation_files(policy, {"deadlines"}, 2, 1)
+    assert [f.obligation.property for f in only] == ["deadlines"] * 3

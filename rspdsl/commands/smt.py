@@ -22,9 +22,10 @@ from ..logic.results import PROPERTIES
 def _property_ids(text: str) -> list[str]:
     ids = [part.strip() for part in text.split(",") if part.strip()]
     for pid in ids or [""]:
-        if pid not in PROPERTIES and pid != "assert" and not (pid.startswith("assert:") and len(pid) > 7):
+        if pid not in PROPERTIES and pid != "assert" and pid != "deadlines" \
+                and not (pid.startswith("assert:") and len(pid) > 7):
             raise argparse.ArgumentTypeError(
-                f"unknown property {pid!r}; choose from {', '.join(PROPERTIES)}, assert, assert:NAME")
+                f"unknown property {pid!r}; choose from {', '.join(PROPERTIES)}, deadlines, assert, assert:NAME")
     return ids
 
 
@@ -37,10 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(exit 2, nothing written)")
     parser.add_argument("--depth", type=int, default=8, metavar="K",
                         help="a policy about time (language v2): also write each mitigations and assertion "
-                        "obligation as the bounded search asks it, over runs of 1..K steps (default: 8)")
+                        "obligation, and each duty's deadline, as the bounded search asks it, over runs of "
+                        "1..K steps (default: 8)")
     parser.add_argument("--property", type=_property_ids, action="append", dest="properties", metavar="ID",
                         help="export only these properties (repeatable, or comma-separated): "
-                        f"{', '.join(PROPERTIES)}, assert (every assertion), assert:NAME")
+                        f"{', '.join(PROPERTIES)}, deadlines, assert (every assertion), assert:NAME")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -190,30 +190,9 @@ def _deadline(policy: Policy, duty: Duty, locations, depth: int, timeout_ms: int
                       seconds=time.perf_counter() - start)
     for n in range(1, depth + 1):
         ctx = z3.Context()
-        run = unroll(policy, n, ctx)
-        last = run.steps[-1]
+        run, question = deadline_search(policy, duty, n, ctx)
         solver = _solver(ctx, timeout_ms, seed)
-        for step in run.steps[:-1]:
-            solver.add(*step.bounds)
-        history = last.history
-        assert isinstance(history, UnrolledHistory)
-        # the last step: its inputs follow the run; its acts are none; its responses are quantified
-        last_inputs = [v.name for v in policy.inputs]
-        solver.add(*last.bounds_of(last_inputs))
-        solver.add(*[z3.Not(b) for b in run.acts[-1].values()])
-        solver.add(run.days[-1] >= (run.days[-2] if n > 1 else 0))
-        if n > 1:
-            before = run.steps[-2].vars
-            for v in policy.inputs:
-                if v.cumulative:
-                    solver.add(last.vars[v.name] >= before[v.name])
-                if v.set_at is not None:
-                    solver.add(last.vars[v.name] == before[v.name])
-        solver.add(history.pending(_builder_of(last), duty.name))
-        extra = []
-        if n > 1:
-            extra = [last.vars[v.name] >= run.steps[-2].vars[v.name] for v in policy.responses if v.cumulative]
-        solver.add(_blocked(policy, last, duty, extra))
+        solver.add(*question)
         verdict = solver.check()
         if verdict != z3.sat:
             continue
@@ -228,6 +207,35 @@ def _deadline(policy: Policy, duty: Duty, locations, depth: int, timeout_ms: int
     return Result("deadlines", duty.name, Status.UNKNOWN, Severity.ERROR,
                   replace(facts, run=RunFacts(RunMethod.NOT_PROVED, depth)), None, locations,
                   reason=_not_proved_reason(depth), seconds=time.perf_counter() - start)
+
+
+def deadline_search(policy: Policy, duty: Duty, n: int, ctx: Any, prefix: str = "") -> tuple[Any, list]:
+    """The bounded search's question for `duty` over runs of exactly n steps (also what `rspdsl
+    smt --depth` writes): a run whose earlier steps comply, whose last step does nothing, where
+    the duty is pending and its act is forbidden whatever the responses. Returns the unrolled
+    run (a model of the question is read from it) and the constraints."""
+    import z3
+    run = unroll(policy, n, ctx, prefix=prefix)
+    last = run.steps[-1]
+    question = [c for step in run.steps[:-1] for c in step.bounds]
+    history = last.history
+    assert isinstance(history, UnrolledHistory)
+    # the last step: its inputs follow the run; its acts are none; its responses are quantified
+    question += last.bounds_of([v.name for v in policy.inputs])
+    question += [z3.Not(b) for b in run.acts[-1].values()]
+    question.append(run.days[-1] >= (run.days[-2] if n > 1 else 0))
+    extra = []
+    if n > 1:
+        before = run.steps[-2].vars
+        for v in policy.inputs:
+            if v.cumulative:
+                question.append(last.vars[v.name] >= before[v.name])
+            if v.set_at is not None:
+                question.append(last.vars[v.name] == before[v.name])
+        extra = [last.vars[v.name] >= before[v.name] for v in policy.responses if v.cumulative]
+    question.append(history.pending(_builder_of(last), duty.name))
+    question.append(_blocked(policy, last, duty, extra))
+    return run, question
 
 
 # --------------------------------------------------------------------------- duties (warnings)

@@ -202,6 +202,36 @@ def run_obligation_files(policy: Policy, properties: set[str] | None, depth: int
         if len(name.encode("utf-8")) > MAX_NAME:
             name = file_name(number, ob).replace(f"{number:03d}-", f"{number:03d}-runs-", 1)
         out.append(SmtFile(name, _run_smt2(ob, policy, number, name, formula, depth), ob))
+    if properties is None or "deadlines" in properties:
+        out += _deadline_files(policy, depth, first + len(out))
+    return out
+
+
+def _deadline_files(policy: Policy, depth: int, first: int) -> list[SmtFile]:
+    """Each `deadlines` question of a duty whose act is an action, as the bounded search asks it
+    (run_check.deadline_search): a run of 1..depth steps where the duty is pending and its act is
+    forbidden whatever the responses (an ∃∀ formula: the responses are quantified). A duty whose
+    act is an event is never blocked, so it has no file."""
+    import z3
+
+    from ..source import Location
+    from .facts import DeadlineFacts, Role
+    from .run_check import deadline_search
+
+    out: list[SmtFile] = []
+    for duty in policy.duties.values():
+        if duty.act not in policy.actions:
+            continue
+        ctx = z3.Context()
+        runs = [deadline_search(policy, duty, n, ctx, prefix=f"r{n}.") for n in range(1, depth + 1)]
+        formula = z3.Or(*[z3.And(*question) for _, question in runs])
+        ob = Obligation("deadlines", duty.name, "error", "find", (runs[-1][0].steps[-1],), (),
+                        DeadlineFacts(duty.name, duty.act), (Location(duty.span, Role.DUTY),))
+        number = first + len(out)
+        name = f"{number:03d}-runs-deadlines-{_slug(duty.name)}.smt2"
+        if len(name.encode("utf-8")) > MAX_NAME:
+            name = file_name(number, ob).replace(f"{number:03d}-", f"{number:03d}-runs-", 1)
+        out.append(SmtFile(name, _run_smt2(ob, policy, number, name, formula, depth), ob))
     return out
 
 
@@ -220,6 +250,9 @@ def _run_smt2(ob: Obligation, policy: Policy, number: int, name: str, formula: A
         f"severity: {ob.severity}",
         f"policy:   {visible(policy.title)}" + (f" (version {visible(policy.version)})" if policy.version else ""),
         "",
+        (f"sat   = VIOLATED: a run of at most {depth} steps, compliant before its last step, where the duty"
+         " is pending and its act is forbidden whatever the responses (a model is the run)")
+        if ob.property == "deadlines" else
         f"sat   = VIOLATED by a compliant run of at most {depth} steps (a model is the run)",
         f"unsat = no run of at most {depth} steps violates it (a bound, not a proof for every run:",
         "        rspdsl check proves that over extended states or by k-induction)",
