@@ -227,3 +227,63 @@ def test_require_turned_recommend_is_a_requirement_weakening():
 def test_diff_of_a_temporal_policy_with_itself_is_equivalent():
     report = diff_of(DUTY, DUTY)
     assert report.verdict == "equivalent" and not report.force
+
+
+def _replay(policy_text: str, run: list, tmp_path, name: str) -> dict:
+    """`rspdsl eval FILE --run` on a witness run: the last step's duties, as the CLI reports them."""
+    import subprocess
+    import sys
+    policy, steps = tmp_path / f"{name}.rsp", tmp_path / f"{name}.jsonl"
+    policy.write_text(policy_text, encoding="utf-8")
+    steps.write_text("".join(dumps_exact(step) + "\n" for step in run), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "rspdsl", "eval", str(policy), "--run", str(steps),
+                           "--format", "json"], capture_output=True, text=True)
+    assert done.returncode in (0, 1), done.stderr
+    return json.loads(done.stdout)["steps"][-1]["duties"]
+
+
+def test_a_longer_deadline_comes_with_a_run_late_under_old_only(tmp_path):
+    from rspdsl.analyses.diff.report import ForceDetail
+
+    new = DUTY.replace("within 2 days", "within 5 days")
+    [change] = [f for f in diff_of(DUTY, new).force if f.detail == ForceDetail.DEADLINE]
+    assert change.kind == "weakening" and change.witness is not None
+    assert _replay(DUTY, change.witness["old"], tmp_path, "old")["tell"]["status"] == "overdue"
+    assert _replay(new, change.witness["new"], tmp_path, "new")["tell"]["status"] != "overdue"
+    # and the other way round, a shorter deadline: a run late under NEW only
+    [back] = [f for f in diff_of(new, DUTY).force if f.detail == ForceDetail.DEADLINE]
+    assert back.kind == "strengthening"
+    assert _replay(DUTY, back.witness["new"], tmp_path, "tight")["tell"]["status"] == "overdue"
+    assert _replay(new, back.witness["old"], tmp_path, "loose")["tell"]["status"] != "overdue"
+
+
+def test_a_changed_trigger_is_judged_by_runs_both_ways(tmp_path):
+    """`after incident` -> `after deploy`: each clock misses what the other catches, so the change
+    is both a weakening and a strengthening, each with its run; an identical clock under another
+    spelling is judged equal (no run tells them apart)."""
+    from rspdsl.analyses.diff.report import ForceDetail
+
+    new = DUTY.replace("after incident", "after deploy")
+    changes = [f for f in diff_of(DUTY, new).force if f.detail == ForceDetail.CLOCK]
+    assert {f.kind for f in changes} == {"weakening", "strengthening"}
+    for f in changes:
+        strict, lax = ("old", "new") if f.kind == "weakening" else ("new", "old")
+        texts = {"old": DUTY, "new": new}
+        assert _replay(texts[strict], f.witness[strict], tmp_path, strict)["tell"]["status"] == "overdue"
+        assert _replay(texts[lax], f.witness[lax], tmp_path, lax)["tell"]["status"] != "overdue"
+    # `every` with a `while` that says the same thing twice: the clocks agree on every short run
+    every = HEADER + "judgement open\naction review default permit\ntier base { }\n" \
+        "duty r: review every 30 days while open\n"
+    same = every.replace("while open", "while open and open")
+    [listed] = [f for f in diff_of(every, same).force if f.detail == ForceDetail.CLOCK]
+    assert listed.kind is None and listed.witness is None
+
+
+def test_a_removed_duty_comes_with_a_run_late_under_old(tmp_path):
+    from rspdsl.analyses.diff.report import ForceDetail
+
+    new = DUTY.replace('duty tell "report within 2 days": report within 2 days after incident\n', "") \
+        .replace("permit deploy when not overdue(tell)", "permit deploy")
+    [gone] = [f for f in diff_of(DUTY, new).force if f.detail == ForceDetail.REMOVED]
+    assert _replay(DUTY, gone.witness["old"], tmp_path, "old")["tell"]["status"] == "overdue"
+    assert "tell" not in _replay(new, gone.witness["new"], tmp_path, "new")

@@ -10,13 +10,27 @@ from fractions import Fraction
 from typing import Any
 
 from ..analyses.diff import Change, DiffReport, Side, TextChange
+from ..analyses.diff.report import ForceChange, ForceDetail
 from ..state import dumps_exact, number_text
 from .escape import visible
 from .messages import change_message, decl_detail, force_message, note_text, side_outcome, unknown_question
+from .results_text import run_table
 
 _DECL_MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": "~"}
 _KIND_WORD = {"weakening": "weaker", "strengthening": "stronger"}
 
+
+def _duty_run(f: ForceChange) -> list[str]:
+    """A duty change's run, in the names of the revision that finds the duty overdue at its end."""
+    if f.witness is None:
+        return []
+    late = "OLD" if f.kind == "weakening" else "NEW"
+    other = "NEW" if late == "OLD" else "OLD"
+    lines = ["    " + line for line in run_table(f.witness[late.lower()], constants=False)]
+    gone = " has no such duty" if f.detail in (ForceDetail.REMOVED, ForceDetail.ADDED) else " does not"
+    lines.append(f"    at the last step {late} finds `{f.name}` overdue; {other}{gone} "
+                 "(the same run in each file's names: --format json, witness.old / witness.new)")
+    return lines
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
@@ -161,6 +175,7 @@ def _text(report: DiffReport) -> str:
         for f in report.force:
             mark = {"weakening": "weakening", "strengthening": "strengthening"}.get(f.kind or "", "changed")
             lines.append(f"  {mark}: {force_message(f)}")
+            lines += _duty_run(f)
     if report.unknowns:
         lines += ["", "Unknown (the solver gave up; rerun with a larger --timeout):"]
         for u in report.unknowns:
@@ -216,7 +231,8 @@ def report_to_json(report: DiffReport) -> dict:
                     for u in report.unknowns],
         "text_changes": [text_change_to_json(t) for t in report.text_changes],
         **({"force": [{"kind": f.kind, "entity": f.entity, "name": f.name, "detail": f.detail.value,
-                       "old": f.old, "new": f.new, "message": force_message(f)} for f in report.force]}
+                       "old": f.old, "new": f.new, "message": force_message(f),
+                       **({"witness": f.witness} if f.witness is not None else {})} for f in report.force]}
            if report.force else {}),
     }
 

@@ -486,7 +486,11 @@ def force_message(f: ForceChange) -> str:
     if f.detail == ForceDetail.DEADLINE:
         return f"{what} allows {number_text(f.new)} days instead of {number_text(f.old)}"
     if f.detail == ForceDetail.CLOCK:
-        return f"{what} has a different act, trigger or `while` (compare the texts)"
+        if f.kind is None:
+            return (f"{what} has a different act, trigger or `while`; no run of a few steps tells the two "
+                    "apart (compare the texts)")
+        which = "OLD" if f.kind == "weakening" else "NEW"
+        return f"{what} has a different act, trigger or `while`: some run makes it overdue under {which} only"
     if f.detail == ForceDetail.UNGATED:
         return f"no rule reads overdue({f.name}) any more: the duty no longer binds an action"
     if f.detail == ForceDetail.GATED:

@@ -144,10 +144,12 @@ def witness_table(witness: Witness, *, verbose: bool = False) -> list[str]:
     return lines
 
 
-def run_table(run: list) -> list[str]:
-    """A run as a timeline: one column per step (day, acts, then each name whose value changes)."""
+def run_table(run: list, *, constants: bool = True) -> list[str]:
+    """A run as a timeline: one column per step (day, acts, then each name whose value changes;
+    every name when none does, unless `constants` is False)."""
     names = list(run[0]["state"]) if run else []
-    shown = [n for n in names if len({json.dumps(str(step["state"][n])) for step in run}) > 1] or names
+    shown = [n for n in names if len({json.dumps(str(step["state"][n])) for step in run}) > 1]
+    shown = shown or (names if constants else [])
     header = ["step"] + [str(k) for k in range(len(run))]
     rows = [["day"] + [value_text(step["day"]) for step in run],
             ["acts"] + [", ".join(step["acts"]) or "-" for step in run]]

@@ -1,13 +1,17 @@
 """What the semantic questions cannot see about language v2 (language-v2.md §2-4): duties,
-authorities and who decides an input, compared declaration by declaration. A duty dropped or
+authorities and who decides an input, compared declaration by declaration. A duty's change comes
+with a run that tells the two revisions apart (duty_runs.py): a duty dropped or
 loosened, a rule that no longer reads `overdue(D)`, an authority or an input moved from external
 to internal hands, a finding newly accepted (`accept`): each is a weakening. (A `require` turned `recommend`, or a new or widened
 `waive`, changes which commitments are demanded, so the requirement aspect already reports it
 with a witness state.)"""
 from __future__ import annotations
 
+from typing import Any
+
 from ...semantics import ir
 from ...semantics.model import Policy
+from .duty_runs import looser_run
 from .pairing import Maps
 from .report import STRENGTHENING, WEAKENING, ForceChange, ForceDetail
 
@@ -20,6 +24,15 @@ def _readers(policy: Policy) -> set[str]:
     return {n.duty for e in exprs for n in ir.walk(e) if isinstance(n, ir.Overdue)}
 
 
+def _witness(old: Policy, new: Policy, duty: str, *, loosened: bool) -> dict[str, Any] | None:
+    """The run showing the duty loosened (overdue under OLD only) or tightened (under NEW only)."""
+    if loosened:
+        found = looser_run(old, new, duty)
+        return None if found is None else {"old": found[0], "new": found[1]}
+    found = looser_run(new, old, duty)
+    return None if found is None else {"old": found[1], "new": found[0]}
+
+
 def _standing(policy: Policy, authority: str | None) -> str | None:
     return policy.authorities[authority].standing if authority in policy.authorities else None
 
@@ -30,20 +43,29 @@ def force_changes(old: Policy, new: Policy, maps: Maps, *, accepts: bool = True)
     out: list[ForceChange] = []
     for name in old.duties:
         if name not in new.duties:
-            out.append(ForceChange(WEAKENING, "duty", name, ForceDetail.REMOVED))
+            out.append(ForceChange(WEAKENING, "duty", name, ForceDetail.REMOVED,
+                                   witness=_witness(old, new, name, loosened=True)))
     old_read, new_read = _readers(old), _readers(new)
     for name, duty in new.duties.items():
         before = old.duties.get(name)
         if before is None:
-            out.append(ForceChange(STRENGTHENING, "duty", name, ForceDetail.ADDED))
+            out.append(ForceChange(STRENGTHENING, "duty", name, ForceDetail.ADDED,
+                                   witness=_witness(old, new, name, loosened=False)))
             continue
-        if before.days != duty.days:
-            kind = WEAKENING if duty.days > before.days else STRENGTHENING
-            out.append(ForceChange(kind, "duty", name, ForceDetail.DEADLINE, before.days, duty.days))
         if (before.kind, before.act, before.trigger) != (duty.kind, duty.act, duty.trigger) or \
                 (before.condition != duty.condition):
-            # a different trigger or clock may be narrower or wider: listed, not judged
-            out.append(ForceChange(None, "duty", name, ForceDetail.CLOCK))
+            # a different trigger or clock (its deadline too, perhaps): judged by runs, both ways
+            looser, tighter = _witness(old, new, name, loosened=True), _witness(old, new, name, loosened=False)
+            if looser is not None:
+                out.append(ForceChange(WEAKENING, "duty", name, ForceDetail.CLOCK, witness=looser))
+            if tighter is not None:
+                out.append(ForceChange(STRENGTHENING, "duty", name, ForceDetail.CLOCK, witness=tighter))
+            if looser is None and tighter is None:  # no short run tells them apart: listed
+                out.append(ForceChange(None, "duty", name, ForceDetail.CLOCK))
+        elif before.days != duty.days:
+            loosened = duty.days > before.days
+            out.append(ForceChange(WEAKENING if loosened else STRENGTHENING, "duty", name, ForceDetail.DEADLINE,
+                                   before.days, duty.days, witness=_witness(old, new, name, loosened=loosened)))
         if name in old_read and name not in new_read:
             out.append(ForceChange(WEAKENING, "duty", name, ForceDetail.UNGATED))
         elif name in new_read and name not in old_read:

@@ -163,7 +163,7 @@ class ForceDetail(str, Enum):
     ADDED = "added"
     REMOVED = "removed"
     DEADLINE = "deadline"            # old/new: the days
-    CLOCK = "clock"                  # its trigger, act or `while` changed (listed, not judged)
+    CLOCK = "clock"                  # its trigger, act or `while` changed (judged by a run when one differs)
     UNGATED = "ungated"              # no rule reads overdue(D) any more
     GATED = "gated"                  # a rule now reads overdue(D)
     STANDING = "standing"            # an authority internal <-> external; old/new: the standing
@@ -181,6 +181,9 @@ class ForceChange:
     detail: ForceDetail
     old: Any = None
     new: Any = None
+    # a duty's change: one run, as RUN.jsonl for each file ({"old": [...], "new": [...]}), after
+    # which the duty is overdue under the stricter revision and not under the other (duty_runs.py)
+    witness: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
