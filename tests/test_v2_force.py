@@ -287,3 +287,26 @@ def test_a_removed_duty_comes_with_a_run_late_under_old(tmp_path):
     [gone] = [f for f in diff_of(DUTY, new).force if f.detail == ForceDetail.REMOVED]
     assert _replay(DUTY, gone.witness["old"], tmp_path, "old")["tell"]["status"] == "overdue"
     assert "tell" not in _replay(new, gone.witness["new"], tmp_path, "new")
+
+
+def test_a_dropped_overdue_gate_comes_with_a_run_where_new_allows_what_old_forbids(tmp_path):
+    import subprocess
+    import sys
+
+    from rspdsl.analyses.diff.report import ForceDetail
+
+    new = DUTY.replace("permit deploy when not overdue(tell)", "permit deploy")
+    [ungated] = [f for f in diff_of(DUTY, new).force if f.detail == ForceDetail.UNGATED]
+    assert ungated.kind == "weakening" and ungated.witness is not None
+    assert _replay(DUTY, ungated.witness["old"], tmp_path, "old")["tell"]["status"] == "overdue"
+    last = {}
+    for side, text in (("old", DUTY), ("new", new)):
+        (tmp_path / f"{side}.rsp").write_text(text, encoding="utf-8")
+        (tmp_path / f"{side}.jsonl").write_text("".join(dumps_exact(s) + "\n" for s in ungated.witness[side]),
+                                                encoding="utf-8")
+        done = subprocess.run([sys.executable, "-m", "rspdsl", "eval", str(tmp_path / f"{side}.rsp"), "--run",
+                               str(tmp_path / f"{side}.jsonl"), "--format", "json"], capture_output=True, text=True)
+        last[side] = json.loads(done.stdout)["steps"][-1]["actions"]["deploy"]["allowed"]
+    assert last == {"old": False, "new": True}
+    [gated] = [f for f in diff_of(new, DUTY).force if f.detail == ForceDetail.GATED]
+    assert gated.kind == "strengthening" and gated.witness is not None

@@ -27,9 +27,13 @@ def _duty_run(f: ForceChange) -> list[str]:
     late = "OLD" if f.kind == "weakening" else "NEW"
     other = "NEW" if late == "OLD" else "OLD"
     lines = ["    " + line for line in run_table(f.witness[late.lower()], constants=False)]
-    gone = " has no such duty" if f.detail in (ForceDetail.REMOVED, ForceDetail.ADDED) else " does not"
-    lines.append(f"    at the last step {late} finds `{f.name}` overdue; {other}{gone} "
-                 "(the same run in each file's names: --format json, witness.old / witness.new)")
+    if f.detail in (ForceDetail.UNGATED, ForceDetail.GATED):
+        what = f"`{f.name}` is overdue and {other} allows an action {late} forbids there"
+    else:
+        gone = " has no such duty" if f.detail in (ForceDetail.REMOVED, ForceDetail.ADDED) else " does not"
+        what = f"{late} finds `{f.name}` overdue; {other}{gone}"
+    lines.append(f"    at the last step {what} (the same run in each file's names: --format json, "
+                 "witness.old / witness.new)")
     return lines
 
 def _plural(n: int, word: str) -> str:

@@ -8,24 +8,64 @@ run is replayed through the definitional run evaluator of both policies before i
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ...diagnostics import InternalError
 from ...logic.history import UnrolledHistory, _builder_of, read_run, unroll
 from ...runs import run_to_json
 from ...semantics.model import Policy
-from ...semantics.run import Step, evaluate_run
+from ...semantics.run import Step, StepResult, evaluate_run
 
 DEPTH = 4            # runs of 1..DEPTH steps: a trigger, a wait, a late check, and one step to spare
 TIMEOUT_MS = 5000
 
 
+Runs = tuple[list[dict[str, Any]], list[dict[str, Any]]]
+
+
 def looser_run(strict: Policy, lax: Policy, duty: str, *, depth: int = DEPTH, seed: int = 0,
-               timeout_ms: int = TIMEOUT_MS) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+               timeout_ms: int = TIMEOUT_MS) -> Runs | None:
     """One run, in RUN.jsonl form for each policy (strict's, lax's: the same days, acts and shared
     values, each in its own vocabulary, so `eval --run` replays either), where `duty` is overdue
     at the last step under `strict` and not under `lax` (or `lax` has no such duty); None when no
     run of at most `depth` steps shows one, or the solver runs out of time."""
+    import z3
+
+    def question(a: Any, b: Any) -> list:
+        late = [a.history.overdue(_builder_of(a), duty)]
+        return late + ([z3.Not(b.history.overdue(_builder_of(b), duty))] if duty in lax.duties else [])
+
+    def confirmed(ra: list[StepResult], rb: list[StepResult]) -> bool:
+        return ra[-1].duties[duty].overdue and (duty not in lax.duties or not rb[-1].duties[duty].overdue)
+
+    return _search(strict, lax, duty, question, confirmed, depth, seed, timeout_ms)
+
+
+def ungated_run(strict: Policy, lax: Policy, duty: str, *, depth: int = DEPTH, seed: int = 0,
+                timeout_ms: int = TIMEOUT_MS) -> Runs | None:
+    """A run at whose last step `duty` is overdue under `strict` and some action `strict` forbids
+    there is allowed by `lax`: what a rule that stopped reading overdue(D) lets through."""
+    import z3
+
+    shared = [x for x in strict.actions if x in lax.actions]
+
+    def question(a: Any, b: Any) -> list:
+        gained = [z3.And(z3.Not(a.allowed[x]), b.allowed[x]) for x in shared]
+        return [a.history.overdue(_builder_of(a), duty), z3.Or(*gained) if gained else z3.BoolVal(False, a.ctx)]
+
+    def confirmed(ra: list[StepResult], rb: list[StepResult]) -> bool:
+        return ra[-1].duties[duty].overdue and any(
+            not ra[-1].decision.allowed[x] and rb[-1].decision.allowed[x] for x in shared)
+
+    return _search(strict, lax, duty, question, confirmed, depth, seed, timeout_ms)
+
+
+def _search(strict: Policy, lax: Policy, duty: str, question: Callable[[Any, Any], list],
+            confirmed: Callable[[list[StepResult], list[StepResult]], bool], depth: int, seed: int,
+            timeout_ms: int) -> Runs | None:
+    """The shortest run of 1..depth steps, followed under both policies, whose last steps (strict's,
+    lax's) satisfy `question`; replayed, and `confirmed` by both run evaluators."""
     import z3
 
     for n in range(1, depth + 1):
@@ -46,9 +86,7 @@ def looser_run(strict: Policy, lax: Policy, duty: str, *, depth: int = DEPTH, se
                     solver.add(sa.vars[name] == sb.vars[name])
         last_a, last_b = a.steps[-1], b.steps[-1]
         assert isinstance(last_a.history, UnrolledHistory) and isinstance(last_b.history, UnrolledHistory)
-        solver.add(last_a.history.overdue(_builder_of(last_a), duty))
-        if duty in lax.duties:
-            solver.add(z3.Not(last_b.history.overdue(_builder_of(last_b), duty)))
+        solver.add(*question(last_a, last_b))
         verdict = solver.check()
         if verdict == z3.unknown:
             return None
@@ -56,16 +94,14 @@ def looser_run(strict: Policy, lax: Policy, duty: str, *, depth: int = DEPTH, se
             continue
         model = solver.model()
         steps_a, steps_b = read_run(a, model), read_run(b, model)
-        _confirm(strict, steps_a, duty, overdue=True)
-        if duty in lax.duties:
-            _confirm(lax, steps_b, duty, overdue=False)
+        ra, rb = evaluate_run(strict, steps_a), evaluate_run(lax, steps_b)
+        if not (_followed(steps_a, ra, strict) and _followed(steps_b, rb, lax) and confirmed(ra, rb)):
+            raise InternalError(f"diff, duty {duty}: the run evaluator does not confirm the solver's run")
         return run_to_json(strict, steps_a), run_to_json(lax, steps_b)
     return None
 
 
-def _confirm(policy: Policy, steps: list[Step], duty: str, *, overdue: bool) -> None:
-    results = evaluate_run(policy, steps)
-    followed = all(result.decision.allowed[a] for step, result in zip(steps, results)
-                   for a in step.acts if a in policy.actions)
-    if results[-1].duties[duty].overdue != overdue or not followed:
-        raise InternalError(f"diff, duty {duty}: the run evaluator does not confirm the solver's run")
+def _followed(steps: list[Step], results: list[StepResult], policy: Policy) -> bool:
+    """Every act done was allowed where it was done."""
+    return all(result.decision.allowed[a] for step, result in zip(steps, results)
+               for a in step.acts if a in policy.actions)

@@ -11,7 +11,7 @@ from typing import Any
 
 from ...semantics import ir
 from ...semantics.model import Policy
-from .duty_runs import looser_run
+from .duty_runs import looser_run, ungated_run
 from .pairing import Maps
 from .report import STRENGTHENING, WEAKENING, ForceChange, ForceDetail
 
@@ -67,9 +67,13 @@ def force_changes(old: Policy, new: Policy, maps: Maps, *, accepts: bool = True)
             out.append(ForceChange(WEAKENING if loosened else STRENGTHENING, "duty", name, ForceDetail.DEADLINE,
                                    before.days, duty.days, witness=_witness(old, new, name, loosened=loosened)))
         if name in old_read and name not in new_read:
-            out.append(ForceChange(WEAKENING, "duty", name, ForceDetail.UNGATED))
+            found = ungated_run(old, new, name)
+            out.append(ForceChange(WEAKENING, "duty", name, ForceDetail.UNGATED,
+                                   witness=None if found is None else {"old": found[0], "new": found[1]}))
         elif name in new_read and name not in old_read:
-            out.append(ForceChange(STRENGTHENING, "duty", name, ForceDetail.GATED))
+            found = ungated_run(new, old, name)
+            out.append(ForceChange(STRENGTHENING, "duty", name, ForceDetail.GATED,
+                                   witness=None if found is None else {"old": found[1], "new": found[0]}))
     for name, authority in new.authorities.items():
         was = old.authorities.get(name)
         if was is not None and was.standing != authority.standing:
