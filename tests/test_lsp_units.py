@@ -109,3 +109,19 @@ def test_lenses_sit_on_every_tier_and_assertion_even_before_proofs():
     names = [lens.subject for lens in lenses(analysis, None)]
     assert names == [t.name for t in analysis.policy.tiers] + [a.name for a in analysis.policy.assertions]
     assert all(lens.pending for lens in lenses(analysis, None))
+
+
+def test_the_editor_proves_a_policy_about_time_as_check_does():
+    """Language v2: the proof job refines what the extended states did not prove by the run search,
+    then adds the deadlines and duties, so the editor shows `rspdsl check`'s verdicts (not a
+    free-history counterexample that no run reaches)."""
+    from rspdsl.frontend import load_text
+    from rspdsl.logic.prover import verify
+    from rspdsl.lsp.proofs import ProofJob
+
+    text = (ROOT / "docs" / "examples" / "notify.rsp").read_text(encoding="utf-8")
+    policy = load_text(text, "notify.rsp").policy
+    shown = sorted((f.property, f.subject, str(f.status)) for f in ProofJob(policy).run())
+    checked = sorted((r.property, r.subject, str(r.status)) for r in verify(policy, timeout_ms=2000).results)
+    assert shown == checked
+    assert {p for p, _, _ in shown} >= {"deadlines", "duties"}
