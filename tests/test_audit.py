@@ -149,6 +149,10 @@ def test_the_corpus_claim_in_readme_and_docs_is_what_audit_says():
             assert not p["inputs"]["unattributed"], name
             assert all(t["internal_can_avoid"] == "yes" and t["external_can_force"] == "no"
                        for t in p["self_marking"]), name
+        elif name == "eu-ai-act-gpai.rsp":   # the one with external authorities (the Commission)
+            assert not p["inputs"]["unattributed"], name
+            assert [(t["tier"], t["internal_can_avoid"], t["external_can_force"]) for t in p["self_marking"]] == \
+                [("Systemic-Risk", "no", "yes"), ("Unacceptable-Risk", "yes", "no")]
         else:
             assert not p["inputs"]["internal"] and not p["inputs"]["external"], name  # no `by` yet
 

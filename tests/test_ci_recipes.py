@@ -150,12 +150,38 @@ def hooks_name(hook_id: str) -> str:
     return next(h["name"] for h in hooks() if h["id"] == hook_id)
 
 
+COMPLIANT_PROVIDER = """policy "A provider that gates market placement on every EU baseline requirement"
+metric training_compute in [0, 1e30] unit FLOP
+judgement high_impact_capabilities
+judgement commission_designation
+judgement rebuttal_accepted reassuring
+judgement systemic_risk_acceptable reassuring
+control days_to_notify_commission in [0, 3650] unit days
+control months_since_framework_assessment in [0, 120] unit months
+safeguard adversarial_evaluation
+safeguard systemic_risk_assessment
+safeguard systemic_risk_mitigation
+safeguard incident_tracking
+safeguard cybersecurity_protection
+safeguard safety_security_framework
+safeguard model_report
+action deploy
+action release_weights
+threshold ready when days_to_notify_commission <= 14 and months_since_framework_assessment <= 12 and systemic_risk_acceptable and adversarial_evaluation and systemic_risk_assessment and systemic_risk_mitigation and incident_tracking and cybersecurity_protection and safety_security_framework and model_report
+tier base { }
+permit deploy when ready
+permit release_weights when ready
+"""
+
+
 def test_baseline_hook_with_args(tmp_path, pre_commit):
     needs_command("baseline")
     repo = new_repo(tmp_path / "repo")
     (repo / "baselines").mkdir()
     shutil.copy(ROOT / "policies" / "baselines" / "eu-gpai-baseline.rsp", repo / "baselines" / "eu.rsp")
-    shutil.copy(ROOT / "policies" / "eu-ai-act-gpai.rsp", repo / "eu-ai-act-gpai.rsp")
+    # a policy in the baseline's own terms that meets it (the shipped EU encoding no longer does on its
+    # own: it states Art. 52(1) as a duty over runs and needs its map, docs/findings.md section 4)
+    (repo / "provider.rsp").write_text(COMPLIANT_PROVIDER, encoding="utf-8")
     local_config(repo, {"rspdsl-baseline": {"args": ["baselines/eu.rsp"], "exclude": "^baselines/"}})
     git(repo, "add", ".")
     ran = pre_commit(repo, "run", "rspdsl-baseline", "--all-files")

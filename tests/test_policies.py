@@ -112,23 +112,29 @@ EXPECTED: dict[str, dict] = {
             ("mitigations", "train: security_level >= sl4 or security_judged_adequate"),
         },
     },
+    # re-encoded with language v2 (issue 12; docs/corpus/quotes.md §4): deadlines are duties over
+    # runs, the Code's stop binds signatories, its comparator clauses are waivers
     "eu-ai-act-gpai.rsp": {
-        "counts": {("assert", "proved"): 2, ("assert", "violated"): 2, ("consistency", "proved"): 3,
-                   ("mitigations", "violated"): 35, ("monotonic", "proved"): 5, ("reachability", "proved"): 27},
+        "counts": {("assert", "proved"): 2, ("assert", "violated"): 3, ("consistency", "proved"): 11,
+                   ("deadlines", "proved"): 8, ("duties", "proved"): 8, ("mitigations", "violated"): 28,
+                   ("monotonic", "proved"): 12, ("monotonic", "violated"): 1, ("reachability", "proved"): 26},
         "not_proved": {
             ("assert:no-open-source-exemption-for-systemic", "no-open-source-exemption-for-systemic"),
             ("assert:systemic-obligations-before-market", "systemic-obligations-before-market"),
+            # Measure 4.2's stop binds the Code's signatories only
+            ("assert:unacceptable-not-on-market", "unacceptable-not-on-market"),
+            # Appendix 3.5(2): no qualified evaluator found switches the external evaluation off
+            ("monotonic", "requirements"),
             *{("mitigations", f"{action}: {commitment}")
               for action in ("deploy", "release_weights")
               for commitment in ("adversarial_evaluation", "copyright_policy", "cybersecurity_protection",
-                                 "days_to_notify_commission <= 14", "days_to_report_cybersecurity <= 5",
-                                 "days_to_report_death <= 10", "days_to_report_infrastructure <= 2",
-                                 "days_to_report_other_harm <= 15", "downstream_information",
-                                 "incident_tracking", "model_report", "months_since_framework_assessment <= 12",
+                                 "downstream_information", "incident_tracking", "independent_external_evaluation",
+                                 "model_report", "months_since_framework_assessment <= 12",
                                  "safety_security_framework", "systemic_risk_assessment",
                                  "systemic_risk_mitigation", "technical_documentation",
                                  "training_content_summary")},
-            ("mitigations", "train: days_to_notify_commission <= 14"),
+            ("mitigations", "deploy: code_security_mitigations"),
+            ("mitigations", "train: code_security_mitigations"),
         },
     },
     # ---- the corpus v2 encodings (issue 12; docs/corpus/quotes.md quotes every clause). They use
@@ -305,6 +311,10 @@ def _check_claim(result: dict, role: str | None, decision: dict) -> None:
             assert commitment in {u["text"] for u in verdict["unmet"]}, result["subject"]
     elif prop.startswith("assert:"):
         assert decision["assertions"][prop.split(":", 1)[1]] is False
+    elif prop == "monotonic" and result["subject"] == "requirements":   # a waiver an input turns on
+        unmet = {u["text"] for verdict in decision["actions"].values() for u in verdict["unmet"]}
+        dropped = set(result["details"]["dropped"])
+        assert dropped <= unmet if role == "lower" else not dropped & unmet, result["message"]
     elif prop == "monotonic":  # our violations are all of the "newly allowed" kind
         assert decision["actions"][result["subject"]]["allowed"] is (role == "higher"), result["message"]
     elif prop == "reachability" and result["details"]["finding"] == "never changes a decision":
