@@ -102,7 +102,7 @@ async def test_hover_on_a_tier_lists_its_when_and_active_requirements(client: La
     hover = await client.text_document_hover_async(lsp.HoverParams(_doc(uri), position_of(ANTHROPIC, "ASL-3", "tier ASL-3")))
     text = hover.contents.value
     assert "*Holds when:*\n```rsp\nCBRN-3 or AI-RD-4\n```" in text
-    assert "- asl3\\_security" in text                                       # ASL-3's own
+    assert "- require asl3\\_security for train, deploy, deploy\\_internal (from ASL-3)" in text   # ASL-3's own
     assert "(from ASL-2)" in text                                            # inherited from below
     assert "(from ASL-4)" not in text
 
