@@ -35,9 +35,9 @@ def test_diff_of_long_chains_answers(tmp_path, old_op, new_op):
 
 def test_a_baseline_map_with_a_long_chain_answers(tmp_path):
     mapping = (ROOT / "policies/baselines/maps/anthropic-rsp-v2.2.map").read_text(encoding="utf-8")
-    chain = " implies ".join(["comprehensive_assessment"] * N)
-    assert "adversarial_evaluation = comprehensive_assessment\n" in mapping
-    mapping = mapping.replace("adversarial_evaluation = comprehensive_assessment\n",
+    chain = " implies ".join(["done(comprehensive_assessment)"] * N)
+    assert "adversarial_evaluation = done(comprehensive_assessment)\n" in mapping
+    mapping = mapping.replace("adversarial_evaluation = done(comprehensive_assessment)\n",
                               f"adversarial_evaluation = {chain}\n")
     (tmp_path / "long.map").write_text(mapping, encoding="utf-8")
     out = run("baseline", str(ROOT / "policies/baselines/eu-gpai-baseline.rsp"),

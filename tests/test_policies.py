@@ -28,26 +28,22 @@ POLICIES = ROOT / "policies"
 # (property, subject). Subjects carry no line numbers, so they survive reformatting.
 EXPECTED: dict[str, dict] = {
     "anthropic-rsp-v2.2.rsp": {
-        "counts": {("assert", "proved"): 4, ("assert", "violated"): 1, ("consistency", "proved"): 4,
-                   ("mitigations", "proved"): 12, ("mitigations", "violated"): 12,
-                   ("monotonic", "proved"): 6, ("reachability", "proved"): 23, ("reachability", "violated"): 1},
+        "counts": {("assert", "proved"): 5, ("assert", "violated"): 1, ("consistency", "proved"): 10,
+                   ("deadlines", "proved"): 4, ("duties", "proved"): 4,
+                   ("mitigations", "proved"): 14, ("mitigations", "violated"): 5,
+                   ("monotonic", "proved"): 12, ("reachability", "proved"): 23, ("reachability", "violated"): 1},
         "not_proved": {
+            # gap 1: AI R&D-5 requires the ASL-4 Security Standard; nothing stops training or internal use
             ("assert:no-training-without-required-security", "no-training-without-required-security"),
-            # 6.2's de-deploy forbid: whenever CBRN-3 holds without the ASL-3 Deployment Standard or
-            # interim measures, neither permit holds either (a warning; docs/findings.md)
-            ("reachability", "forbid deploy"),
-            ("mitigations", "deploy: months_since_safeguards_approval <= 12"),
-            ("mitigations", "deploy_internal: affirmative_case"),
+            ("mitigations", "train: asl4_security"),
+            ("mitigations", "deploy_internal: asl4_security"),
+            # gap 2: the ASL-2 Standard has no stop condition for training or internal use
+            ("mitigations", "train: asl2_security or asl3_security or asl4_security or interim_security_measures"),
             ("mitigations", "deploy_internal: asl2_deployment or asl3_deployment or interim_deployment_measures"),
             ("mitigations", "deploy_internal: asl2_security or asl3_security or asl4_security or interim_security_measures"),
-            ("mitigations", "deploy_internal: asl4_security"),
-            ("mitigations", "deploy_internal: cbrn4_safeguards_specified"),
-            ("mitigations", "deploy_internal: months_since_safeguards_approval <= 12"),
-            ("mitigations", "train: affirmative_case"),
-            ("mitigations", "train: asl2_security or asl3_security or asl4_security or interim_security_measures"),
-            ("mitigations", "train: asl4_security"),
-            ("mitigations", "train: cbrn4_safeguards_specified"),
-            ("mitigations", "train: months_since_safeguards_approval <= 12"),
+            # 6.2's de-deploy forbid: whenever CBRN-3 holds without the ASL-3 Deployment Standard or
+            # approved interim measures, neither permit holds either (a warning; docs/findings.md)
+            ("reachability", "forbid deploy"),
         },
     },
     "openai-preparedness-v2.rsp": {
@@ -341,7 +337,7 @@ def _policy_stats():
 
 
 EXPECTED_STATS = {  # tier -> what its trigger is sensitive to; the tier when nothing is determined
-    "anthropic-rsp-v2.2.rsp": ({"ASL-3": "judgement-only", "ASL-4": "both"}, "ASL-4"),
+    "anthropic-rsp-v2.2.rsp": ({"ASL-3": "judgement-only", "ASL-4": "both"}, "ASL-3"),
     "openai-preparedness-v2.rsp": ({"High": "judgement-only", "Critical": "both"}, "Below-High"),
     "gdm-fsf-v3.rsp": ({"Alert": "judgement-only", "SL2": "judgement-only", "SL3": "judgement-only",
                         "SL4": "judgement-only"}, "No-CCL"),

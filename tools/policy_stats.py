@@ -70,15 +70,19 @@ class TriggerAnalysis:
         import z3
 
         from rspdsl.logic.encode import encode_state
+        from rspdsl.logic.history import FreeHistory
 
         self._z3 = z3
         self._ctx = z3.Context()
         self.policy = policy
-        self.a = encode_state(policy, "a_", ctx=self._ctx)
+        # language v2: a threshold may read history (`E at X`, `days_since`); one free history shared
+        # by the three copies, so only the metrics or the judgements of the current state differ
+        history = FreeHistory(policy, "h_", self._ctx)
+        self.a = encode_state(policy, "a_", ctx=self._ctx, history=history)
         names = policy.variables
-        self.b = encode_state(policy, "b_", ctx=self._ctx,
+        self.b = encode_state(policy, "b_", ctx=self._ctx, history=history,
                               shared={n: self.a.vars[n] for n, v in names.items() if v.kind != "metric"})
-        self.c = encode_state(policy, "c_", ctx=self._ctx,
+        self.c = encode_state(policy, "c_", ctx=self._ctx, history=history,
                               shared={n: self.a.vars[n] for n, v in names.items() if v.kind != "judgement"})
 
     def _sat(self, *constraints):
