@@ -92,13 +92,47 @@ def _search(strict: Policy, lax: Policy, duty: str, question: Callable[[Any, Any
             return None
         if verdict != z3.sat:
             continue
-        model = solver.model()
+        model = _plain(solver, a, b)
         steps_a, steps_b = read_run(a, model), read_run(b, model)
         ra, rb = evaluate_run(strict, steps_a), evaluate_run(lax, steps_b)
         if not (_followed(steps_a, ra, strict) and _followed(steps_b, rb, lax) and confirmed(ra, rb)):
             raise InternalError(f"diff, duty {duty}: the run evaluator does not confirm the solver's run")
         return run_to_json(strict, steps_a), run_to_json(lax, steps_b)
     return None
+
+
+def _plain(solver: Any, a: Any, b: Any) -> Any:
+    """A model of the solver's question that reads like a run a person writes: greedily, each act
+    left undone, each value kept from the step before, each day a whole number where the question
+    still holds (a run is still a witness when an attempt fails or runs out of time)."""
+    import z3
+
+    def keep(*constraint: Any) -> bool:
+        solver.push()
+        solver.add(*constraint)
+        kept = solver.check() == z3.sat
+        solver.pop()
+        if kept:
+            solver.add(*constraint)
+        return kept
+
+    model = solver.model()
+    for run in (a, b):
+        for acts in run.acts:
+            for done in acts.values():
+                if z3.is_true(model.eval(done, model_completion=True)):
+                    keep(z3.Not(done))
+        for k in range(1, len(run.steps)):
+            for name, now in run.steps[k].vars.items():
+                keep(now == run.steps[k - 1].vars[name])
+    for day in a.days:  # read from the latest model: the pins above may have moved the days
+        solver.check()
+        value = solver.model().eval(day, model_completion=True)
+        if z3.is_rational_value(value):
+            whole = value.numerator_as_long() // value.denominator_as_long()
+            keep(day == whole) or keep(day == whole + 1)
+    solver.check()
+    return solver.model()
 
 
 def _followed(steps: list[Step], results: list[StepResult], policy: Policy) -> bool:
