@@ -243,3 +243,30 @@ def test_an_extended_state_witness_shows_the_history_it_was_judged_with(tmp_path
         return next(r for r in json.loads(proc.stdout)["files"][0]["results"] if r["subject"] == "deploy")["witness"]
 
     assert deploy(again) == deploy(first) and "history" in deploy(again)
+
+
+def test_consistency_keeps_the_history_in_bounds():
+    """An extended state's past copies are within their bounds in every question, consistency's
+    ∃∀ included: `ec at assess` for a metric bounded below by 1 never reads 1/2 (it did, and the
+    witness failed to read back: an internal error instead of a verdict)."""
+    body = ("metric ec in [1, 10] unit x cumulative\njudgement j\nsafeguard s\n"
+            "action assess default permit\naction deploy default permit\ntier base { }\n"
+            "require s for deploy when ec <= 2 * (ec at assess) and j\nrequire not s for deploy when j\n")
+    _, res = results(body)
+    r = res[("consistency", "deploy")]
+    assert r.status == "violated" and r.witness.state["ec"] >= 1 and r.witness.state["j"] is True
+
+
+def test_a_cumulative_response_that_went_too_high_blocks_a_duty_for_good():
+    """Soundness: a cumulative response cannot come down, so once it passed the permit's limit the
+    act stays forbidden. The extended-state stage must not prove the deadline by choosing a low
+    value now (it did): the run search finds the run, and eval --run confirms it."""
+    body = ("control spent in [0, 10] unit y cumulative\nevent incident\naction report\n"
+            "tier base { }\npermit report when spent < 5\n"
+            "duty tell: report within 2 days after incident\n")
+    policy, res = results(body)
+    r = res[("deadlines", "tell")]
+    assert r.status == "violated"
+    steps, replayed = replay(policy, r)
+    assert replayed[-1].duties["tell"].pending and replayed[-1].decision.allowed["report"] is False
+    assert steps[-1].state["spent"] >= 5

@@ -91,6 +91,7 @@ class StateEncoding:
     _base_active: tuple[Any, ...] = field(default=(), repr=False)
     rec_active: tuple[Any, ...] = ()     # per recommendation: tier >= its tier and its `when`
     rec_met: tuple[Any, ...] = ()        # per recommendation: its commitment
+    history_bounds: tuple[Any, ...] = () # the history's own invariants (also the tail of `bounds`)
 
     def tier_ge(self, k: int):
         """tier >= k, as a disjunction of tier conditions (cheaper for solvers than the ite term)."""
@@ -566,15 +567,32 @@ def encode_state(policy: Policy, prefix: str = "", *, shared: Mapping[str, Any] 
 
     b.allowed = allowed
     assertions = {a.name: tr(a.body) for a in policy.assertions}
-    if history is not None:
-        bounds.extend(history.constraints(b))  # its own invariants, e.g. days_since >= 0
+    history_bounds = tuple(history.constraints(b)) if history is not None else ()
+    bounds.extend(history_bounds)  # its own invariants, e.g. days_since >= 0
     encoding = StateEncoding(
         policy=policy, prefix=prefix, vars=consts, bounds=tuple(bounds), thresholds=dict(b.thresholds),
         tier_conditions=tuple(tier_conditions), tier=tier, rule_holds=rule_holds, allowed=allowed,
         req_active=tuple(req_active), met=tuple(met), assertions=assertions, ctx=ctx, _tier_ge=b._ge,
         history=history, _active_for=active_for, _base_active=tuple(base_active), rec_active=rec_active,
-        rec_met=rec_met)
+        rec_met=rec_met, history_bounds=history_bounds)
     return encoding
+
+
+def mentions(term: Any, consts: Any) -> bool:
+    """Whether the Z3 term reads any of the constants `consts`."""
+    wanted = {c.get_id() for c in consts}
+    if not wanted:
+        return False
+    stack, seen = [term], set()
+    while stack:
+        t = stack.pop()
+        if t.get_id() in seen:
+            continue
+        seen.add(t.get_id())
+        if t.get_id() in wanted:
+            return True
+        stack.extend(t.children())
+    return False
 
 
 def disj(terms, ctx):

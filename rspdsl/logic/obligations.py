@@ -25,7 +25,7 @@ from typing import Any
 
 from ..semantics.model import Policy, Requirement, Rule
 from ..source import Location
-from .encode import StateEncoding, SymbolTable, conj, disj, encode_pair, encode_state, order_constraints
+from .encode import StateEncoding, SymbolTable, conj, disj, encode_pair, encode_state, mentions, order_constraints
 from .facts import (
     AssertionFacts,
     Consistency,
@@ -263,6 +263,12 @@ def _consistency(policy: Policy, s: StateEncoding) -> list[Obligation]:
     import z3
     inputs = [v.name for v in policy.inputs]
     responses = [v.name for v in policy.responses]
+    universals = tuple(s.vars[n] for n in responses)
+    # an extended state's history (language v2) is given, as the inputs are: its invariants hold
+    # in the context, except those that also read a response (a cumulative one's past <= now),
+    # which constrain the responses the developer may choose
+    history_given = tuple(c for c in s.history_bounds if not mentions(c, universals))
+    history_chosen = tuple(c for c in s.history_bounds if mentions(c, universals))
     out = []
     for action in policy.actions.values():
         a = action.name
@@ -273,11 +279,10 @@ def _consistency(policy: Policy, s: StateEncoding) -> list[Obligation]:
             Location(r.span, Role.ACTION_REQUIREMENT) for r in reqs]
         out.append(Obligation(
             property="consistency", subject=a, severity="error", kind="exists_forall",
-            copies=(s,), context=tuple(s.bounds_of(inputs)), facts=Consistency(a),
+            copies=(s,), context=tuple(s.bounds_of(inputs)) + history_given, facts=Consistency(a),
             locations=tuple(locations), formula=z3.Not(all_hold),
-            universals=tuple(s.vars[n] for n in responses),
-            universal_context=tuple(s.bounds_of(responses)), clauses=clauses,
-            confirm=_has_unmet(a)))
+            universals=universals, universal_context=tuple(s.bounds_of(responses)) + history_chosen,
+            clauses=clauses, confirm=_has_unmet(a)))
     return out
 
 

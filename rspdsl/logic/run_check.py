@@ -21,7 +21,7 @@ from ..runs import run_to_json
 from ..semantics.model import Duty, Policy
 from ..semantics.run import StepResult, evaluate_run
 from ..source import Location
-from .encode import StateEncoding, _Translator, conj, encode_state
+from .encode import StateEncoding, _bounds, _Translator, conj, encode_state, mentions
 from .facts import DeadlineFacts, DutyFacts, DutyProblem, Role, RunFacts, RunMethod
 from .history import FreeHistory, UnrolledHistory, _builder_of, read_run, unroll
 from .obligations import Obligation
@@ -156,11 +156,6 @@ def deadlines(policy: Policy, *, depth: int, timeout_ms: int, seed: int) -> list
     return out
 
 
-def _variable_bounds(policy: Policy, s: StateEncoding) -> list:
-    """The bound constraints of every variable (the first entries of s.bounds, in order)."""
-    return s.bounds_of(list(policy.variables))
-
-
 def _blocked(policy: Policy, s: StateEncoding, duty: Duty, extra: list) -> Any:
     """∀ responses (within bounds): the duty's act is not allowed."""
     import z3
@@ -176,12 +171,22 @@ def _deadline(policy: Policy, duty: Duty, locations, depth: int, timeout_ms: int
     ctx = z3.Context()
     s = encode_state(policy, "", ctx=ctx, history=FreeHistory(policy, "", ctx))
     solver = _solver(ctx, timeout_ms, seed)
-    # the inputs and the history's own invariants; the responses are quantified in _blocked
-    history_invariants = s.bounds[len(_variable_bounds(policy, s)):]
-    solver.add(*s.bounds_of([v.name for v in policy.inputs]), *history_invariants)
+    # the inputs and the history's own invariants; the responses are quantified in _blocked,
+    # with the invariants that read them (a cumulative response's past <= now)
+    responses = [s.vars[v.name] for v in policy.responses]
+    given = [c for c in s.history_bounds if not mentions(c, responses)]
+    chosen = [c for c in s.history_bounds if mentions(c, responses)]
+    # a cumulative response cannot be lowered below what it reached earlier in the run: an
+    # unknown earlier value (given, within bounds) bounds the choices from below
+    for v in policy.responses:
+        if v.cumulative:
+            earlier = (z3.Real if v.sort == "real" else z3.Int)(f"history.earlier.{v.name}", ctx)
+            given += _bounds(v, earlier)
+            chosen.append(s.vars[v.name] >= earlier)
+    solver.add(*s.bounds_of([v.name for v in policy.inputs]), *given)
     if duty.kind == "every" and duty.condition is not None:  # due only while its `while` holds
         solver.add(_Translator(_builder_of(s))(duty.condition))
-    solver.add(_blocked(policy, s, duty, []))
+    solver.add(_blocked(policy, s, duty, chosen))
     verdict = solver.check()
     facts = DeadlineFacts(duty.name, duty.act)
     if verdict == z3.unsat:
@@ -235,6 +240,9 @@ def deadline_search(policy: Policy, duty: Duty, n: int, ctx: Any, prefix: str = 
         extra = [last.vars[v.name] >= before[v.name] for v in policy.responses if v.cumulative]
     question.append(history.pending(_builder_of(last), duty.name))
     question.append(_blocked(policy, last, duty, extra))
+    # the run shown needs values for the last step's responses: one admissible choice (which the
+    # quantified formula says is blocked too), so the replayed run follows the input rules
+    question += last.bounds_of([v.name for v in policy.responses]) + extra
     return run, question
 
 
