@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import shlex
 from contextlib import redirect_stdout
 from fractions import Fraction
 from pathlib import Path
@@ -661,3 +662,27 @@ def test_baseline_and_mapping_read_whatever_the_parser_accepts(tmp_path):
 def simple_baseline(tmp_path) -> str:  # noqa: N802  (a file the mapping tests share)
     return write(tmp_path, "simple-baseline.rsp",
                  'policy "Simple"\njudgement j\naction a\ntier base { }\nassert x: j implies allowed(a)\n')
+
+
+def test_a_run_witness_replay_hint_runs_and_feeds_the_policy_its_own_names(tmp_path):
+    """The text output's replay line for a run witness (a policy about time against a baseline)
+    selects the witness from `rspdsl baseline`'s JSON and keeps the policy's names only, so the
+    policy's `eval --run` reads the run (it names the baseline's inputs too, `baseline.NAME`)."""
+    import shutil
+    import subprocess
+    import sys
+
+    assert shutil.which("jq"), "jq is needed to run the replay hints (.ci/run installs it)"
+    root = Path(__file__).resolve().parents[1]
+    args = ["policies/baselines/eu-gpai-baseline.rsp", "policies/anthropic-rsp-v2.2.rsp",
+            "--map", "policies/baselines/maps/anthropic-rsp-v2.2.map"]
+    out = subprocess.run([sys.executable, "-m", "rspdsl", "baseline", *args], cwd=root,
+                         capture_output=True, text=True).stdout
+    hint = next(line for line in out.splitlines() if "replay:" in line and "--run run.jsonl" in line)
+    command = hint.split("replay: ", 1)[1].replace("rspdsl ", f"{shlex.quote(sys.executable)} -m rspdsl ")
+    command = command.replace("policies/", f"{root}/policies/").replace("> run.jsonl", f"> {tmp_path}/run.jsonl") \
+        .replace("--run run.jsonl", f"--run {tmp_path}/run.jsonl")
+    done = subprocess.run(["bash", "-c", "set -o pipefail; " + command], capture_output=True, text=True)
+    assert done.returncode in (0, 1), done.stderr
+    run = [json.loads(line) for line in (tmp_path / "run.jsonl").read_text().splitlines()]
+    assert run and not any(k.startswith("baseline.") for step in run for k in step["state"])

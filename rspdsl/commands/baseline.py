@@ -89,7 +89,12 @@ def collect(args: argparse.Namespace, verify=None) -> list[CheckedFile]:
     return files
 
 
-_CHECK_REPLAY = re.compile(r"rspdsl check (?P<file>\S+) --format json \| jq '\.files\[0\]\.results\[\]")
+_CHECK_REPLAY = re.compile(r"rspdsl check (?P<file>\S+) --format json \| jq (?P<flags>-c )?'\.files\[0\]\.results\[\]")
+# a run witness also names the baseline's own inputs (`baseline.NAME`), which the policy's
+# `eval --run` does not know: the replay keeps the policy's names only
+_RUN_SELECT = ".witness.run[]'"
+_POLICY_NAMES_ONLY = '.witness.run[] | .state |= with_entries(select(.key | startswith("baseline.") | not))\''
+
 
 
 def retarget_replay(text: str, baseline: str, maps: dict[str, str | None]) -> str:
@@ -104,9 +109,9 @@ def retarget_replay(text: str, baseline: str, maps: dict[str, str | None]) -> st
         mapped = maps[path]
         command = ["rspdsl", "baseline", baseline, path] + (["--map", mapped] if mapped else [])
         select = f".files[] | select(.file == {json.dumps(path)}) | .results[]"
-        return f"{shlex.join(command)} --format json | jq '{select}"
+        return f"{shlex.join(command)} --format json | jq {m.group('flags') or ''}'{select}"
 
-    return _CHECK_REPLAY.sub(swap, text)
+    return _CHECK_REPLAY.sub(swap, text).replace(_RUN_SELECT, _POLICY_NAMES_ONLY)
 
 
 def run(args: argparse.Namespace, verify=None) -> int:
