@@ -310,3 +310,15 @@ def test_a_dropped_overdue_gate_comes_with_a_run_where_new_allows_what_old_forbi
     assert last == {"old": False, "new": True}
     [gated] = [f for f in diff_of(new, DUTY).force if f.detail == ForceDetail.GATED]
     assert gated.kind == "strengthening" and gated.witness is not None
+
+
+def test_a_semantic_change_of_a_temporal_policy_shows_the_history_its_witness_assumed():
+    """The permission gained when a rule stops reading overdue(D) holds only for a history where D
+    is overdue: the change carries that history (text and JSON), joined from both revisions."""
+    from rspdsl.render.diff_out import change_to_json, render_text
+
+    report = diff_of(DUTY, DUTY.replace("permit deploy when not overdue(tell)", "permit deploy"))
+    [gained] = [c for c in report.weakenings if c.aspect == "permission"]
+    assert gained.history is not None and gained.history["overdue"] == ["tell"]
+    assert change_to_json(gained)["witness"]["history"]["overdue"] == ["tell"]
+    assert "overdue: tell" in render_text(report)

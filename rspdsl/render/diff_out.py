@@ -14,7 +14,7 @@ from ..analyses.diff.report import ForceChange, ForceDetail
 from ..state import dumps_exact, number_text
 from .escape import visible
 from .messages import change_message, decl_detail, force_message, note_text, side_outcome, unknown_question
-from .results_text import run_table
+from .results_text import history_lines, run_table
 
 _DECL_MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": "~"}
 _KIND_WORD = {"weakening": "weaker", "strengthening": "stronger"}
@@ -127,6 +127,7 @@ def _witness_lines(change: Change) -> list[str]:
 def _text_change(change: Change) -> list[str]:
     out = [f"  ~ {change.subject}: {_KIND_WORD[change.kind]} — {change_message(change)}"]
     out += _witness_lines(change)
+    out += ["  " + line for line in history_lines(change.history)]
     for label, side in (("OLD", change.old), ("NEW", change.new)):
         outcome = side_outcome(side)
         out.append(f"      {label}: tier {side.tier}" + (f"; {outcome}" if outcome else ""))
@@ -204,7 +205,8 @@ def change_to_json(change: Change) -> dict:
         "aspect": change.aspect,
         "action": change.action,
         "message": change_message(change),
-        "witness": {"state": dict(change.state), "old_state": dict(change.old.state),
+        "witness": {"state": dict(change.state), **({"history": change.history} if change.history else {}),
+                    "old_state": dict(change.old.state),
                     "new_state": dict(change.new.state)},
         "subject": change.subject,
         "commitment": change.detail,

@@ -102,4 +102,5 @@ def compare_requirements(q: Questions, o: str, n: str) -> None:
                      loc if kind == WEAKENING else None),
                 Side(found.new_state, q.new.tiers[d_new.tier].name, new_out,
                      loc if kind != WEAKENING else None),
-                name=n, old_name=renamed, detail=c.text, notes=found.notes))
+                name=n, old_name=renamed, detail=c.text, notes=found.notes,
+                history=found.history))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ...diagnostics import InternalError
+from ...logic.prover import history_json
 from ...logic.witness import SAT, UNKNOWN, UNSAT, Answer, ask, new_solver, reals_of, replay
 from ...semantics.model import Policy
 from .commitments import compare_requirements
@@ -41,6 +42,17 @@ class _Witness:
     notes: dict[str, Note]
     d_old: Any
     d_new: Any
+    history: dict[str, Any] | None = None   # language v2: what the shared history was
+
+
+def _shared_history(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The one history both revisions' terms read, as each policy sees it, joined: what either's
+    terms saw done, overdue or at an act."""
+    if old is None or new is None:
+        return old or new
+    return {"day": new["day"], "done": {**old["done"], **new["done"]},
+            "overdue": sorted(set(old["overdue"]) | set(new["overdue"])),
+            "at": {**old["at"], **new["at"]}}
 
 
 class Questions:
@@ -129,7 +141,8 @@ class Questions:
             key = name if name not in union else f"{name}@old"
             union[key] = value
             notes[key] = Note(NoteKind.OLD_ONLY)
-        return _Witness(old_state, new_state, union, notes, old.decision, new.decision)
+        return _Witness(old_state, new_state, union, notes, old.decision, new.decision,
+                        _shared_history(history_json(self.old, old.state), history_json(self.new, new.state)))
 
     def witness(self, answer: Answer, unknown: Unknown, what: str) -> _Witness | None:
         """The replayed witness of an answer, or None: when there is none (unsat), or when the
@@ -178,7 +191,7 @@ class Questions:
                     kind, "tier", None, f"tier {n}", found.union,
                     Side(found.old_state, t_old.name, None, (self.old.source.path, t_old.span)),
                     Side(found.new_state, t_new.name, None, (self.new.source.path, t_new.span)),
-                    name=n, old_name=renamed, notes=found.notes))
+                    name=n, old_name=renamed, notes=found.notes, history=found.history))
 
     # ------------------------------------------------------------------ permission
 
@@ -204,7 +217,7 @@ class Questions:
                 kind, "permission", n, n, found.union,
                 Side(found.old_state, self.old.tiers[d_old.tier].name, out_old, loc_old),
                 Side(found.new_state, self.new.tiers[d_new.tier].name, out_new, loc_new),
-                name=n, old_name=renamed, notes=found.notes))
+                name=n, old_name=renamed, notes=found.notes, history=found.history))
 
     # ------------------------------------------------------------------ declarations with meaning
 

@@ -68,6 +68,8 @@ class Change:
     old_name: str | None = None      # OLD's name when renamed
     detail: str | None = None        # the commitment, for requirement changes
     notes: dict[str, Note] = field(default_factory=dict)  # union variable -> how it relates to each side
+    # language v2: the history both revisions' terms saw (one shared history; prover.history_json)
+    history: dict[str, Any] | None = None
 
 
 class Detail(str, Enum):
