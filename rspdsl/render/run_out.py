@@ -6,6 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..evaluator import decision_to_json
+from ..semantics.decision import Decision
 from ..semantics.model import Policy
 from ..semantics.run import Step, StepResult
 from .escape import visible
@@ -52,15 +53,22 @@ _BREACH_TEXT = {"forbidden_act": "`{}` was done but is not allowed",
 def run_text(policy: Policy, path: str, steps: Sequence[Step], results: Sequence[StepResult]) -> str:
     """One block per step (tier, acts, duties, breaches), then the verdict."""
     lines = []
-    allowed_lines: dict[tuple[bool, ...], str] = {}  # a long run repeats a few permission patterns
+    # a long run repeats a few decisions (the compiled evaluator shares one object per outcome):
+    # each one's tier, permissions and failing assertions are worded once
+    worded: dict[int, tuple[Decision, str, str, list[str]]] = {}
     for k, (step, result) in enumerate(zip(steps, results)):
         decision = result.decision
-        lines.append(f"step {k}  day {_num(step.day)}  tier {policy.tiers[decision.tier].name}")
-        pattern = tuple(decision.allowed.values())
-        if pattern not in allowed_lines:
+        known = worded.get(id(decision))
+        if known is None or known[0] is not decision:
             allowed = [a for a in policy.actions if decision.allowed[a]]
-            allowed_lines[pattern] = f"  allowed: {', '.join(allowed) or 'nothing'}"
-        lines.append(allowed_lines[pattern])
+            known = worded[id(decision)] = (
+                decision, f"  tier {policy.tiers[decision.tier].name}",
+                f"  allowed: {', '.join(allowed) or 'nothing'}",
+                [f"  assertion {a}: FAILS" for a, holds in decision.assertions.items() if not holds])
+        _, tier, allowed_line, failing = known
+        day = step.day
+        lines.append(f"step {k}  day {day if day.__class__ is int else _num(day)}{tier}")
+        lines.append(allowed_line)
         for act in (a for a in policy.acts if a in step.acts) if step.acts else ():
             if act in policy.actions:
                 unmet = decision.unmet(act)
@@ -73,9 +81,7 @@ def run_text(policy: Policy, path: str, steps: Sequence[Step], results: Sequence
                 word = "OVERDUE" if status.overdue else "pending"
                 lines.append(f"  duty {name}: {word} (due by day {_num(status.due)})" if status.due is not None
                              else f"  duty {name}: {word}")
-        for a, holds in decision.assertions.items():
-            if not holds:
-                lines.append(f"  assertion {a}: FAILS")
+        lines += failing
         if result.breached:
             for b in breaches(result):
                 lines.append("  breach: " + _BREACH_TEXT[b["kind"]].format(b["name"]))

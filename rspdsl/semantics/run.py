@@ -16,9 +16,8 @@ an assertion is false. Validation of the input (days that go backwards, ...) is 
 """
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -47,11 +46,13 @@ class StepResult:
     decision: Decision
     duties: dict[str, DutyStatus]
     forbidden_acts: tuple[str, ...]  # actions taken at this step that were not allowed
+    # an act not allowed, a duty overdue or an assertion false (computed once: every renderer asks)
+    breached: bool = field(init=False, compare=False)
 
-    @functools.cached_property  # asked of every step by each renderer
-    def breached(self) -> bool:
-        return bool(self.forbidden_acts or any(d.overdue for d in self.duties.values())
-                    or not all(self.decision.assertions.values()))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "breached", bool(
+            self.forbidden_acts or any(d.overdue for d in self.duties.values())
+            or not all(self.decision.assertions.values())))
 
 
 class _Clock:
