@@ -517,15 +517,19 @@ EXPECTED = {
         "notify-commission": "violated", "adversarial-testing": "proved", "assess-and-mitigate": "violated",
         "incident-reporting": "violated", "cybersecurity": "proved", "framework-and-model-report": "violated",
         "acceptable-risk-only": "violated"},
+    # GDM, language v2 (issue 12): the response plan (1.4 / 1.3.3) is recommended, so assess-and-mitigate
+    # fails at an alert threshold; v3.0's security levels are recommendations (cybersecurity fails);
+    # v3.1's bind, and its `cybersecurity` proof ignores the 2.2 comparator waiver (the baseline's
+    # may_take reads no `waive`: a tool limit, docs/findings.md "Checked against the EU GPAI baseline").
     "gdm-fsf-v3": {
-        "notify-commission": "violated", "adversarial-testing": "proved", "assess-and-mitigate": "proved",
-        "incident-reporting": "violated", "cybersecurity": "proved", "framework-and-model-report": "violated",
+        "notify-commission": "violated", "adversarial-testing": "proved", "assess-and-mitigate": "violated",
+        "incident-reporting": "violated", "cybersecurity": "violated", "framework-and-model-report": "violated",
         "acceptable-risk-only": "proved"},
     "anthropic-rsp-v3": {name: "violated" for name in (
         "notify-commission", "adversarial-testing", "assess-and-mitigate", "incident-reporting", "cybersecurity",
         "framework-and-model-report", "acceptable-risk-only")},
     "gdm-fsf-v3.1": {
-        "notify-commission": "violated", "adversarial-testing": "proved", "assess-and-mitigate": "proved",
+        "notify-commission": "violated", "adversarial-testing": "proved", "assess-and-mitigate": "violated",
         "incident-reporting": "violated", "cybersecurity": "proved", "framework-and-model-report": "violated",
         "acceptable-risk-only": "proved"},
     "xai-rmf": {

@@ -38,8 +38,11 @@ SB53_EXPECTED = {
     "anthropic-rsp-v2.2": _verdicts(P, V, V, P, V, P, V),
     "anthropic-rsp-v3": _verdicts(V, V, V, V, V, P, V),
     "openai-preparedness-v2": _verdicts(P, V, V, P, V, P, P),
-    "gdm-fsf-v3": _verdicts(P, V, V, P, V, P, P),
-    "gdm-fsf-v3.1": _verdicts(P, V, V, P, V, P, P),
+    # GDM (language v2): v3.0's security levels are recommendations (weight-security fails); v3.1's
+    # `weight-security` proof ignores the 2.2 comparator waiver (the baseline reads no `waive`); the
+    # yearly update/review is a duty the baseline's month count cannot see (annual-review: `free`).
+    "gdm-fsf-v3": _verdicts(P, V, V, V, V, P, V),
+    "gdm-fsf-v3.1": _verdicts(P, V, V, P, V, P, V),
     "xai-rmf": _verdicts(V, V, V, P, V, P, V),
 }
 
@@ -128,18 +131,21 @@ def test_published_diff_is_what_the_tool_says(regenerated, name):
 # Each claim of docs/findings.md ("What changed between revisions") as a line the diff must contain.
 DIFF_CLAIMS = {
     "gdm-v3.0-to-v3.1.diff.txt": (
-        "Plan: 10 weakenings, 21 strengthenings, 33 text changes. Verdict: incomparable.",
+        "Plan: 5 weakenings, 26 strengthenings, 34 text changes. Verdict: incomparable.",
         # footnote 4: low-risk deployments without a critical capability assessment
         "~ deploy: weaker — NEW allows deploy where OLD forbids it",
         "~ deploy: weaker — OLD requires `risk_assessment` for deploy here",
         # 1.3.2 condition (2)
         "~ deploy: weaker — OLD requires `further_risk_assessment` for deploy here",
-        # 5.1 "reviewed" instead of "updated"
-        "~ train: weaker — OLD requires `months_since_framework_update <= 12` for train here",
-        # SL2+ and the new TCLs
-        "~ deploy: stronger — NEW requires `security_level >= sl2plus or security_judged_adequate` for deploy here",
+        # 5.1 "reviewed" instead of "updated": one self-enforced duty for another
+        "weakening: duty `framework-update` is gone: nothing obliges its act any more",
+        "strengthening: duty `framework-review` is new",
+        # 1.3.5 "if:" (v3.0 "if, for example:"): the recommended levels become conditions, SL2+
+        "~ train: stronger — NEW requires `security_level >= sl2plus` for train here",
+        # the new TCLs: the CBRN TCL's residual-risk gate, the stealth TCL's internal gate and 3.2.1
+        "~ deploy: stronger — NEW forbids deploy where OLD allows it",
         "~ deploy_internal: stronger — NEW forbids deploy_internal where OLD allows it",
-        "~ deploy_internal: weaker — OLD requires `cot_monitoring` for deploy_internal here",
+        "~ deploy_internal: stronger — NEW requires `cot_monitoring` for deploy_internal here",
     ),
     "anthropic-v2.2-to-v3.4.diff.txt": (
         "Plan: 26 weakenings, 22 strengthenings, 4 text changes. Verdict: incomparable.",

@@ -163,7 +163,7 @@ async def test_document_symbols_outline_the_ladder(client: LanguageClient):
 async def test_completion_offers_scale_values_after_a_comparison(client: LanguageClient):
     uri = uri_of("gdm-fsf-v3.rsp")
     await open_text(client, uri, GDM)
-    after = position_of(GDM, "sl2", line_hint="require security_level >= sl2")
+    after = position_of(GDM, "sl2", line_hint="recommend security_level >= sl2")
     items = await client.text_document_completion_async(lsp.CompletionParams(_doc(uri), after))
     assert [i.label for i in items.items] == ["sl0", "sl1", "sl2", "sl3", "sl4", "sl5"]
 
@@ -181,9 +181,9 @@ async def test_completion_offers_keywords_in_context_and_declared_names(client: 
     names = await client.text_document_completion_async(lsp.CompletionParams(_doc(uri), when))
     labels = {i.label for i in names.items}
     assert {"alert", "cbrn_alert", "security_level", "and", "not"} <= labels and "deploy" not in labels
-    action = position_of(GDM, "deploy", line_hint="require response_plan for train, deploy")
+    action = position_of(GDM, "deploy", line_hint="recommend response_plan for train, deploy")
     actions = await client.text_document_completion_async(lsp.CompletionParams(_doc(uri), action))
-    assert [i.label for i in actions.items] == ["train", "deploy", "deploy_internal", "release_weights"]
+    assert [i.label for i in actions.items] == ["train", "deploy", "deploy_internal", "release_weights", "update_framework"]
 
 
 async def test_formatting_gives_the_canonical_text(client: LanguageClient):

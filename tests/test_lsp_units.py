@@ -28,13 +28,13 @@ def _at(text: str, needle: str, line_hint: str, offset: int = 0) -> tuple[int, i
 
 def test_hover_on_a_scale_value_and_on_a_control_on_that_scale():
     analysis = analyze(GDM)
-    facts, _ = hover_at(analysis, *_at(GDM, "sl2", "require security_level >= sl2"))
+    facts, _ = hover_at(analysis, *_at(GDM, "sl2", "recommend security_level >= sl2"))
     assert (facts.kind, facts.range_text) == ("scale value", "value 3 of 6 on scale rand_security_level")
     control, _ = hover_at(analysis, *_at(GDM, "security_level", "control security_level"))
     assert control.kind == "control" and control.range_text == "on scale rand_security_level"
     scale, _ = hover_at(analysis, *_at(GDM, "rand_security_level", "scale rand_security_level"))
     assert scale.range_text == "values, lowest first: sl0, sl1, sl2, sl3, sl4, sl5"
-    assert hover_at(analysis, *_at(GDM, "require", "require security_level >= sl2")) is None  # a keyword
+    assert hover_at(analysis, *_at(GDM, "recommend", "recommend security_level >= sl2")) is None  # a keyword
 
 
 def test_untrusted_text_in_a_hover_cannot_break_out_or_hide():
@@ -68,7 +68,7 @@ def test_tier_blocks_are_found_past_braces_in_strings_and_comments():
 
 def test_rename_refusals_and_a_rename_of_a_scale_value():
     analysis = analyze(GDM)
-    line, column = _at(GDM, "sl2", "require security_level >= sl2")
+    line, column = _at(GDM, "sl2", "recommend security_level >= sl2")
     spans = rename(analysis.index, line, column, "level2")
     from rspdsl.syntax.parser import get_parser
 

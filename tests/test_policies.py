@@ -77,35 +77,23 @@ EXPECTED: dict[str, dict] = {
             ("monotonic", "release_weights"),
         },
     },
+    # language v2 (issue 12; docs/corpus/quotes.md §3): the security levels (2.2 "the field", 1.6 "if,
+    # for example"), the 1.4 response plan, Table 4.a's illustrative monitoring and 5.2's "aim to"
+    # disclosure are recommendations (warnings); the yearly update (5.1) is a self-enforced duty.
     "gdm-fsf-v3.rsp": {
-        "counts": {("assert", "proved"): 2, ("assert", "violated"): 1, ("consistency", "proved"): 4,
+        "counts": {("assert", "proved"): 2, ("assert", "violated"): 1, ("consistency", "proved"): 5,
+                   ("deadlines", "proved"): 1, ("duties", "proved"): 1,
                    ("mitigations", "proved"): 7, ("mitigations", "violated"): 23,
-                   ("monotonic", "proved"): 6, ("reachability", "proved"): 27},
+                   ("monotonic", "proved"): 7, ("reachability", "proved"): 22},
         "not_proved": {
             ("assert:development-only-with-recommended-security", "development-only-with-recommended-security"),
             ("mitigations", "deploy: further_risk_assessment"),
-            ("mitigations", "deploy: months_since_framework_update <= 12"),
-            ("mitigations", "deploy: response_plan"),
-            ("mitigations", "deploy: security_level >= sl2 or security_judged_adequate"),
-            ("mitigations", "deploy: security_level >= sl3 or security_judged_adequate"),
-            ("mitigations", "deploy: security_level >= sl4 or security_judged_adequate"),
-            ("mitigations", "deploy_internal: cot_monitoring"),
-            ("mitigations", "deploy_internal: months_since_framework_update <= 12"),
-            ("mitigations", "deploy_internal: response_plan"),
-            ("mitigations", "deploy_internal: security_level >= sl2 or security_judged_adequate"),
-            ("mitigations", "deploy_internal: security_level >= sl3 or security_judged_adequate"),
-            ("mitigations", "deploy_internal: security_level >= sl4 or security_judged_adequate"),
             ("mitigations", "release_weights: further_risk_assessment"),
-            ("mitigations", "release_weights: months_since_framework_update <= 12"),
-            ("mitigations", "release_weights: response_plan"),
-            ("mitigations", "release_weights: security_level >= sl2 or security_judged_adequate"),
-            ("mitigations", "release_weights: security_level >= sl3 or security_judged_adequate"),
-            ("mitigations", "release_weights: security_level >= sl4 or security_judged_adequate"),
-            ("mitigations", "train: months_since_framework_update <= 12"),
-            ("mitigations", "train: response_plan"),
-            ("mitigations", "train: security_level >= sl2 or security_judged_adequate"),
-            ("mitigations", "train: security_level >= sl3 or security_judged_adequate"),
-            ("mitigations", "train: security_level >= sl4 or security_judged_adequate"),
+            ("mitigations", "deploy_internal: cot_monitoring (recommended)"),
+            *{("mitigations", f"{action}: {commitment} (recommended)")
+              for action in ("train", "deploy", "deploy_internal", "release_weights")
+              for commitment in ("response_plan", "government_disclosure", "security_level >= sl2",
+                                 "security_level >= sl3", "security_level >= sl4")},
         },
     },
     # re-encoded with language v2 (issue 12; docs/corpus/quotes.md §4): deadlines are duties over
@@ -160,22 +148,27 @@ EXPECTED: dict[str, dict] = {
                 ("deploy", "matches_competitor_mitigation"))},
         },
     },
-    "gdm-fsf-v3.1.rsp": {
+    "gdm-fsf-v3.1.rsp": {   # the same reading as v3.0 except where v3.1's text changed (quotes.md §7)
         "counts": {("assert", "proved"): 3, ("assert", "violated"): 1, ("consistency", "proved"): 5,
                    ("deadlines", "proved"): 1, ("duties", "proved"): 1, ("mitigations", "proved"): 7,
-                   ("mitigations", "violated"): 27, ("monotonic", "proved"): 7, ("reachability", "proved"): 29},
+                   ("mitigations", "violated"): 27, ("monotonic", "proved"): 6, ("monotonic", "violated"): 1,
+                   ("reachability", "proved"): 29},
         "not_proved": {
             ("assert:development-only-with-recommended-security", "development-only-with-recommended-security"),
+            # 1.3.5 "if:": the levels (or security assessed adequate) bind, and nothing stops without them
             *{("mitigations", f"{action}: {commitment}")
               for action in ("train", "deploy", "deploy_internal", "release_weights")
-              for commitment in ("months_since_framework_review <= 12", "response_plan",
-                                 "security_judged_adequate or security_level >= sl2plus",
-                                 "security_level >= sl2plus or security_judged_adequate",
-                                 "security_level >= sl3 or security_judged_adequate",
-                                 "security_level >= sl4 or security_judged_adequate")},
+              for commitment in ("security_level >= sl2plus", "security_level >= sl3", "security_level >= sl4",
+                                 "security_judged_adequate")},
             ("mitigations", "deploy: further_risk_assessment"),
             ("mitigations", "release_weights: further_risk_assessment"),
             ("mitigations", "deploy_internal: cot_monitoring"),
+            # 2.2's comparator as a `waive`: peers with weaker security switch the level off
+            ("monotonic", "requirements"),
+            # warnings: the 1.3.3 response plan and 5.2's "aim to" disclosure
+            *{("mitigations", f"{action}: {commitment} (recommended)")
+              for action in ("train", "deploy", "deploy_internal", "release_weights")
+              for commitment in ("response_plan", "government_disclosure")},
         },
     },
     "xai-rmf.rsp": {
@@ -307,11 +300,13 @@ def _check_claim(result: dict, role: str | None, decision: dict) -> None:
             assert commitment in {u["text"] for u in verdict["unmet"]}, result["subject"]
     elif prop.startswith("assert:"):
         assert decision["assertions"][prop.split(":", 1)[1]] is False
-    elif prop == "monotonic" and result["subject"] == "requirements":   # a waiver an input turns on
-        unmet = {u["text"] for verdict in decision["actions"].values() for u in verdict["unmet"]}
+    elif prop == "monotonic" and result["subject"] == "requirements":
+        # a v2 `waive` whose condition an input turns on: the dropped requirement is unmet for some
+        # action in the lower state and for none in the higher one
         dropped = set(result["details"]["dropped"])
-        assert dropped <= unmet if role == "lower" else not dropped & unmet, result["message"]
-    elif prop == "monotonic":  # our violations are all of the "newly allowed" kind
+        unmet = {u["text"] for verdict in decision["actions"].values() for u in verdict["unmet"]}
+        assert bool(dropped & unmet) is (role == "lower"), result["message"]
+    elif prop == "monotonic":  # our other violations are all of the "newly allowed" kind
         assert decision["actions"][result["subject"]]["allowed"] is (role == "higher"), result["message"]
     elif prop == "reachability" and result["details"]["finding"] == "never changes a decision":
         # our redundant rules are all forbids: the witness is a state where the forbid holds (it
