@@ -519,8 +519,8 @@ EXPECTED = {
         "acceptable-risk-only": "violated"},
     # GDM, language v2 (issue 12): the response plan (1.4 / 1.3.3) is recommended, so assess-and-mitigate
     # fails at an alert threshold; v3.0's security levels are recommendations (cybersecurity fails);
-    # v3.1's bind, and its `cybersecurity` proof ignores the 2.2 comparator waiver (the baseline's
-    # may_take reads no `waive`: a tool limit, docs/findings.md "Checked against the EU GPAI baseline").
+    # v3.1's bind but the 2.2 comparator `waive` lifts them (peers with weaker security), so
+    # cybersecurity fails for both (docs/findings.md "Checked against the EU GPAI baseline").
     "gdm-fsf-v3": {
         "notify-commission": "violated", "adversarial-testing": "proved", "assess-and-mitigate": "violated",
         "incident-reporting": "violated", "cybersecurity": "violated", "framework-and-model-report": "violated",
@@ -530,7 +530,7 @@ EXPECTED = {
         "framework-and-model-report", "acceptable-risk-only")},
     "gdm-fsf-v3.1": {
         "notify-commission": "violated", "adversarial-testing": "proved", "assess-and-mitigate": "violated",
-        "incident-reporting": "violated", "cybersecurity": "proved", "framework-and-model-report": "violated",
+        "incident-reporting": "violated", "cybersecurity": "violated", "framework-and-model-report": "violated",
         "acceptable-risk-only": "proved"},
     "xai-rmf": {
         "notify-commission": "violated", "adversarial-testing": "proved", "assess-and-mitigate": "violated",
@@ -690,3 +690,21 @@ def test_a_run_witness_replay_hint_runs_and_feeds_the_policy_its_own_names(tmp_p
     assert done.returncode in (0, 1), done.stderr
     run = [json.loads(line) for line in (tmp_path / "run.jsonl").read_text().splitlines()]
     assert run and not any(k.startswith("baseline.") for step in run for k in step["state"])
+
+
+def test_a_waiver_lifts_a_requirement_in_the_baselines_reading_of_may_take(tmp_path):
+    """Soundness: `allowed(A)` in a baseline reads "A may be taken": allowed by the rules with every
+    requirement active for A met, and a requirement a `waive` lifts is not active. A policy whose
+    requirements meet the baseline stops meeting it once a waiver can lift one of them."""
+    base = write(tmp_path, "base.rsp", REGULATOR)
+    required = COMPLIANT.replace("permit deploy when tier <= low or adversarial_testing and incident_reporting",
+                                 "permit deploy")
+    code, _ = run_command([base, write(tmp_path, "required.rsp", required)])
+    assert code == 0  # the requirements alone meet the baseline
+    waived = write(tmp_path, "waived.rsp", required + "judgement rival_shipped\n"
+                   "waive incident_reporting for deploy when rival_shipped\n")
+    code, out = run_command([base, waived, "--format", "json"])
+    [result] = json.loads(out)["files"][0]["results"]
+    assert code == 1 and result["status"] == "violated"
+    state = result["witness"]["state"]
+    assert state["rival_shipped"] is True and state["incident_reporting"] is False

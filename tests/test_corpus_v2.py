@@ -39,10 +39,10 @@ SB53_EXPECTED = {
     "anthropic-rsp-v3": _verdicts(V, V, V, V, V, P, V),
     "openai-preparedness-v2": _verdicts(P, V, V, P, V, P, P),
     # GDM (language v2): v3.0's security levels are recommendations (weight-security fails); v3.1's
-    # `weight-security` proof ignores the 2.2 comparator waiver (the baseline reads no `waive`); the
-    # yearly update/review is a duty the baseline's month count cannot see (annual-review: `free`).
+    # bind but the 2.2 comparator `waive` lifts them (weight-security fails too); the yearly
+    # update/review is a duty the baseline's month count cannot see (annual-review: `free`).
     "gdm-fsf-v3": _verdicts(P, V, V, V, V, P, V),
-    "gdm-fsf-v3.1": _verdicts(P, V, V, P, V, P, V),
+    "gdm-fsf-v3.1": _verdicts(P, V, V, V, V, P, V),
     "xai-rmf": _verdicts(V, V, V, P, V, P, V),
 }
 

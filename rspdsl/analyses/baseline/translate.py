@@ -34,7 +34,9 @@ class Translation:
 
 def may_take(policy: Policy, action: str) -> ir.IExpr:
     """`action` may be taken under the policy: its rules allow it and every requirement active for
-    it holds. (When the policy's `mitigations` property is proved, this is just allowed(action).)"""
+    it holds. (When the policy's `mitigations` property is proved, this is just allowed(action).)
+    A requirement some `waive` lifts for the action is active only while none of those waivers'
+    conditions holds (language v2 §4), as the evaluator decides it."""
     parts: list[ir.IExpr] = [ir.AllowedRef(action)]
     for r in policy.requirements_for(action):
         active: list[ir.IExpr] = []
@@ -42,6 +44,7 @@ def may_take(policy: Policy, action: str) -> ir.IExpr:
             active.append(ir.Cmp(">=", ir.TierValue(), ir.IntConst(r.tier)))
         if r.condition is not None:
             active.append(r.condition)
+        active += [ir.Not(w.condition) for w in policy.waivers_of(r.index, action)]
         if not active:
             parts.append(r.commitment)
         else:
