@@ -144,6 +144,7 @@ def deadlines(policy: Policy, *, depth: int, timeout_ms: int, seed: int) -> list
     """Per duty whose act is an action: can the duty be pending while its act stays forbidden
     whatever the responses (∃ inputs ∀ responses, as `consistency`)?"""
     out = []
+    extended: _Extended | None = None   # one encoding for every duty's first question
     for duty in policy.duties.values():
         start = time.perf_counter()
         locations = (Location(duty.span, Role.DUTY),)
@@ -152,8 +153,43 @@ def deadlines(policy: Policy, *, depth: int, timeout_ms: int, seed: int) -> list
                               DeadlineFacts(duty.name, duty.act, act_is_event=True), None, locations,
                               seconds=time.perf_counter() - start))
             continue
-        out.append(_deadline(policy, duty, locations, depth, timeout_ms, seed, start))
+        extended = extended or _Extended(policy, timeout_ms, seed)
+        out.append(_deadline(policy, duty, extended, locations, depth, timeout_ms, seed, start))
     return out
+
+
+class _Extended:
+    """The extended state (a free history) every duty's first question is asked over: the inputs
+    and the history's own invariants asserted; the responses are quantified per question, with
+    the invariants that read them (a cumulative response's past <= now) and, for a cumulative
+    response, an unknown earlier value it cannot drop below."""
+
+    def __init__(self, policy: Policy, timeout_ms: int, seed: int) -> None:
+        import z3
+        self.ctx = ctx = z3.Context()
+        self.s = s = encode_state(policy, "", ctx=ctx, history=FreeHistory(policy, "", ctx))
+        self.solver = _solver(ctx, timeout_ms, seed)
+        responses = [s.vars[v.name] for v in policy.responses]
+        given = [c for c in s.history_bounds if not mentions(c, responses)]
+        self.chosen = [c for c in s.history_bounds if mentions(c, responses)]
+        for v in policy.responses:
+            if v.cumulative:
+                earlier = (z3.Real if v.sort == "real" else z3.Int)(f"history.earlier.{v.name}", ctx)
+                given += _bounds(v, earlier)
+                self.chosen.append(s.vars[v.name] >= earlier)
+        self.solver.add(*s.bounds_of([v.name for v in policy.inputs]), *given)
+
+    def blocked(self, policy: Policy, duty: Duty) -> Any:
+        """Whether some extended state has the duty due and its act forbidden whatever the responses."""
+        s, solver = self.s, self.solver
+        solver.push()
+        try:
+            if duty.kind == "every" and duty.condition is not None:  # due only while its `while` holds
+                solver.add(_Translator(_builder_of(s))(duty.condition))
+            solver.add(_blocked(policy, s, duty, self.chosen))
+            return solver.check()
+        finally:
+            solver.pop()
 
 
 def _blocked(policy: Policy, s: StateEncoding, duty: Duty, extra: list) -> Any:
@@ -165,29 +201,10 @@ def _blocked(policy: Policy, s: StateEncoding, duty: Duty, extra: list) -> Any:
     return z3.ForAll(responses, body) if responses else body
 
 
-def _deadline(policy: Policy, duty: Duty, locations, depth: int, timeout_ms: int, seed: int,
-              start: float) -> Result:
+def _deadline(policy: Policy, duty: Duty, extended: _Extended, locations, depth: int, timeout_ms: int,
+              seed: int, start: float) -> Result:
     import z3
-    ctx = z3.Context()
-    s = encode_state(policy, "", ctx=ctx, history=FreeHistory(policy, "", ctx))
-    solver = _solver(ctx, timeout_ms, seed)
-    # the inputs and the history's own invariants; the responses are quantified in _blocked,
-    # with the invariants that read them (a cumulative response's past <= now)
-    responses = [s.vars[v.name] for v in policy.responses]
-    given = [c for c in s.history_bounds if not mentions(c, responses)]
-    chosen = [c for c in s.history_bounds if mentions(c, responses)]
-    # a cumulative response cannot be lowered below what it reached earlier in the run: an
-    # unknown earlier value (given, within bounds) bounds the choices from below
-    for v in policy.responses:
-        if v.cumulative:
-            earlier = (z3.Real if v.sort == "real" else z3.Int)(f"history.earlier.{v.name}", ctx)
-            given += _bounds(v, earlier)
-            chosen.append(s.vars[v.name] >= earlier)
-    solver.add(*s.bounds_of([v.name for v in policy.inputs]), *given)
-    if duty.kind == "every" and duty.condition is not None:  # due only while its `while` holds
-        solver.add(_Translator(_builder_of(s))(duty.condition))
-    solver.add(_blocked(policy, s, duty, chosen))
-    verdict = solver.check()
+    verdict = extended.blocked(policy, duty)
     facts = DeadlineFacts(duty.name, duty.act)
     if verdict == z3.unsat:
         return Result("deadlines", duty.name, Status.PROVED, Severity.ERROR,
