@@ -512,10 +512,10 @@ EXPECTED = {
         "notify-commission": "violated", "adversarial-testing": "violated", "assess-and-mitigate": "violated",
         "incident-reporting": "violated", "cybersecurity": "proved", "framework-and-model-report": "violated",
         "acceptable-risk-only": "proved"},
-    "openai-preparedness-v2": {
-        "notify-commission": "violated", "adversarial-testing": "proved", "assess-and-mitigate": "violated",
+    "openai-preparedness-v2": {   # proved: 4.3 no longer stands in for 4.2's finding (quotes.md §2.1)
+        "notify-commission": "violated", "adversarial-testing": "proved", "assess-and-mitigate": "proved",
         "incident-reporting": "violated", "cybersecurity": "proved", "framework-and-model-report": "violated",
-        "acceptable-risk-only": "violated"},
+        "acceptable-risk-only": "proved"},
     "gdm-fsf-v3": {
         "notify-commission": "violated", "adversarial-testing": "proved", "assess-and-mitigate": "proved",
         "incident-reporting": "violated", "cybersecurity": "proved", "framework-and-model-report": "violated",

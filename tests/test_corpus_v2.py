@@ -37,7 +37,7 @@ def _verdicts(*statuses: str) -> dict[str, str]:
 SB53_EXPECTED = {
     "anthropic-rsp-v2.2": _verdicts(P, V, V, P, V, P, V),
     "anthropic-rsp-v3": _verdicts(V, V, V, V, V, P, V),
-    "openai-preparedness-v2": _verdicts(P, V, V, P, V, P, P),
+    "openai-preparedness-v2": _verdicts(P, V, V, P, V, P, V),
     "gdm-fsf-v3": _verdicts(P, V, V, P, V, P, P),
     "gdm-fsf-v3.1": _verdicts(P, V, V, P, V, P, P),
     "xai-rmf": _verdicts(V, V, V, P, V, P, V),
