@@ -142,7 +142,8 @@ def test_the_corpus_claim_in_readme_and_docs_is_what_audit_says():
                            *sorted(str(p) for p in (root / "policies").glob("*.rsp"))],
                           capture_output=True, text=True, timeout=600)
     doc = json.loads(proc.stdout)
-    named = {"anthropic-rsp-v2.2.rsp", "anthropic-rsp-v3.rsp", "gdm-fsf-v3.rsp", "gdm-fsf-v3.1.rsp", "xai-rmf.rsp"}
+    named = {"anthropic-rsp-v2.2.rsp", "anthropic-rsp-v3.rsp", "gdm-fsf-v3.rsp", "gdm-fsf-v3.1.rsp", "xai-rmf.rsp",
+             "openai-preparedness-v2.rsp"}
     for p in doc["policies"]:
         name = Path(p["file"]).name
         if name in named:

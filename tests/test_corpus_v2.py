@@ -37,7 +37,7 @@ def _verdicts(*statuses: str) -> dict[str, str]:
 SB53_EXPECTED = {
     "anthropic-rsp-v2.2": _verdicts(P, V, V, P, V, P, V),
     "anthropic-rsp-v3": _verdicts(V, V, V, V, V, P, V),
-    "openai-preparedness-v2": _verdicts(P, V, V, P, V, P, P),
+    "openai-preparedness-v2": _verdicts(P, V, V, P, V, P, V),
     # GDM (language v2): v3.0's security levels are recommendations (weight-security fails); v3.1's
     # bind but the 2.2 comparator `waive` lifts them (weight-security fails too); the yearly
     # update/review is a duty the baseline's month count cannot see (annual-review: `free`).

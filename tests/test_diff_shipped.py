@@ -73,10 +73,11 @@ def test_dropping_the_top_tier_requirements_is_caught(path):
     top = max((r.tier for r in old.requirements if r.tier is not None), default=None)
     dropped = [r for r in old.requirements if r.tier == top and r.tier is not None]
     assert dropped
-    kept = tuple(replace(r, index=k) for k, r in enumerate(r for r in old.requirements if r not in dropped))
-    renumber = {r.index: k for k, r in enumerate(r for r in old.requirements if r not in dropped)}
+    survivors = [r for r in old.requirements if r not in dropped]
+    kept = tuple(replace(r, index=k) for k, r in enumerate(survivors))
+    renumber = {r.index: k for k, r in enumerate(survivors)}   # waivers (v2 §4) point at indices
     waivers = tuple(replace(w, requirements=tuple(renumber[i] for i in w.requirements if i in renumber))
-                    for w in old.waivers)   # a v2 `waive` names requirements by index: keep it on the same ones
+                    for w in old.waivers)
     new = replace(old, requirements=kept, waivers=waivers)
     report = diff_policies(old, new)
     weak = [c for c in report.changes if c.kind == "weakening" and c.aspect == "requirement"]

@@ -46,35 +46,35 @@ EXPECTED: dict[str, dict] = {
             ("reachability", "forbid deploy"),
         },
     },
-    "openai-preparedness-v2.rsp": {
-        "counts": {("assert", "proved"): 2, ("assert", "violated"): 3, ("consistency", "proved"): 4,
-                   ("mitigations", "proved"): 4, ("mitigations", "violated"): 17,
-                   ("monotonic", "proved"): 4, ("monotonic", "violated"): 2, ("reachability", "proved"): 23},
+    "openai-preparedness-v2.rsp": {   # language v2 (issue 12; docs/corpus/quotes.md §2)
+        "counts": {("assert", "proved"): 3, ("assert", "violated"): 3, ("consistency", "proved"): 6,
+                   ("deadlines", "proved"): 2, ("duties", "proved"): 2, ("mitigations", "proved"): 5,
+                   ("mitigations", "violated"): 26, ("monotonic", "proved"): 7, ("monotonic", "violated"): 1,
+                   ("reachability", "proved"): 26},
         "not_proved": {
             ("assert:development-halts-at-critical", "development-halts-at-critical"),
             ("assert:high-security-during-development", "high-security-during-development"),
             ("assert:no-high-deployment-without-safeguards", "no-high-deployment-without-safeguards"),
-            ("mitigations", "deploy: critical_safeguards"),
-            ("mitigations", "deploy: high_misuse_safeguards or marginal-risk-case and adjustment_public"
-                            " and more_protective_than_rival"),
-            ("mitigations", "deploy: high_security"),
-            ("mitigations", "deploy: months_since_framework_review <= 12"),
+            *{("mitigations", f"{action}: {commitment}")
+              for action in ("deploy", "release_weights")
+              for commitment in ("high_security", "critical_safeguards", "bio_misuse_safeguards",
+                                 "cyber_misuse_safeguards")},
             ("mitigations", "deploy_internal: critical_safeguards (tier Critical)"),
             ("mitigations", "deploy_internal: critical_safeguards (top level)"),
             ("mitigations", "deploy_internal: high_misalignment_safeguards"),
             ("mitigations", "deploy_internal: high_security"),
-            ("mitigations", "deploy_internal: months_since_framework_review <= 12"),
-            ("mitigations", "release_weights: critical_safeguards"),
-            ("mitigations", "release_weights: high_misuse_safeguards or marginal-risk-case and adjustment_public"
-                            " and more_protective_than_rival"),
-            ("mitigations", "release_weights: high_security"),
-            ("mitigations", "release_weights: months_since_framework_review <= 12"),
             ("mitigations", "train: critical_safeguards (tier Critical)"),
             ("mitigations", "train: critical_safeguards (top level)"),
             ("mitigations", "train: high_security"),
-            ("mitigations", "train: months_since_framework_review <= 12"),
-            ("monotonic", "deploy"),
-            ("monotonic", "release_weights"),
+            # 4.3: a rival's release lifts that capability area's misuse safeguards (a `waive`)
+            ("monotonic", "requirements"),
+            # warnings: the SAG's finding is a recommendation to Leadership (Appendix B), and Table 2's
+            # "Potential response"s are advisory
+            *{("mitigations", f"{action}: {commitment} (recommended)") for action, commitment in (
+                ("deploy", "sag_finds_safeguards_sufficient"), ("release_weights", "sag_finds_safeguards_sufficient"),
+                *((a, c) for a in ("deploy", "deploy_internal", "release_weights")
+                  for c in ("misalignment_safeguards_report", "safeguards_case_robust",
+                            "sandbagging_robust_elicitation")))},
         },
     },
     # language v2 (issue 12; docs/corpus/quotes.md §3): the security levels (2.2 "the field", 1.6 "if,
