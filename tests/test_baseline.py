@@ -513,8 +513,10 @@ EXPECTED = {
         "notify-commission": "violated", "adversarial-testing": "violated", "assess-and-mitigate": "violated",
         "incident-reporting": "violated", "cybersecurity": "proved", "framework-and-model-report": "violated",
         "acceptable-risk-only": "proved"},
-    "openai-preparedness-v2": {   # proved: 4.3 no longer stands in for 4.2's finding (quotes.md §2.1)
-        "notify-commission": "violated", "adversarial-testing": "proved", "assess-and-mitigate": "proved",
+    # OpenAI, language v2: 4.3 no longer stands in for 4.2's finding (acceptable-risk-only proved) but
+    # is a per-category waiver of the misuse safeguards, so assess-and-mitigate fails under it
+    "openai-preparedness-v2": {
+        "notify-commission": "violated", "adversarial-testing": "proved", "assess-and-mitigate": "violated",
         "incident-reporting": "violated", "cybersecurity": "proved", "framework-and-model-report": "violated",
         "acceptable-risk-only": "proved"},
     # GDM, language v2 (issue 12): the response plan (1.4 / 1.3.3) is recommended, so assess-and-mitigate
