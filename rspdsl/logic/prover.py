@@ -23,7 +23,7 @@ from ..diagnostics import InternalError, Severity
 from ..semantics.model import Policy
 from ..state import state_to_json
 from .encode import EncodingError, StateEncoding, disj
-from .obligations import Obligation, build_obligations, selected, step_obligations
+from .obligations import Obligation, build_obligations
 from .outcome import Outcome, unknown
 from .prove_clash import check_clash
 from .prove_reach import check_reach
@@ -48,13 +48,10 @@ def verify(policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0,
     prover = Prover(policy, timeout_ms=timeout_ms, seed=seed, ctx=obligations.state.ctx)
     results = tuple(prover.discharge(ob) for ob in prover.prefilter(obligations.obligations))
     if policy.temporal:  # language v2: what the extended states did not prove, search runs for
-        from . import run_check
-        results = run_check.refine(policy, results, lambda s: step_obligations(policy, s, properties),
-                                   depth=depth, timeout_ms=timeout_ms, seed=seed)
-        if selected("deadlines", properties):
-            results += tuple(run_check.deadlines(policy, depth=depth, timeout_ms=timeout_ms, seed=seed))
-        if selected("duties", properties):
-            results += tuple(run_check.duty_warnings(policy, timeout_ms=timeout_ms, seed=seed))
+        from .run_check import over_runs
+        refined = over_runs(policy, results, properties=properties, depth=depth, timeout_ms=timeout_ms, seed=seed)
+        assert refined is not None  # nothing asks it to stop
+        results = refined
     report = Report(results)
     lifetime.keep((obligations, prover))  # the console script skips freeing them one by one
     return report

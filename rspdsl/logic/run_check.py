@@ -24,7 +24,7 @@ from ..source import Location
 from .encode import StateEncoding, _bounds, _Translator, conj, encode_state, mentions
 from .facts import DeadlineFacts, DutyFacts, DutyProblem, Role, RunFacts, RunMethod
 from .history import FreeHistory, UnrolledHistory, _builder_of, read_run, unroll
-from .obligations import Obligation
+from .obligations import Obligation, selected, step_obligations
 from .results import Result, Status, Witness
 
 DEFAULT_DEPTH = 8
@@ -45,6 +45,25 @@ def _not_proved_reason(depth: int) -> str:
 def _with_run(facts, run: RunFacts):
     """The obligation's facts with how runs decided it (Mitigation and AssertionFacts carry it)."""
     return replace(facts, run=run) if hasattr(facts, "run") else facts
+
+
+def over_runs(policy: Policy, results: tuple[Result, ...], *, properties: set[str] | None = None, depth: int,
+              timeout_ms: int, seed: int, stop: Callable[[], bool] = lambda: False) -> tuple[Result, ...] | None:
+    """Language v2, after the extended-state proofs (`results`): what they did not prove is
+    searched for over runs, then the deadlines and the duties (the selected ones). `stop` is
+    asked between the stages (each search has its own Z3 contexts, bounded by the timeout): when
+    it says so, None."""
+    results = refine(policy, results, lambda s: step_obligations(policy, s, properties),
+                     depth=depth, timeout_ms=timeout_ms, seed=seed)
+    if stop():
+        return None
+    if selected("deadlines", properties):
+        results += tuple(deadlines(policy, depth=depth, timeout_ms=timeout_ms, seed=seed))
+    if stop():
+        return None
+    if selected("duties", properties):
+        results += tuple(duty_warnings(policy, timeout_ms=timeout_ms, seed=seed))
+    return None if stop() else results
 
 
 def refine(policy: Policy, results: tuple[Result, ...], build: Callable[[StateEncoding], list[Obligation]],

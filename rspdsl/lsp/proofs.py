@@ -60,11 +60,13 @@ class ProofJob:
                 if self.cancelled:
                     return None
                 results.append(prover.discharge(ob))
-            if self.policy.temporal:
-                refined = self._over_runs(tuple(results))
+            if self.policy.temporal:  # as `rspdsl check` decides it (rspdsl.logic.prover.verify)
+                from ..logic.run_check import over_runs
+                refined = over_runs(self.policy, tuple(results), depth=RUN_DEPTH, timeout_ms=self.timeout_ms,
+                                    seed=self.seed, stop=lambda: self.cancelled)
                 if refined is None:
                     return None
-                results = refined
+                results = list(refined)
             out = [finding(result) for result in results]
         except Exception:
             if self.cancelled:  # an interrupted check may fail in any way; nobody wants its result
@@ -74,25 +76,6 @@ class ProofJob:
             with self._lock:
                 self._ctx = None
         return None if self.cancelled else out
-
-
-    def _over_runs(self, results: tuple) -> list | None:
-        """Language v2, as `rspdsl check` decides it (rspdsl.logic.prover.verify): what the extended
-        states did not prove is searched for over runs, then the deadlines and duties. Each search
-        has its own Z3 contexts, bounded by the timeout: a cancel is honoured between them."""
-        from ..logic import run_check
-        from ..logic.obligations import step_obligations
-
-        policy, budget = self.policy, {"timeout_ms": self.timeout_ms, "seed": self.seed}
-        refined = list(run_check.refine(policy, results, lambda s: step_obligations(policy, s),
-                                        depth=RUN_DEPTH, **budget))
-        if self.cancelled:
-            return None
-        refined += run_check.deadlines(policy, depth=RUN_DEPTH, **budget)
-        if self.cancelled:
-            return None
-        refined += run_check.duty_warnings(policy, **budget)
-        return None if self.cancelled else refined
 
 
 @dataclass(frozen=True)
