@@ -122,6 +122,16 @@ class StateEncoding:
         rec = self.policy.recommendations[index]
         return self.rec_active[index] if action in rec.actions else z3.BoolVal(False, self.ctx)
 
+    def history_split(self, consts) -> tuple[list, list]:
+        """The history's invariants in an ∃∀ question whose universals are `consts` (the
+        responses): those that read none of them (given, like the inputs) and those that do
+        (a cumulative response's past <= now: part of what the universals range over)."""
+        given: list = []
+        chosen: list = []
+        for c in self.history_bounds:
+            (chosen if mentions(c, consts) else given).append(c)
+        return given, chosen
+
     def bounds_of(self, names) -> list:
         """The bound constraints of the named variables only."""
         out = []

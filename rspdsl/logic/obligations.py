@@ -25,7 +25,7 @@ from typing import Any
 
 from ..semantics.model import Policy, Requirement, Rule
 from ..source import Location
-from .encode import StateEncoding, SymbolTable, conj, disj, encode_pair, encode_state, mentions, order_constraints
+from .encode import StateEncoding, SymbolTable, conj, disj, encode_pair, encode_state, order_constraints
 from .facts import (
     AssertionFacts,
     Consistency,
@@ -267,8 +267,8 @@ def _consistency(policy: Policy, s: StateEncoding) -> list[Obligation]:
     # an extended state's history (language v2) is given, as the inputs are: its invariants hold
     # in the context, except those that also read a response (a cumulative one's past <= now),
     # which constrain the responses the developer may choose
-    history_given = tuple(c for c in s.history_bounds if not mentions(c, universals))
-    history_chosen = tuple(c for c in s.history_bounds if mentions(c, universals))
+    given, chosen = s.history_split(universals)
+    history_given, history_chosen = tuple(given), tuple(chosen)
     out = []
     for action in policy.actions.values():
         a = action.name

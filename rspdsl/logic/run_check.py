@@ -21,7 +21,7 @@ from ..runs import run_to_json
 from ..semantics.model import Duty, Policy
 from ..semantics.run import StepResult, evaluate_run
 from ..source import Location
-from .encode import StateEncoding, _bounds, _Translator, conj, encode_state, mentions
+from .encode import StateEncoding, _bounds, _Translator, conj, encode_state
 from .facts import DeadlineFacts, DutyFacts, DutyProblem, Role, RunFacts, RunMethod
 from .history import FreeHistory, UnrolledHistory, _builder_of, read_run, unroll
 from .obligations import Obligation, selected, step_obligations
@@ -189,8 +189,7 @@ class _Extended:
         self.s = s = encode_state(policy, "", ctx=ctx, history=FreeHistory(policy, "", ctx))
         self.solver = _solver(ctx, timeout_ms, seed)
         responses = [s.vars[v.name] for v in policy.responses]
-        given = [c for c in s.history_bounds if not mentions(c, responses)]
-        self.chosen = [c for c in s.history_bounds if mentions(c, responses)]
+        given, self.chosen = s.history_split(responses)
         for v in policy.responses:
             if v.cumulative:
                 earlier = (z3.Real if v.sort == "real" else z3.Int)(f"history.earlier.{v.name}", ctx)
