@@ -24,13 +24,15 @@ def _readers(policy: Policy) -> set[str]:
     return {n.duty for e in exprs for n in ir.walk(e) if isinstance(n, ir.Overdue)}
 
 
-def _witness(old: Policy, new: Policy, duty: str, *, loosened: bool) -> dict[str, Any] | None:
-    """The run showing the duty loosened (overdue under OLD only) or tightened (under NEW only)."""
-    if loosened:
-        found = looser_run(old, new, duty)
-        return None if found is None else {"old": found[0], "new": found[1]}
-    found = looser_run(new, old, duty)
-    return None if found is None else {"old": found[1], "new": found[0]}
+def _witness(old: Policy, new: Policy, duty: str, *, loosened: bool, gate: bool = False) -> dict[str, Any] | None:
+    """The run showing the duty loosened (overdue under OLD only) or tightened (under NEW only);
+    with `gate`, the run where it is overdue and one revision allows what the other forbids."""
+    search = ungated_run if gate else looser_run
+    strict, lax = (old, new) if loosened else (new, old)
+    found = search(strict, lax, duty)
+    if found is None:
+        return None
+    return {"old": found[0], "new": found[1]} if loosened else {"old": found[1], "new": found[0]}
 
 
 def _standing(policy: Policy, authority: str | None) -> str | None:
@@ -67,13 +69,11 @@ def force_changes(old: Policy, new: Policy, maps: Maps, *, accepts: bool = True)
             out.append(ForceChange(WEAKENING if loosened else STRENGTHENING, "duty", name, ForceDetail.DEADLINE,
                                    before.days, duty.days, witness=_witness(old, new, name, loosened=loosened)))
         if name in old_read and name not in new_read:
-            found = ungated_run(old, new, name)
             out.append(ForceChange(WEAKENING, "duty", name, ForceDetail.UNGATED,
-                                   witness=None if found is None else {"old": found[0], "new": found[1]}))
+                                   witness=_witness(old, new, name, loosened=True, gate=True)))
         elif name in new_read and name not in old_read:
-            found = ungated_run(new, old, name)
             out.append(ForceChange(STRENGTHENING, "duty", name, ForceDetail.GATED,
-                                   witness=None if found is None else {"old": found[1], "new": found[0]}))
+                                   witness=_witness(old, new, name, loosened=False, gate=True)))
     for name, authority in new.authorities.items():
         was = old.authorities.get(name)
         if was is not None and was.standing != authority.standing:
