@@ -16,7 +16,7 @@ is step 0 of a run: nothing done before, no duty overdue, `E at X` is E now.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -59,51 +59,45 @@ def value(e: ir.IExpr, env: Mapping[str, Any]) -> Value:
     stack: list[tuple[ir.IExpr, bool]] = [(e, False)]
     while stack:
         node, expanded = stack.pop()
-        if isinstance(node, ir.At):  # E is read at another step: its children are not read here
+        kind = type(node)
+        read = _LEAVES.get(kind)
+        if read is not None:  # a constant, a variable or a name: read, nothing below it
+            done[id(node)] = read(node, env)
+        elif kind is ir.At:  # E is read at another step: its children are not read here
             history: StepHistory = env.get("history", FIRST_STEP)
-            done[id(node)] = value(node.arg, history.past.get(node.act, env))
-            continue
-        if not expanded:
+            done[id(node)] = value(node.arg, history.past.get(node.act, env))  # type: ignore[union-attr]
+        elif not expanded:
             stack.append((node, True))
             stack.extend((child, False) for child in ir.children(node))
-            continue
-        args = [done[id(child)] for child in ir.children(node)]
-        done[id(node)] = _apply(node, args, env)
+        else:
+            done[id(node)] = _OPERATORS[kind](node, [done[id(child)] for child in ir.children(node)])
     return done[id(e)]
 
 
-def _apply(node: ir.IExpr, args: list[Value], env: Mapping[str, Any]) -> Value:
-    if isinstance(node, (ir.Const, ir.BoolConst, ir.IntConst)):
-        return node.value
-    if isinstance(node, ir.Var):
-        return env[node.name]
-    if isinstance(node, ir.ThresholdRef):
-        return env[f"thr:{node.name}"]
-    if isinstance(node, ir.TierValue):
-        return env["tier"]
-    if isinstance(node, ir.AllowedRef):
-        return env[f"allowed:{node.action}"]
-    if isinstance(node, ir.Not):
-        return not args[0]
-    if isinstance(node, ir.And):
-        return all(args)
-    if isinstance(node, ir.Or):
-        return any(args)
-    if isinstance(node, ir.Implies):
-        return (not args[0]) or bool(args[1])
-    if isinstance(node, ir.Cmp):
-        return _COMPARE[node.op](args[0], args[1])
-    if isinstance(node, ir.Add):
-        return sum(args, Fraction(0))
-    if isinstance(node, ir.Neg):
-        return -args[0]
-    if isinstance(node, ir.Mul):
-        return node.k * args[0]
-    if isinstance(node, ir.MinMax):
-        return (min if node.func == "min" else max)(args)
-    if isinstance(node, (ir.Done, ir.SinceCmp, ir.Overdue)):
-        return _history(node, env.get("history", FIRST_STEP))
-    raise TypeError(f"unknown IR node {type(node).__name__}")
+# what each kind of node means: leaves read `env`, operators combine their children's values
+_LEAVES: dict[type, Callable[[Any, Mapping[str, Any]], Value]] = {
+    ir.Const: lambda n, env: n.value,
+    ir.BoolConst: lambda n, env: n.value,
+    ir.IntConst: lambda n, env: n.value,
+    ir.Var: lambda n, env: env[n.name],
+    ir.ThresholdRef: lambda n, env: env[f"thr:{n.name}"],
+    ir.TierValue: lambda n, env: env["tier"],
+    ir.AllowedRef: lambda n, env: env[f"allowed:{n.action}"],
+    ir.Done: lambda n, env: _history(n, env.get("history", FIRST_STEP)),
+    ir.SinceCmp: lambda n, env: _history(n, env.get("history", FIRST_STEP)),
+    ir.Overdue: lambda n, env: _history(n, env.get("history", FIRST_STEP)),
+}
+_OPERATORS: dict[type, Callable[[Any, list[Value]], Value]] = {
+    ir.Not: lambda n, args: not args[0],
+    ir.And: lambda n, args: all(args),
+    ir.Or: lambda n, args: any(args),
+    ir.Implies: lambda n, args: (not args[0]) or bool(args[1]),
+    ir.Cmp: lambda n, args: _COMPARE[n.op](args[0], args[1]),
+    ir.Add: lambda n, args: sum(args, Fraction(0)),
+    ir.Neg: lambda n, args: -args[0],
+    ir.Mul: lambda n, args: n.k * args[0],
+    ir.MinMax: lambda n, args: (min if n.func == "min" else max)(args),
+}
 
 
 def _history(node: ir.Done | ir.SinceCmp | ir.Overdue, history: StepHistory) -> bool:

@@ -6,9 +6,10 @@ before this point and are gone here; only what the semantics needs survives.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Union
+from typing import Any, Union
 
 
 @dataclass(frozen=True)
@@ -138,14 +139,20 @@ IExpr = Union[Const, BoolConst, IntConst, Var, ThresholdRef, TierValue, AllowedR
               Implies, Cmp, Add, Neg, Mul, MinMax, Done, SinceCmp, At, Overdue]
 
 
-def children(e: IExpr) -> tuple[IExpr, ...]:
-    if isinstance(e, (Not, Neg, Mul, At)):
-        return (e.arg,)
-    if isinstance(e, (And, Or, Add, MinMax)):
-        return e.args
-    if isinstance(e, (Implies, Cmp)):
-        return (e.left, e.right)
+def _no_children(e: IExpr) -> tuple[IExpr, ...]:
     return ()
+
+
+_CHILDREN: dict[type, Callable[[Any], tuple[IExpr, ...]]] = {
+    **{kind: lambda e: (e.arg,) for kind in (Not, Neg, Mul, At)},
+    **{kind: lambda e: e.args for kind in (And, Or, Add, MinMax)},
+    **{kind: lambda e: (e.left, e.right) for kind in (Implies, Cmp)},
+}
+
+
+def children(e: IExpr) -> tuple[IExpr, ...]:
+    # by exact type (the node classes are final): every walk over the IR calls this per node
+    return _CHILDREN.get(type(e), _no_children)(e)
 
 
 def uses_history(e: IExpr) -> bool:
