@@ -142,9 +142,10 @@ class StateEncoding:
     def read(self, model) -> dict[str, Any]:
         """This copy's state from a Z3 model (exact values; unconstrained variables get an in-bounds value).
         In an extended state, the history its terms saw rides along under HISTORY_KEY."""
-        state: dict[str, Any] = state_from_model(self.policy, self.vars, model, self.smt_names)
+        values = model_values(model)
+        state: dict[str, Any] = state_from_model(self.policy, self.vars, model, self.smt_names, values)
         if self.history is not None and hasattr(self.history, "read"):
-            state[HISTORY_KEY] = self.history.read(model, state)
+            state[HISTORY_KEY] = self.history.read(model, state, values)
         return state
 
     @property
@@ -277,14 +278,16 @@ def model_values(model) -> dict[str, Any]:
 
 
 def state_from_model(policy: Policy, consts: Mapping[str, Any], model,
-                     names: Mapping[str, str] | None = None) -> dict[str, Fraction | bool | int]:
+                     names: Mapping[str, str] | None = None,
+                     values: Mapping[str, Any] | None = None) -> dict[str, Fraction | bool | int]:
     """Read a state (exact values) for every policy variable from a model.
 
     `names` maps variable names to their constants' names (computed when omitted). A constant
-    the model leaves open gets the in-bounds value nearest 0.
+    the model leaves open gets the in-bounds value nearest 0. `values`: the model's
+    `model_values`, when the caller reads several states from one model (computed when omitted).
     """
     import z3
-    values = model_values(model)
+    values = model_values(model) if values is None else values
     state: dict[str, Fraction | bool | int] = {}
     for name, variable in policy.variables.items():
         smt = names[name] if names is not None else str(consts[name])

@@ -19,7 +19,7 @@ from typing import Any
 from ..semantics import ir
 from ..semantics.interpret import StepHistory, current_values
 from ..semantics.model import Policy
-from .encode import _Builder, _declare, _num, _Translator, conj, disj, fraction_of, state_from_model
+from .encode import _Builder, _declare, _num, _Translator, conj, disj, fraction_of, model_values, state_from_model
 
 
 def _compare(op: str, a, b):
@@ -53,6 +53,7 @@ class FreeHistory:
         self.ctx = ctx
         self._consts: dict[str, Any] = {}
         self._past: dict[str, _Builder] = {}
+        self._past_names: dict[str, dict[str, str]] = {}
 
     def _const(self, name: str, sort: str):
         import z3
@@ -120,22 +121,34 @@ class FreeHistory:
         consts = list(self._consts.values()) + [c for b in self._past.values() for c in b.vars.values()]
         return [c == model.eval(c, model_completion=True) for c in consts]
 
-    def read(self, model, state: Mapping[str, Any]) -> StepHistory:
+    def _names(self, act: str) -> dict[str, str]:
+        """The constants' names of the state at `act` (asking Z3 for a name is not free)."""
+        names = self._past_names.get(act)
+        if names is None:
+            names = self._past_names[act] = {n: c.decl().name() for n, c in self._past[act].vars.items()}
+        return names
+
+    def read(self, model, state: Mapping[str, Any], values: Mapping[str, Any] | None = None) -> StepHistory:
         """The StepHistory the model gives: a day on which every `days_since` fits, the latest day
-        of each act done, the state at it, the duties overdue."""
+        of each act done, the state at it, the duties overdue. `values`: the model's model_values."""
         import z3
 
+        values = model_values(model) if values is None else values
+
         def value(key: str):
-            const = self._consts.get(f"{self.prefix}history.{key}")
+            name = f"{self.prefix}history.{key}"
+            const = self._consts.get(name)
             if const is None:
                 return None
+            if isinstance(values.get(name), (bool, Fraction)):  # a literal in the model: no eval
+                return values[name]
             v = model.eval(const, model_completion=True)
             return z3.is_true(v) if z3.is_bool(v) else fraction_of(v)
 
         done = [act for act in self.policy.acts if value(f"done.{act}")]
         since = {act: value(f"since.{act}") or Fraction(0) for act in done}
         day = max(since.values(), default=Fraction(0))
-        past = {act: current_values(self.policy, state_from_model(self.policy, b.vars, model))
+        past = {act: current_values(self.policy, state_from_model(self.policy, b.vars, model, self._names(act), values))
                 for act, b in self._past.items()}
         overdue = frozenset(d for d in self.policy.duties if value(f"overdue.{d}"))
         return StepHistory(day, {act: day - since[act] for act in done}, past, overdue)
@@ -363,9 +376,10 @@ def read_run(run: Run, model) -> list:
 
     from ..semantics.run import Step
 
+    values = model_values(model)
     steps = []
     for k, encoding in enumerate(run.steps):
-        state = state_from_model(run.policy, encoding.vars, model, encoding.smt_names)
+        state = state_from_model(run.policy, encoding.vars, model, encoding.smt_names, values)
         acts = frozenset(a for a, b in run.acts[k].items() if z3.is_true(model.eval(b, model_completion=True)))
         day = fraction_of(model.eval(run.days[k], model_completion=True))
         steps.append(Step(day, state, acts))
