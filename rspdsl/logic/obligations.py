@@ -158,6 +158,13 @@ def step_obligations(policy: Policy, s: StateEncoding, properties: set[str] | No
     return out
 
 
+def decided_over_runs(prop: str) -> bool:
+    """Whether the run stages (refine) decide this property of a policy about time: what the
+    extended states did not prove is searched for over runs, so such a result's extended-state
+    witness would never be shown."""
+    return prop == "mitigations" or prop.startswith("assert:")
+
+
 def build_obligations(policy: Policy, properties: set[str] | None = None) -> ObligationSet:
     """Every obligation of the built-in properties (or those selected), in report order."""
     import z3

@@ -23,7 +23,7 @@ from ..diagnostics import InternalError, Severity
 from ..semantics.model import Policy
 from ..state import state_to_json
 from .encode import EncodingError, StateEncoding, disj
-from .obligations import Obligation, build_obligations
+from .obligations import Obligation, build_obligations, decided_over_runs
 from .outcome import Outcome, unknown
 from .prove_clash import check_clash
 from .prove_reach import check_reach
@@ -45,11 +45,12 @@ def verify(policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0,
            properties: set[str] | None = None, depth: int = 8) -> Report:
     """Prove the built-in properties (or those in `properties`; "assert" selects all assertions)."""
     obligations = build_obligations(policy, properties)
-    prover = Prover(policy, timeout_ms=timeout_ms, seed=seed, ctx=obligations.state.ctx)
+    prover = Prover(policy, timeout_ms=timeout_ms, seed=seed, ctx=obligations.state.ctx, runs_follow=policy.temporal)
     results = tuple(prover.discharge(ob) for ob in prover.prefilter(obligations.obligations))
     if policy.temporal:  # language v2: what the extended states did not prove, search runs for
         from .run_check import over_runs
-        refined = over_runs(policy, results, properties=properties, depth=depth, timeout_ms=timeout_ms, seed=seed)
+        refined = over_runs(policy, results, properties=properties, depth=depth, timeout_ms=timeout_ms, seed=seed,
+                            extended=obligations.state)
         assert refined is not None  # nothing asks it to stop
         results = refined
     report = Report(results)
@@ -75,7 +76,12 @@ def history_json(policy: Policy, state: dict) -> dict | None:
 class Prover:
     """One seeded solver, shared across obligations with push/pop."""
 
-    def __init__(self, policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0, ctx=None) -> None:
+    def __init__(self, policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0, ctx=None,
+                 runs_follow: bool = False) -> None:
+        """`runs_follow`: the caller decides this policy about time over runs next
+        (run_check.over_runs), which replaces every per-step violation found here by its run
+        search's answer; so such a violation is reported without a state witness (nothing would
+        show it), saving its model, decimals and replay."""
         import z3
 
         self.policy = policy
@@ -87,6 +93,7 @@ class Prover:
         self.seen: list[tuple[dict, Any]] = []  # (state, decision) replayed so far: cheap reachability
         self._proved_early: dict[int, float] = {}
         self.side: dict[int, Any] = {}  # id(definitions) -> a solver holding them (Target.assume)
+        self.runs_follow = runs_follow
 
     # ------------------------------------------------------------------ scheduling
 
@@ -175,6 +182,8 @@ class Prover:
                 return Outcome(Status.PROVED)
             if verdict != z3.sat:
                 return unknown(self.reason())
+            if self.runs_follow and decided_over_runs(ob.property):
+                return Outcome(Status.VIOLATED)
             model = self.prefer_decimals(self.solver.model(), ob.copies)
         finally:
             self.solver.pop()

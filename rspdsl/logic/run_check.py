@@ -24,7 +24,7 @@ from ..source import Location
 from .encode import StateEncoding, _bounds, _Translator, conj, encode_state
 from .facts import DeadlineFacts, DutyFacts, DutyProblem, Role, RunFacts, RunMethod
 from .history import FreeHistory, UnrolledHistory, _builder_of, read_run, unroll
-from .obligations import Obligation, selected, step_obligations
+from .obligations import Obligation, decided_over_runs, selected, step_obligations
 from .results import Result, Status, Witness
 
 DEFAULT_DEPTH = 8
@@ -48,21 +48,23 @@ def _with_run(facts, run: RunFacts):
 
 
 def over_runs(policy: Policy, results: tuple[Result, ...], *, properties: set[str] | None = None, depth: int,
-              timeout_ms: int, seed: int, stop: Callable[[], bool] = lambda: False) -> tuple[Result, ...] | None:
+              timeout_ms: int, seed: int, stop: Callable[[], bool] = lambda: False,
+              extended: StateEncoding | None = None) -> tuple[Result, ...] | None:
     """Language v2, after the extended-state proofs (`results`): what they did not prove is
     searched for over runs, then the deadlines and the duties (the selected ones). `stop` is
     asked between the stages (each search has its own Z3 contexts, bounded by the timeout): when
-    it says so, None."""
+    it says so, None. `extended`: the extended state those proofs used (build_obligations'
+    `state`), which the deadlines' and duties' first questions reuse rather than encode again."""
     results = refine(policy, results, lambda s: step_obligations(policy, s, properties),
                      depth=depth, timeout_ms=timeout_ms, seed=seed)
     if stop():
         return None
     if selected("deadlines", properties):
-        results += tuple(deadlines(policy, depth=depth, timeout_ms=timeout_ms, seed=seed))
+        results += tuple(deadlines(policy, depth=depth, timeout_ms=timeout_ms, seed=seed, state=extended))
     if stop():
         return None
     if selected("duties", properties):
-        results += tuple(duty_warnings(policy, timeout_ms=timeout_ms, seed=seed))
+        results += tuple(duty_warnings(policy, timeout_ms=timeout_ms, seed=seed, state=extended))
     return None if stop() else results
 
 
@@ -71,7 +73,7 @@ def refine(policy: Policy, results: tuple[Result, ...], build: Callable[[StateEn
     """Replace each mitigations/assert result the extended-state proof did not prove by the run
     search's answer. `build(step)` gives the same obligations over a step's encoding."""
     def per_step(r: Result) -> bool:
-        return r.property == "mitigations" or r.property.startswith("assert:")
+        return decided_over_runs(r.property)
 
     open_ = {(r.property, r.subject) for r in results if r.status != Status.PROVED and per_step(r)}
     if not open_:
@@ -86,23 +88,29 @@ def refine(policy: Policy, results: tuple[Result, ...], build: Callable[[StateEn
         solver = _solver(ctx, timeout_ms, seed)
         for step in run.steps:
             solver.add(*step.bounds)
+        shown: list[tuple[list, Any]] = []  # the runs found so far at this depth, with their last decision
         for ob in build(run.steps[-1]):
             key = (ob.property, ob.subject)
             if key not in open_ or key in found:
                 continue
-            solver.push()
-            solver.add(ob.formula)
-            verdict = solver.check()
-            model = solver.model() if verdict == z3.sat else None
-            solver.pop()
-            if model is None:
-                continue
-            steps = read_run(run, model)
-            replayed = evaluate_run(policy, steps)
-            if ob.confirm is None or not ob.confirm([replayed[-1].decision]):
-                raise InternalError(f"{ob.property} {ob.subject}: the run evaluator does not confirm the "
-                                    f"solver's run of {n} steps")
-            facts = ob.explain([replayed[-1].decision]) if ob.explain else ob.facts
+            # a run already replayed that violates this obligation too is its witness: no new search
+            steps, last = next(((steps, last) for steps, last in shown if ob.confirm and ob.confirm([last])),
+                               (None, None))
+            if steps is None:
+                solver.push()
+                solver.add(ob.formula)
+                verdict = solver.check()
+                model = solver.model() if verdict == z3.sat else None
+                solver.pop()
+                if model is None:
+                    continue
+                steps = read_run(run, model)
+                last = evaluate_run(policy, steps)[-1].decision
+                if ob.confirm is None or not ob.confirm([last]):
+                    raise InternalError(f"{ob.property} {ob.subject}: the run evaluator does not confirm the "
+                                        f"solver's run of {n} steps")
+                shown.append((steps, last))
+            facts = ob.explain([last]) if ob.explain else ob.facts
             found[key] = Result(ob.property, ob.subject, Status.VIOLATED, Severity(ob.severity),
                                 _with_run(facts, RunFacts(RunMethod.SEARCH, n)),
                                 Witness(run=run_to_json(policy, steps)), ob.locations,
@@ -159,9 +167,11 @@ def _induction(policy: Policy, keys: set[tuple[str, str]], build, *, depth: int,
 
 # --------------------------------------------------------------------------- deadlines
 
-def deadlines(policy: Policy, *, depth: int, timeout_ms: int, seed: int) -> list[Result]:
+def deadlines(policy: Policy, *, depth: int, timeout_ms: int, seed: int,
+              state: StateEncoding | None = None) -> list[Result]:
     """Per duty whose act is an action: can the duty be pending while its act stays forbidden
-    whatever the responses (∃ inputs ∀ responses, as `consistency`)?"""
+    whatever the responses (∃ inputs ∀ responses, as `consistency`)? `state`: an extended state
+    to ask the first question over (default: a new one)."""
     out = []
     extended: _Extended | None = None   # one encoding for every duty's first question
     for duty in policy.duties.values():
@@ -172,7 +182,7 @@ def deadlines(policy: Policy, *, depth: int, timeout_ms: int, seed: int) -> list
                               DeadlineFacts(duty.name, duty.act, act_is_event=True), None, locations,
                               seconds=time.perf_counter() - start))
             continue
-        extended = extended or _Extended(policy, timeout_ms, seed)
+        extended = extended or _Extended(policy, timeout_ms, seed, state)
         out.append(_deadline(policy, duty, extended, locations, depth, timeout_ms, seed, start))
     return out
 
@@ -183,10 +193,10 @@ class _Extended:
     the invariants that read them (a cumulative response's past <= now) and, for a cumulative
     response, an unknown earlier value it cannot drop below."""
 
-    def __init__(self, policy: Policy, timeout_ms: int, seed: int) -> None:
+    def __init__(self, policy: Policy, timeout_ms: int, seed: int, state: StateEncoding | None = None) -> None:
         import z3
-        self.ctx = ctx = z3.Context()
-        self.s = s = encode_state(policy, "", ctx=ctx, history=FreeHistory(policy, "", ctx))
+        self.s = s = state or _extended_state(policy)
+        self.ctx = ctx = s.ctx
         self.solver = _solver(ctx, timeout_ms, seed)
         responses = [s.vars[v.name] for v in policy.responses]
         given, self.chosen = s.history_split(responses)
@@ -283,29 +293,36 @@ def deadline_search(policy: Policy, duty: Duty, n: int, ctx: Any, prefix: str = 
 
 # --------------------------------------------------------------------------- duties (warnings)
 
-def duty_warnings(policy: Policy, *, timeout_ms: int, seed: int) -> list[Result]:
+def _extended_state(policy: Policy) -> StateEncoding:
+    """A policy's extended state (free history) in a new Z3 context."""
+    import z3
+    ctx = z3.Context()
+    return encode_state(policy, "", ctx=ctx, history=FreeHistory(policy, "", ctx))
+
+
+def duty_warnings(policy: Policy, *, timeout_ms: int, seed: int, state: StateEncoding | None = None) -> list[Result]:
     """A duty never dischargeable (its act is an action never allowed) or never triggered (its
     trigger is an action never allowed, or a condition that never holds); `self_enforced` when no
-    rule, requirement, threshold or assertion reads overdue(D)."""
-    import z3
+    rule, requirement, threshold or assertion reads overdue(D). `state`: the extended state to
+    ask over (default: a new one)."""
+    s = state or _extended_state(policy)
+    solver = _solver(s.ctx, timeout_ms, seed)
+    solver.add(*s.bounds)
 
-    ctx = z3.Context()
-    s = encode_state(policy, "", ctx=ctx, history=FreeHistory(policy, "", ctx))
     read = _overdue_readers(policy)
     out = []
     for duty in policy.duties.values():
         start = time.perf_counter()
         problems: list[DutyProblem] = []
-        if duty.act in policy.actions and not _possible(s, s.allowed[duty.act], timeout_ms, seed):
+        if duty.act in policy.actions and not _possible(solver, s.allowed[duty.act]):
             problems.append(DutyProblem.ACT_NEVER_ALLOWED)
         if duty.kind == "within":
             assert duty.trigger is not None
-            if duty.trigger in policy.actions and not _possible(s, s.allowed[duty.trigger], timeout_ms, seed):
+            if duty.trigger in policy.actions and not _possible(solver, s.allowed[duty.trigger]):
                 problems.append(DutyProblem.TRIGGER_NEVER_ALLOWED)
-            elif duty.trigger in policy.thresholds and not _possible(s, s.thresholds[duty.trigger], timeout_ms, seed):
+            elif duty.trigger in policy.thresholds and not _possible(solver, s.thresholds[duty.trigger]):
                 problems.append(DutyProblem.TRIGGER_NEVER_HOLDS)
-        elif duty.condition is not None and not _possible(s, _Translator(_builder_of(s))(duty.condition),
-                                                         timeout_ms, seed):
+        elif duty.condition is not None and not _possible(solver, _Translator(_builder_of(s))(duty.condition)):
             problems.append(DutyProblem.WHILE_NEVER_HOLDS)
         facts = DutyFacts(duty.name, duty.act, duty.trigger, tuple(problems), duty.name not in read)
         out.append(Result("duties", duty.name, Status.VIOLATED if problems else Status.PROVED, Severity.WARNING,
@@ -313,13 +330,16 @@ def duty_warnings(policy: Policy, *, timeout_ms: int, seed: int) -> list[Result]
     return out
 
 
-def _possible(s: StateEncoding, formula, timeout_ms: int, seed: int) -> bool:
-    """Some extended state satisfies `formula` (an unknown answer counts as possible: no warning)."""
+def _possible(solver, formula) -> bool:
+    """Some extended state (the solver holds its bounds) satisfies `formula` (an unknown answer
+    counts as possible: no warning)."""
     import z3
-    solver = _solver(s.ctx, timeout_ms, seed)
-    solver.add(*s.bounds)
-    solver.add(formula)
-    return solver.check() != z3.unsat
+    solver.push()
+    try:
+        solver.add(formula)
+        return solver.check() != z3.unsat
+    finally:
+        solver.pop()
 
 
 def _overdue_readers(policy: Policy) -> set[str]:

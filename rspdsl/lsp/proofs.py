@@ -54,7 +54,8 @@ class ProofJob:
                 self._ctx = obligations.state.ctx
             if self.cancelled:
                 return None
-            prover = Prover(self.policy, timeout_ms=self.timeout_ms, seed=self.seed, ctx=obligations.state.ctx)
+            prover = Prover(self.policy, timeout_ms=self.timeout_ms, seed=self.seed, ctx=obligations.state.ctx,
+                            runs_follow=self.policy.temporal)
             results = []
             for ob in prover.prefilter(obligations.obligations):
                 if self.cancelled:
@@ -63,7 +64,7 @@ class ProofJob:
             if self.policy.temporal:  # as `rspdsl check` decides it (rspdsl.logic.prover.verify)
                 from ..logic.run_check import over_runs
                 refined = over_runs(self.policy, tuple(results), depth=RUN_DEPTH, timeout_ms=self.timeout_ms,
-                                    seed=self.seed, stop=lambda: self.cancelled)
+                                    seed=self.seed, stop=lambda: self.cancelled, extended=obligations.state)
                 if refined is None:
                     return None
                 results = list(refined)
