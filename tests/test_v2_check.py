@@ -270,3 +270,35 @@ def test_a_cumulative_response_that_went_too_high_blocks_a_duty_for_good():
     steps, replayed = replay(policy, r)
     assert replayed[-1].duties["tell"].pending and replayed[-1].decision.allowed["report"] is False
     assert steps[-1].state["spent"] >= 5
+
+
+@pytest.mark.parametrize("name", ["anthropic-rsp-v3.rsp", "eu-ai-act-gpai.rsp"])
+def test_every_per_step_violation_of_a_shipped_policy_about_time_is_shown_as_a_run(name):
+    """The extended-state stage keeps no witness for a per-step violation (the run stage decides
+    it): none may reach the report without its run, and a run that serves several findings (one
+    replayed run reused) violates each of them."""
+    from pathlib import Path
+
+    from rspdsl.frontend import load_file
+    path = Path(__file__).resolve().parent.parent / "policies" / name
+    policy = load_file(str(path)).policy
+    assert policy.temporal
+    per_step = [r for r in verify(policy, timeout_ms=20_000).results
+                if r.property == "mitigations" or r.property.startswith("assert:")]
+    violated = [r for r in per_step if r.status == "violated"]
+    assert violated, "a shipped policy with no violation tests nothing here"
+    for r in violated:
+        assert r.witness is not None and r.witness.run is not None, (r.property, r.subject)
+        _, replayed = replay(policy, r)
+        last = replayed[-1].decision
+        if r.property.startswith("assert:"):
+            assert last.assertions[r.property.split(":", 1)[1]] is False
+        else:  # the very requirement (or recommendation) is in force and unmet while the action is allowed
+            f = r.facts
+            assert last.allowed[f.action], r.subject
+            if f.recommended:
+                ks = [k for k in last.advised.get(f.action, ()) if policy.recommendations[k].span.line == f.line]
+                assert ks and not any(last.advice_met[k] for k in ks), r.subject
+            else:
+                ks = [k for k in last.active[f.action] if policy.requirements[k].span.line == f.line]
+                assert ks and not any(last.met[k] for k in ks), r.subject
