@@ -163,15 +163,37 @@ class Run:
     case): what happened before them is a free summary (`Before`), not nothing."""
 
     def __init__(self, policy: Policy, n: int, ctx, segment: bool = False, prefix: str = "") -> None:
-        import z3
         self.policy = policy
-        self.n = n
         self.ctx = ctx
         self.prefix = prefix  # several runs in one context (the SMT-LIB export) need their own names
-        self.acts = [{a: z3.Bool(f"{prefix}s{k}.run.act.{a}", ctx) for a in policy.acts} for k in range(n)]
-        self.days = [z3.Real(f"{prefix}s{k}.run.day", ctx) for k in range(n)]
+        self.acts: list[dict[str, Any]] = []
+        self.days: list[Any] = []
+        for _ in range(n):
+            self._symbols()
         self.steps: list[Any] = []  # StateEncodings, filled step by step
         self.before = Before(policy, ctx) if segment else None
+
+    @property
+    def n(self) -> int:
+        return len(self.days)
+
+    def _symbols(self) -> None:
+        import z3
+        k = len(self.days)
+        self.acts.append({a: z3.Bool(f"{self.prefix}s{k}.run.act.{a}", self.ctx) for a in self.policy.acts})
+        self.days.append(z3.Real(f"{self.prefix}s{k}.run.day", self.ctx))
+
+    def add_step(self) -> Any:
+        """Encode the next step (a run is unrolled one step at a time: no step's encoding reads a
+        later step, so a search deepening the run reuses the earlier ones). Returns its
+        StateEncoding."""
+        from .encode import encode_state
+        k = len(self.steps)
+        if k == self.n:
+            self._symbols()
+        self.steps.append(encode_state(self.policy, f"{self.prefix}s{k}.", ctx=self.ctx,
+                                       history=UnrolledHistory(self, k)))
+        return self.steps[-1]
 
 
 class Before:
@@ -359,11 +381,9 @@ def unroll(policy: Policy, n: int, ctx, segment: bool = False, prefix: str = "")
     """Encode a compliant run of n steps (or, with `segment`, n consecutive steps of one);
     `run.steps[k]` is step k's StateEncoding, its bounds holding the run's constraints for that
     step (and, at step 0 of a segment, the summary's own invariants)."""
-    from .encode import encode_state
-
     run = Run(policy, n, ctx, segment, prefix)
-    for k in range(n):
-        run.steps.append(encode_state(policy, f"{prefix}s{k}.", ctx=ctx, history=UnrolledHistory(run, k)))
+    for _ in range(n):
+        run.add_step()
     if run.before is not None:
         first = run.steps[0]
         object.__setattr__(first, "bounds", first.bounds + tuple(run.before.constraints(run)))

@@ -23,7 +23,7 @@ from ..semantics.run import StepResult, evaluate_run
 from ..source import Location
 from .encode import StateEncoding, _bounds, _Translator, conj, encode_state
 from .facts import DeadlineFacts, DutyFacts, DutyProblem, Role, RunFacts, RunMethod
-from .history import FreeHistory, UnrolledHistory, _builder_of, read_run, unroll
+from .history import FreeHistory, Run, UnrolledHistory, _builder_of, read_run, unroll
 from .obligations import Obligation, decided_over_runs, selected, step_obligations
 from .results import Result, Status, Witness
 
@@ -79,15 +79,14 @@ def refine(policy: Policy, results: tuple[Result, ...], build: Callable[[StateEn
     if not open_:
         return tuple(replace(r, facts=_with_run(r.facts, RunFacts(RunMethod.EXTENDED))) if per_step(r) else r
                      for r in results)
+    import z3
     found: dict[tuple[str, str], Result] = {}
+    # one run deepened a step at a time on one solver: runs of n steps are runs of n-1 steps and one more
+    run = Run(policy, 0, z3.Context())
+    solver = _solver(run.ctx, timeout_ms, seed)
     for n in range(1, depth + 1):
-        import z3
         start = time.perf_counter()
-        ctx = z3.Context()
-        run = unroll(policy, n, ctx)
-        solver = _solver(ctx, timeout_ms, seed)
-        for step in run.steps:
-            solver.add(*step.bounds)
+        solver.add(*run.add_step().bounds)
         shown: list[tuple[list, Any]] = []  # the runs found so far at this depth, with their last decision
         for ob in build(run.steps[-1]):
             key = (ob.property, ob.subject)
