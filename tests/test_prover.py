@@ -190,6 +190,25 @@ def test_consistency_with_a_scale_input():
     assert sorted(loc.span.line for loc in res.locations[1:]) == [8, 9]
 
 
+def test_consistency_is_decided_per_action_when_the_actions_together_clash():
+    """The prover first asks whether any inputs leave every response violating some action's
+    commitments (one check for all); here each action can be served, but not both by the same
+    responses, so that group check finds "a clash" and each action must still be proved on its own.
+    A third action's own clash is still found."""
+    policy = _policy('policy "group"\ncontrol c in [0, 1]\naction train\naction deploy\naction share\n'
+                     'tier T { }\nrequire c >= 0.5 for train\nrequire c <= 0.2 for deploy\n'
+                     'require c >= 0.9 for share\nrequire c <= 0.1 for share\n')
+    status = {r.subject: r.status for r in verify(policy, properties={"consistency"}).results}
+    assert status == {"train": "proved", "deploy": "proved", "share": "violated"}
+    consistent = _policy('policy "group"\ncontrol c in [0, 1]\naction train\naction deploy\ntier T { }\n'
+                         'require c >= 0.5 for train\nrequire c <= 0.7 for deploy\n')
+    from rspdsl.logic.obligations import build_obligations
+    obligations = build_obligations(consistent, {"consistency"}).obligations
+    prover = prover_module.Prover(consistent, ctx=obligations[0].copies[0].ctx)
+    prover.prefilter(obligations)
+    assert len(prover._proved_early) == 2   # one group check proved both
+
+
 def test_policy_without_actions_or_variables():
     report = verify(_policy('policy "empty"\ntier Only { }\nthreshold never when false\n'))
     subjects = {(r.property, r.subject): r.status for r in report.results}

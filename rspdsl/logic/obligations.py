@@ -107,7 +107,7 @@ class Obligation:
     universals: tuple[Any, ...] = ()            # exists_forall: the responses
     universal_context: tuple[Any, ...] = ()     # exists_forall: the responses' bounds
     clauses: tuple[tuple[Requirement, Any], ...] = ()   # exists_forall: per requirement, active -> met
-    group: str | None = None                    # find obligations with one group may be checked together
+    group: str | None = None                    # obligations of one group and kind may be checked together
     # find: the locations to report for a violation, from the witness's decisions (default: locations)
     locate: Callable[[Sequence[Any]], tuple[Location, ...]] | None = None
 
@@ -275,7 +275,9 @@ def _consistency(policy: Policy, s: StateEncoding) -> list[Obligation]:
     # in the context, except those that also read a response (a cumulative one's past <= now),
     # which constrain the responses the developer may choose
     given, chosen = s.history_split(universals)
-    history_given, history_chosen = tuple(given), tuple(chosen)
+    # one context and one universal context for every action: the prover checks them as a group first
+    context = tuple(s.bounds_of(inputs)) + tuple(given)
+    universal_context = tuple(s.bounds_of(responses)) + tuple(chosen)
     out = []
     for action in policy.actions.values():
         a = action.name
@@ -286,10 +288,10 @@ def _consistency(policy: Policy, s: StateEncoding) -> list[Obligation]:
             Location(r.span, Role.ACTION_REQUIREMENT) for r in reqs]
         out.append(Obligation(
             property="consistency", subject=a, severity="error", kind="exists_forall",
-            copies=(s,), context=tuple(s.bounds_of(inputs)) + history_given, facts=Consistency(a),
+            copies=(s,), context=context, facts=Consistency(a),
             locations=tuple(locations), formula=z3.Not(all_hold),
-            universals=universals, universal_context=tuple(s.bounds_of(responses)) + history_chosen,
-            clauses=clauses, confirm=_has_unmet(a)))
+            universals=universals, universal_context=universal_context,
+            clauses=clauses, confirm=_has_unmet(a), group="consistency"))
     return out
 
 

@@ -98,29 +98,47 @@ class Prover:
     # ------------------------------------------------------------------ scheduling
 
     def prefilter(self, obligations: Sequence[Obligation]) -> Sequence[Obligation]:
-        """Check each group of "find" obligations as one disjunction first: when none can be
-        violated (the usual case) one check proves them all."""
+        """Check each group of obligations as one disjunction first: when none can be violated
+        (the usual case) one check proves them all. A group of "exists_forall" obligations
+        (consistency, one per action) shares its inputs and responses: if no inputs leave every
+        response violating some action's clauses, no inputs do so for any one action."""
         import z3
-        groups: dict[str, list[Obligation]] = {}
+        groups: dict[tuple[str, str], list[Obligation]] = {}
         for ob in obligations:
-            if ob.kind == "find" and ob.group is not None:
-                groups.setdefault(ob.group, []).append(ob)
-        for members in groups.values():
-            if len(members) < 2 or any(m.context is not members[0].context for m in members):
+            if ob.kind in ("find", "exists_forall") and ob.group is not None:
+                groups.setdefault((ob.kind, ob.group), []).append(ob)
+        for (kind, _), members in groups.items():
+            first = members[0]
+            if len(members) < 2 or any(m.context is not first.context for m in members):
                 continue
             start = time.perf_counter()
-            self.assert_context(members[0].context)
-            self.solver.push()
-            try:
-                self.solver.add(disj([m.formula for m in members], self.ctx))
-                verdict = self.check()
-            finally:
-                self.solver.pop()
+            if kind == "exists_forall":
+                if any(m.universals is not first.universals or m.universal_context is not first.universal_context
+                       for m in members):
+                    continue
+                verdict = self._group_exists_forall(first, members)
+            else:
+                self.assert_context(first.context)
+                self.solver.push()
+                try:
+                    self.solver.add(disj([m.formula for m in members], self.ctx))
+                    verdict = self.check()
+                finally:
+                    self.solver.pop()
             if verdict == z3.unsat:
                 share = (time.perf_counter() - start) / len(members)
                 for m in members:
                     self._proved_early[id(m)] = share
         return obligations
+
+    def _group_exists_forall(self, first: Obligation, members: Sequence[Obligation]):
+        """∃ inputs ∀ responses: some member's formula, by qsat (prove_clash) within a tenth of the
+        time limit: an optimisation, so a hard group falls back to the members one by one soon."""
+        from dataclasses import replace
+        group = replace(first, formula=disj([m.formula for m in members], self.ctx))
+        qsat = new_solver(self.ctx, seed=self.seed, timeout_ms=max(1, self.timeout_ms // 10), tactic="qsat")
+        qsat.add(group.smt_formula())
+        return check(qsat)
 
     def discharge(self, ob: Obligation) -> Result:
         start = time.perf_counter()
