@@ -22,26 +22,52 @@ Three aspects are compared:
   reverse a strengthening. Commitments are split at top-level `and`, so restating, splitting,
   merging or reordering commitments is no change.
 """
-from .compare import diff_policies
-from .declarations import new_file_report
-from .pairing import DiffError, parse_renames
-from .report import (
-                     Bounds,
-                     Change,
-                     DeclChange,
-                     Demand,
-                     Detail,
-                     DiffReport,
-                     Note,
-                     NoteKind,
-                     Permission,
-                     Question,
-                     Side,
-                     Summary,
-                     TextChange,
-                     Unknown,
-)
-from .text_changes import text_changes
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The names below load on first use (PEP 562): `rspdsl check` words results with report.py's
+# data types, and importing this package must not load the differ's solver code with them.
+_WHERE = {
+    "diff_policies": "compare", "new_file_report": "declarations", "DiffError": "pairing",
+    "parse_renames": "pairing", "text_changes": "text_changes",
+    **{name: "report" for name in ("Bounds", "Change", "DeclChange", "Demand", "Detail", "DiffReport", "Note",
+                                   "NoteKind", "Permission", "Question", "Side", "Summary", "TextChange",
+                                   "Unknown")},
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .compare import diff_policies
+    from .declarations import new_file_report
+    from .pairing import DiffError, parse_renames
+    from .report import (
+        Bounds,
+        Change,
+        DeclChange,
+        Demand,
+        Detail,
+        DiffReport,
+        Note,
+        NoteKind,
+        Permission,
+        Question,
+        Side,
+        Summary,
+        TextChange,
+        Unknown,
+    )
+    from .text_changes import text_changes
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{where}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["Bounds", "Change", "DeclChange", "Demand", "Detail", "DiffError", "DiffReport", "Note", "NoteKind",
            "Permission", "Question", "Side", "Summary", "TextChange", "Unknown", "diff_policies",
