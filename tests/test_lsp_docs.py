@@ -1,9 +1,11 @@
 """docs/editors.md is executed: its LSP session is replayed against `rspdsl lsp` (every message
 the server is shown sending must arrive), its policy checks, and its editor configurations and
-install command name what exists."""
+install command name what exists; its VS Code screenshot is a PNG that the script named beside it
+takes, of a policy that has the one violation it shows."""
 from __future__ import annotations
 
 import re
+import struct
 import tomllib
 from pathlib import Path
 
@@ -51,6 +53,24 @@ def test_the_docs_policy_checks_and_has_the_violations_shown():
     report = rspdsl.check(rspdsl.loads(policy))
     assert sorted(r.property for r in report.results if r.status == "violated") == [
         "assert:secured-when-frontier", "mitigations"]
+
+
+def test_the_screenshot_shown_is_a_small_png_that_its_script_takes():
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", DOC)
+    assert images == ["images/vscode-notify.png"]
+    data = (ROOT / "docs" / images[0]).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width >= 1000 and height >= 700 and len(data) < 300_000
+    shoot = (ROOT / "editors" / "vscode" / "screenshot" / "shoot.sh").read_text(encoding="utf-8")
+    assert "docs/images/vscode-notify.png" in shoot and "docs/examples/notify.rsp" in shoot
+    assert "editors/vscode/screenshot/shoot.sh" in DOC
+
+
+def test_the_screenshot_s_policy_has_the_one_violation_it_shows():
+    report = rspdsl.check(rspdsl.load(str(ROOT / "docs" / "examples" / "notify.rsp")))
+    violated = [(r.property, r.subject) for r in report.results if r.status == "violated"]
+    assert violated == [("assert:never-late", "never-late")]
 
 
 def test_contains_reads_an_abridged_message_as_a_part_of_the_real_one():
