@@ -125,3 +125,28 @@ def test_the_editor_proves_a_policy_about_time_as_check_does():
     checked = sorted((r.property, r.subject, str(r.status)) for r in verify(policy, timeout_ms=2000).results)
     assert shown == checked
     assert {p for p, _, _ in shown} >= {"deadlines", "duties"}
+
+
+def test_a_run_witness_shows_each_steps_day_acts_and_values_at_their_declarations():
+    """A witness run in the editor: per step its day (at the finding), each act taken (at the act's
+    declaration) and each value (at the variable's), in that order; the same run `check` shows."""
+    from rspdsl.lsp.convert import finding_diagnostic
+    from rspdsl.lsp.documents import Document
+    from rspdsl.lsp.proofs import ProofJob
+
+    text = (ROOT / "docs" / "examples" / "notify.rsp").read_text(encoding="utf-8")
+    doc = Document("file:///notify.rsp", 1, text)
+    analysis = doc.analyzed()
+    [late] = [f for f in ProofJob(analysis.policy).run() if f.status == "violated"]
+    run = late.witness["run"]
+    assert len(run) >= 2 and run[-1]["day"] > run[0]["day"]   # overdue needs days to pass
+    diagnostic = finding_diagnostic(doc, late, analysis.index, "utf-16")
+    notes = [(info.message, info.location.range.start.line) for info in diagnostic.related_information]
+    lines = text.split("\n")
+    for k, step in enumerate(run):
+        mine = [(m, line) for m, line in notes if m.startswith(f"witness: step {k}: ")]
+        assert mine[0] == (f"witness: step {k}: day {step['day']}", late.span.line - 1)
+        for act in step["acts"]:
+            [(_, line)] = [(m, line) for m, line in mine if m == f"witness: step {k}: {act} is taken"]
+            assert lines[line].startswith(("action ", "event ")) and f" {act} " in lines[line] + " "
+        assert len(mine) == 1 + len(step["acts"]) + len(step["state"])

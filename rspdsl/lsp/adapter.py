@@ -37,6 +37,16 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class WitnessValue:
+    """One line of a witness: a variable's value in a state (`side`: "state", "lower", "higher"
+    or "step K" of a run), or in a run a step's day or an act taken at it."""
+    side: str
+    name: str                      # the variable or act ("" for a day)
+    value: str                     # as written in a state file ("" for an act)
+    kind: str = "value"            # "value" | "day" | "act"
+
+
+@dataclass(frozen=True)
 class Finding:
     """One proof result."""
     property: str                  # "mitigations", ..., "assert:NAME"
@@ -47,7 +57,7 @@ class Finding:
     span: Span | None              # the declaration it is about
     related: tuple[Note, ...] = ()
     witness: dict | None = None                  # {"state": {...}} or {"lower": ..., "higher": ...}
-    witness_values: tuple[tuple[str, str, str], ...] = ()  # (side, variable, value as written)
+    witness_values: tuple[WitnessValue, ...] = ()
 
     @cached_property
     def witness_text(self) -> str | None:
@@ -75,13 +85,16 @@ def finding(result: Result) -> Finding:
     from ..render.results_text import value_text
 
     witness = result.witness.to_json() if result.witness is not None else None
-    values: list[tuple[str, str, str]] = []
+    values: list[WitnessValue] = []
     for side, state in (witness or {}).items():
-        if side == "run":  # language v2: a run, one row per step and name
+        if side == "run":  # language v2: a run; per step its day, the acts taken, then the state
             for k, step in enumerate(state):
-                values += [(f"step {k}", name, value_text(value)) for name, value in _state(step.get("state")).items()]
+                at = f"step {k}"
+                values.append(WitnessValue(at, "", value_text(step.get("day", 0)), "day"))
+                values += [WitnessValue(at, act, "", "act") for act in step.get("acts", ())]
+                values += [WitnessValue(at, name, value_text(value)) for name, value in _state(step.get("state")).items()]
             continue
-        values += [(side, name, value_text(value)) for name, value in _state(state).items()]
+        values += [WitnessValue(side, name, value_text(value)) for name, value in _state(state).items()]
     primary = result.locations[0].span if result.locations else None
     return Finding(result.property, result.subject, str(result.status), str(result.severity), result_message(result),
                    primary, tuple(Note(loc.span, location_text(loc, result.facts)) for loc in result.locations[1:]),

@@ -43,10 +43,10 @@ def finding_diagnostic(doc: Document, f: Finding, index: SymbolIndex, encoding: 
     pointing at the variable's declaration."""
     assert f.span is not None
     related = [lsp.DiagnosticRelatedInformation(location(doc, n.span, encoding), n.message) for n in f.related]
-    for side, name, value in f.witness_values:
-        decl = index.declarations.get(name)
+    for w in f.witness_values:  # each at its variable's or act's declaration; a day at the finding
+        decl = index.declarations.get(w.name) if w.name else None
         related.append(lsp.DiagnosticRelatedInformation(
-            location(doc, decl.span if decl is not None else f.span, encoding), witness_note(side, name, value)))
+            location(doc, decl.span if decl is not None else f.span, encoding), witness_note(w)))
     severity = (lsp.DiagnosticSeverity.Information if f.status == "unknown"
                 else _SEVERITY.get(f.severity, lsp.DiagnosticSeverity.Error))
     return lsp.Diagnostic(to_range(doc, f.span, encoding), finding_message(f), severity=severity, code=f.property,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .escape import markdown_inline, visible
 
 if TYPE_CHECKING:
-    from ..lsp.adapter import Finding, Problem
+    from ..lsp.adapter import Finding, Problem, WitnessValue
     from ..lsp.hover import HoverFacts
 
 
@@ -49,9 +49,13 @@ def finding_message(f: Finding) -> str:
     return f"{label}: {visible(f.message)}"
 
 
-def witness_note(side: str, name: str, value: str) -> str:
-    prefix = "" if side == "state" else f"{side}: "
-    return f"witness: {prefix}{visible(name)} = {visible(value)}"
+def witness_note(w: WitnessValue) -> str:
+    prefix = "" if w.side == "state" else f"{w.side}: "
+    if w.kind == "day":
+        return f"witness: {prefix}day {visible(w.value)}"
+    if w.kind == "act":
+        return f"witness: {prefix}{visible(w.name)} is taken"
+    return f"witness: {prefix}{visible(w.name)} = {visible(w.value)}"
 
 
 def lens_title(findings: list[Finding], pending: bool) -> str:
