@@ -331,7 +331,7 @@ class _Translator:
             if id(node) in memo:
                 continue
             if isinstance(node, ir.At):  # E is read at another step: the history encodes it
-                memo[id(node)] = self._history().at(self.enc, node.act, node.arg)
+                memo[id(node)] = self._history_term(node)
                 continue
             kids = ir.children(node)
             if ready or not kids:
@@ -397,13 +397,27 @@ class _Translator:
             for t in terms[1:]:
                 out = z3.If(t < out, t, out) if node.func == "min" else z3.If(t > out, t, out)
             return out
-        if isinstance(node, ir.Done):
-            return self._history().done(enc, node.act)
-        if isinstance(node, ir.SinceCmp):
-            return self._history().since(enc, node.act, node.op, node.k)
-        if isinstance(node, ir.Overdue):
-            return self._history().overdue(enc, node.duty)
+        if isinstance(node, (ir.Done, ir.SinceCmp, ir.Overdue)):
+            return self._history_term(node)
         raise EncodingError(f"unknown IR node {type(node).__name__}")
+
+    def _history_term(self, node: ir.Done | ir.SinceCmp | ir.Overdue | ir.At):
+        """A history term's formula, built once per state copy: the same `overdue(D)` or `done(X)`
+        in many rules and requirements is one formula over all earlier steps, not one each."""
+        enc = self.enc
+        built = enc.history_terms.get(node)
+        if built is None:
+            history = self._history()
+            if isinstance(node, ir.Done):
+                built = history.done(enc, node.act)
+            elif isinstance(node, ir.SinceCmp):
+                built = history.since(enc, node.act, node.op, node.k)
+            elif isinstance(node, ir.Overdue):
+                built = history.overdue(enc, node.duty)
+            else:
+                built = history.at(enc, node.act, node.arg)
+            enc.history_terms[node] = built
+        return built
 
     def _history(self):
         if self.enc.history is None:
@@ -475,6 +489,7 @@ class _Builder:
         self.vars = vars
         self.ctx = ctx
         self.history = history  # rspdsl/logic/history.py: what history terms mean here (None: none)
+        self.history_terms: dict[Any, Any] = {}  # history term (IR, hashable) -> its formula here
         self.thresholds: dict[str, Any] = {}
         self.allowed: dict[str, Any] | None = None
         self._ge: tuple[Any, ...] = ()
