@@ -197,6 +197,25 @@ def test_diff_reports_a_longer_deadline_and_a_dropped_gate_as_weakenings():
     assert report.verdict in ("weaker", "incomparable") and report.exit_code() == 1
 
 
+def test_diff_searches_duty_runs_with_its_own_time_limit_and_seed(monkeypatch):
+    """`rspdsl diff --timeout/--seed` bound the duty-run searches too (they had a fixed 5 s, seed 0)."""
+    from rspdsl.analyses.diff import diff_policies
+    from rspdsl.analyses.diff import force as force_module
+
+    asked = []
+    for name in ("looser_run", "ungated_run"):
+        real = getattr(force_module, name)
+
+        def spy(*args, real=real, **kwargs):
+            asked.append((kwargs.get("timeout_ms"), kwargs.get("seed")))
+            return real(*args, **kwargs)
+        monkeypatch.setattr(force_module, name, spy)
+    new = DUTY.replace("within 2 days", "within 5 days").replace("permit deploy when not overdue(tell)", "permit deploy")
+    report = diff_policies(load(DUTY), load(new), timeout_ms=4321, seed=7)
+    assert any(f.witness for f in report.force)
+    assert len(asked) >= 2 and set(asked) == {(4321, 7)}
+
+
 def test_diff_reports_a_removed_duty_and_an_authority_turned_internal():
     from rspdsl.analyses.diff.report import ForceDetail
 

@@ -32,7 +32,7 @@ def diff_policies(old: Policy, new: Policy, *, renames: dict[str, str] | None = 
         questions.run()
         decls = declaration_changes(old, new, maps, var_notes) + questions.semantic_decl_notes()
         texts = text_changes(old, new, maps)
-        force = force_changes(old, new, maps, accepts=accepts)
+        force = force_changes(old, new, maps, accepts=accepts, timeout_ms=timeout_ms, seed=seed)
     order = {name: i for i, name in enumerate(new.actions)}
     changes = sorted(questions.changes, key=lambda c: _order_key(c, order))
     return DiffReport(old_path=old.source.path, new_path=new.source.path, old_title=old.title,

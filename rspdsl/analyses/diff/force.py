@@ -24,12 +24,14 @@ def _readers(policy: Policy) -> set[str]:
     return {n.duty for e in exprs for n in ir.walk(e) if isinstance(n, ir.Overdue)}
 
 
-def _witness(old: Policy, new: Policy, duty: str, *, loosened: bool, gate: bool = False) -> dict[str, Any] | None:
+def _witness(old: Policy, new: Policy, duty: str, *, loosened: bool, gate: bool = False,
+             solver: dict[str, int]) -> dict[str, Any] | None:
     """The run showing the duty loosened (overdue under OLD only) or tightened (under NEW only);
-    with `gate`, the run where it is overdue and one revision allows what the other forbids."""
+    with `gate`, the run where it is overdue and one revision allows what the other forbids.
+    `solver`: the diff's `timeout_ms` and `seed`."""
     search = ungated_run if gate else looser_run
     strict, lax = (old, new) if loosened else (new, old)
-    found = search(strict, lax, duty)
+    found = search(strict, lax, duty, **solver)
     if found is None:
         return None
     return {"old": found[0], "new": found[1]} if loosened else {"old": found[1], "new": found[0]}
@@ -39,25 +41,28 @@ def _standing(policy: Policy, authority: str | None) -> str | None:
     return policy.authorities[authority].standing if authority in policy.authorities else None
 
 
-def force_changes(old: Policy, new: Policy, maps: Maps, *, accepts: bool = True) -> list[ForceChange]:
+def force_changes(old: Policy, new: Policy, maps: Maps, *, accepts: bool = True, timeout_ms: int = 10_000,
+                  seed: int = 0) -> list[ForceChange]:
     """`accepts=False` leaves the policies' accepted findings out (comparing two frameworks whose
-    encodings each accept their own gaps, where an accept says nothing about the framework)."""
+    encodings each accept their own gaps, where an accept says nothing about the framework).
+    Witness runs are searched with the diff's per-check `timeout_ms` and `seed`."""
     out: list[ForceChange] = []
+    solver = {"timeout_ms": timeout_ms, "seed": seed}
     for name in old.duties:
         if name not in new.duties:
             out.append(ForceChange(WEAKENING, "duty", name, ForceDetail.REMOVED,
-                                   witness=_witness(old, new, name, loosened=True)))
+                                   witness=_witness(old, new, name, loosened=True, solver=solver)))
     old_read, new_read = _readers(old), _readers(new)
     for name, duty in new.duties.items():
         before = old.duties.get(name)
         if before is None:
             out.append(ForceChange(STRENGTHENING, "duty", name, ForceDetail.ADDED,
-                                   witness=_witness(old, new, name, loosened=False)))
+                                   witness=_witness(old, new, name, loosened=False, solver=solver)))
             continue
         if (before.kind, before.act, before.trigger) != (duty.kind, duty.act, duty.trigger) or \
                 (before.condition != duty.condition):
             # a different trigger or clock (its deadline too, perhaps): judged by runs, both ways
-            looser, tighter = _witness(old, new, name, loosened=True), _witness(old, new, name, loosened=False)
+            looser, tighter = _witness(old, new, name, loosened=True, solver=solver), _witness(old, new, name, loosened=False, solver=solver)
             if looser is not None:
                 out.append(ForceChange(WEAKENING, "duty", name, ForceDetail.CLOCK, witness=looser))
             if tighter is not None:
@@ -67,13 +72,13 @@ def force_changes(old: Policy, new: Policy, maps: Maps, *, accepts: bool = True)
         elif before.days != duty.days:
             loosened = duty.days > before.days
             out.append(ForceChange(WEAKENING if loosened else STRENGTHENING, "duty", name, ForceDetail.DEADLINE,
-                                   before.days, duty.days, witness=_witness(old, new, name, loosened=loosened)))
+                                   before.days, duty.days, witness=_witness(old, new, name, loosened=loosened, solver=solver)))
         if name in old_read and name not in new_read:
             out.append(ForceChange(WEAKENING, "duty", name, ForceDetail.UNGATED,
-                                   witness=_witness(old, new, name, loosened=True, gate=True)))
+                                   witness=_witness(old, new, name, loosened=True, gate=True, solver=solver)))
         elif name in new_read and name not in old_read:
             out.append(ForceChange(STRENGTHENING, "duty", name, ForceDetail.GATED,
-                                   witness=_witness(old, new, name, loosened=False, gate=True)))
+                                   witness=_witness(old, new, name, loosened=False, gate=True, solver=solver)))
     for name, authority in new.authorities.items():
         was = old.authorities.get(name)
         if was is not None and was.standing != authority.standing:
