@@ -10,10 +10,18 @@ from fractions import Fraction
 from typing import Any
 
 from ..analyses.diff import Change, DiffReport, Side, TextChange
-from ..analyses.diff.report import ForceChange, ForceDetail
+from ..analyses.diff.report import ForceChange
 from ..state import dumps_exact, number_text
 from .escape import visible
-from .messages import change_message, decl_detail, force_message, note_text, side_outcome, unknown_question
+from .messages import (
+    change_message,
+    decl_detail,
+    duty_run_message,
+    force_message,
+    note_text,
+    side_outcome,
+    unknown_question,
+)
 from .results_text import history_lines, run_table
 
 _DECL_MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": "~"}
@@ -24,17 +32,11 @@ def _duty_run(f: ForceChange) -> list[str]:
     """A duty change's run, in the names of the revision that finds the duty overdue at its end."""
     if f.witness is None:
         return []
-    late = "OLD" if f.kind == "weakening" else "NEW"
-    other = "NEW" if late == "OLD" else "OLD"
-    lines = ["    " + line for line in run_table(f.witness[late.lower()], constants=False)]
-    if f.detail in (ForceDetail.UNGATED, ForceDetail.GATED):
-        what = f"`{f.name}` is overdue and {other} allows an action {late} forbids there"
-    else:
-        gone = " has no such duty" if f.detail in (ForceDetail.REMOVED, ForceDetail.ADDED) else " does not"
-        what = f"{late} finds `{f.name}` overdue; {other}{gone}"
-    lines.append(f"    at the last step {what} (the same run in each file's names: --format json, "
-                 "witness.old / witness.new)")
+    late = "old" if f.kind == "weakening" else "new"
+    lines = ["    " + line for line in run_table(f.witness[late], constants=False)]
+    lines.append(f"    {duty_run_message(f)}")
     return lines
+
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"

@@ -476,6 +476,19 @@ def _summary(s: Summary) -> str:
 _UNRELATED = "the two are compared as unrelated variables"
 
 
+def duty_run_message(f: ForceChange) -> str:
+    """What a duty change's witness run (shown in the names of the revision that finds the duty
+    overdue at its end) shows at its last step."""
+    late = "OLD" if f.kind == WEAKENING else "NEW"
+    other = "NEW" if late == "OLD" else "OLD"
+    if f.detail in (ForceDetail.UNGATED, ForceDetail.GATED):
+        what = f"`{f.name}` is overdue and {other} allows an action {late} forbids there"
+    else:
+        gone = " has no such duty" if f.detail in (ForceDetail.REMOVED, ForceDetail.ADDED) else " does not"
+        what = f"{late} finds `{f.name}` overdue; {other}{gone}"
+    return f"at the last step {what} (the same run in each file's names: --format json, witness.old / witness.new)"
+
+
 def force_message(f: ForceChange) -> str:
     """One sentence about a change to a duty, an authority or who decides an input (language v2)."""
     what = f"{f.entity} `{f.name}`"
