@@ -225,3 +225,24 @@ def test_unknown_names_are_encoding_errors():
         encode_state(_bare_policy(ir.Var("nope", "real")))
     with pytest.raises(EncodingError):
         encode_state(_bare_policy(ir.AllowedRef("deploy")))
+
+
+def test_the_fast_connectives_make_z3s_own_terms_and_defer_to_z3_otherwise():
+    import z3
+
+    from rspdsl.logic import boolops
+
+    ctx = z3.Context()
+    p, q, r = (z3.Bool(n, ctx) for n in "pqr")
+    x = z3.Real("x", ctx)
+    for ours, theirs in [(boolops.And(p, q, r), z3.And(p, q, r)), (boolops.Or(p, x > 1), z3.Or(p, x > 1)),
+                         (boolops.Not(q), z3.Not(q)), (boolops.Implies(p, r), z3.Implies(p, r)),
+                         (boolops.And(z3.ForAll([x], x * 0 == 0), p), z3.And(z3.ForAll([x], x * 0 == 0), p))]:
+        assert ours.eq(theirs) and ours.ctx is ctx
+    # a Python bool or a list: z3's own function converts it, as before
+    assert boolops.And(p, True).eq(z3.And(p, True)) and boolops.Or([p, q]).eq(z3.Or([p, q]))
+    assert boolops.Not(False).eq(z3.Not(False))
+    # terms of two contexts: z3's own error, not a silent mix
+    other = z3.Bool("p", z3.Context())
+    with pytest.raises(z3.Z3Exception):
+        boolops.And(p, other)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..semantics import ir
 from ..semantics.interpret import HISTORY_KEY
 from ..semantics.model import Policy, Variable
+from .boolops import And, Implies, Not, Or
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -103,8 +104,7 @@ class StateEncoding:
         return self._tier_ge[k]
 
     def tier_eq(self, k: int):
-        import z3
-        return z3.And(self.tier_ge(k), z3.Not(self.tier_ge(k + 1)))
+        return And(self.tier_ge(k), Not(self.tier_ge(k + 1)))
 
     def active(self, action: str, index: int):
         """Requirement `index` is active for `action` (false when it does not bind that action)."""
@@ -368,13 +368,13 @@ class _Translator:
                 raise EncodingError(f"allowed({node.action}) outside an assertion")
             return enc.allowed[node.action]
         if isinstance(node, ir.Not):
-            return z3.Not(args[0])
+            return Not(args[0])
         if isinstance(node, ir.And):
-            return z3.And(*args) if args else z3.BoolVal(True, ctx)
+            return And(*args) if args else z3.BoolVal(True, ctx)
         if isinstance(node, ir.Or):
-            return z3.Or(*args) if args else z3.BoolVal(False, ctx)
+            return Or(*args) if args else z3.BoolVal(False, ctx)
         if isinstance(node, ir.Implies):
-            return z3.Implies(args[0], args[1])
+            return Implies(args[0], args[1])
         if isinstance(node, ir.Cmp):
             tier_cmp = self._tier_cmp(node)
             if tier_cmp is not None:
@@ -426,7 +426,6 @@ class _Translator:
 
     def _tier_cmp(self, node: ir.Cmp):
         """`tier OP k` with a constant k, as tier-condition disjunctions."""
-        import z3
         op, left, right = node.op, node.left, node.right
         if isinstance(left, ir.IntConst) and isinstance(right, ir.TierValue):
             op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
@@ -439,14 +438,14 @@ class _Translator:
         if op == ">":
             return ge(k + 1)
         if op == "<":
-            return z3.Not(ge(k))
+            return Not(ge(k))
         if op == "<=":
-            return z3.Not(ge(k + 1))
-        eq = z3.And(ge(k), z3.Not(ge(k + 1)))
+            return Not(ge(k + 1))
+        eq = And(ge(k), Not(ge(k + 1)))
         if op == "==":
             return eq
         if op == "!=":
-            return z3.Not(eq)
+            return Not(eq)
         raise EncodingError(f"unknown comparison {op!r}")
 
 
@@ -548,7 +547,7 @@ def encode_state(policy: Policy, prefix: str = "", *, shared: Mapping[str, Any] 
     # tier >= k  <=>  some tier at or above k holds (the tier is the last one that holds)
     ge: list = [true] * max(n, 1)
     for k in range(n - 1, 0, -1):
-        ge[k] = tier_conditions[k] if k == n - 1 else z3.Or(tier_conditions[k], ge[k + 1])
+        ge[k] = tier_conditions[k] if k == n - 1 else Or(tier_conditions[k], ge[k + 1])
     b._ge = tuple(ge) if n else (true,)
     tier = z3.IntVal(0, ctx)
     for k in range(1, n):
@@ -562,11 +561,11 @@ def encode_state(policy: Policy, prefix: str = "", *, shared: Mapping[str, Any] 
                    if r.action == name and r.effect == "permit"]
         forbids = [rule_holds[i] for i, r in enumerate(policy.rules)
                    if r.action == name and r.effect == "forbid"]
-        blocked = z3.Not(_or(forbids, ctx))
+        blocked = Not(_or(forbids, ctx))
         if action.default_permit:
             allowed[name] = blocked if forbids else true
         else:
-            allowed[name] = z3.And(_or(permits, ctx), blocked) if forbids else _or(permits, ctx)
+            allowed[name] = And(_or(permits, ctx), blocked) if forbids else _or(permits, ctx)
 
     def in_force(r) -> Any:
         parts = []
@@ -587,7 +586,7 @@ def encode_state(policy: Policy, prefix: str = "", *, shared: Mapping[str, Any] 
         for a in r.actions:
             lifts = [waived[w.index] for w in policy.waivers_of(k, a)]
             if lifts:
-                active_for[(k, a)] = z3.And(base_active[k], z3.Not(_or(lifts, ctx)))
+                active_for[(k, a)] = And(base_active[k], Not(_or(lifts, ctx)))
         if any((k, a) in active_for for a in r.actions):
             req_active[k] = _or([active_for.get((k, a), base_active[k]) for a in r.actions], ctx)
     rec_active = tuple(in_force(r) for r in policy.recommendations)
@@ -629,7 +628,7 @@ def disj(terms, ctx):
     terms = list(terms)
     if not terms:
         return z3.BoolVal(False, ctx)
-    return terms[0] if len(terms) == 1 else z3.Or(*terms)
+    return terms[0] if len(terms) == 1 else Or(*terms)
 
 
 def conj(terms, ctx):
@@ -638,7 +637,7 @@ def conj(terms, ctx):
     terms = list(terms)
     if not terms:
         return z3.BoolVal(True, ctx)
-    return terms[0] if len(terms) == 1 else z3.And(*terms)
+    return terms[0] if len(terms) == 1 else And(*terms)
 
 
 _or, _and = disj, conj
@@ -651,13 +650,12 @@ def order_constraints(policy: Policy, lower: StateEncoding, higher: StateEncodin
 
     Responses are not constrained here: encode_pair shares them, so they are the same.
     """
-    import z3
     out = []
     for v in policy.inputs:
         lo, hi = lower.vars[v.name], higher.vars[v.name]
         if v.reassuring:
             lo, hi = hi, lo
-        out.append(z3.Implies(lo, hi) if v.sort == "bool" else lo <= hi)
+        out.append(Implies(lo, hi) if v.sort == "bool" else lo <= hi)
     return out
 
 

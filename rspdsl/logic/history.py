@@ -19,6 +19,7 @@ from typing import Any
 from ..semantics import ir
 from ..semantics.interpret import StepHistory, current_values
 from ..semantics.model import Policy
+from .boolops import And, Implies, Not, Or
 from .encode import _Builder, _declare, _num, _Translator, conj, disj, fraction_of, model_values, state_from_model
 
 
@@ -104,15 +105,14 @@ class FreeHistory:
         """What overdue(D) implies in every run (§3), so extended states need not consider less:
         D's act has not happened for more than N days; a `within` duty triggered by an act was
         triggered; an `every` duty's `while` holds now."""
-        import z3
         duty = self.policy.duties[name]
         late = self.overdue(now, name)
         n = _real(duty.days, self.ctx)
-        out = [z3.Implies(z3.And(late, self.done(now, duty.act)), self._const(f"since.{duty.act}", "real") > n)]
+        out = [Implies(And(late, self.done(now, duty.act)), self._const(f"since.{duty.act}", "real") > n)]
         if duty.kind == "within" and duty.trigger_is_act and duty.trigger is not None:
-            out.append(z3.Implies(late, self.done(now, duty.trigger)))
+            out.append(Implies(late, self.done(now, duty.trigger)))
         if duty.kind == "every" and duty.condition is not None:
-            out.append(z3.Implies(late, _Translator(now)(duty.condition)))
+            out.append(Implies(late, _Translator(now)(duty.condition)))
         return out
 
     def pins(self, model) -> list:
@@ -248,7 +248,7 @@ def _past_builder(policy: Policy, prefix: str, ctx) -> _Builder:
     conditions = [tr(t.condition) if t.condition is not None else z3.BoolVal(True, ctx) for t in policy.tiers]
     ge = [z3.BoolVal(True, ctx)] * len(conditions)
     for k in range(len(conditions) - 1, 0, -1):
-        ge[k] = conditions[k] if k == len(conditions) - 1 else z3.Or(conditions[k], ge[k + 1])
+        ge[k] = conditions[k] if k == len(conditions) - 1 else Or(conditions[k], ge[k + 1])
     b._ge = tuple(ge)
     tier = z3.IntVal(0, ctx)
     for k in range(1, len(conditions)):
@@ -270,8 +270,7 @@ class UnrolledHistory:
 
     def _none_since(self, act: str, i: int):
         """X did not happen at steps i..k-1."""
-        import z3
-        return conj([z3.Not(self.run.acts[j][act]) for j in range(i, self.k)], self.run.ctx)
+        return conj([Not(self.run.acts[j][act]) for j in range(i, self.k)], self.run.ctx)
 
     def done(self, b, act: str):
         before = self.run.before
@@ -280,19 +279,17 @@ class UnrolledHistory:
 
     def _latest(self, act: str, j: int):
         """X happened at step j and not at any step after it before k."""
-        import z3
-        return z3.And(self.run.acts[j][act], self._none_since(act, j + 1))
+        return And(self.run.acts[j][act], self._none_since(act, j + 1))
 
     def since(self, b, act: str, op: str, k: Fraction):
-        import z3
         ctx, days, before = self.run.ctx, self.run.days, self.run.before
-        cases = [z3.And(self._latest(act, j), _compare(op, days[self.k] - days[j], _real(k, ctx)))
+        cases = [And(self._latest(act, j), _compare(op, days[self.k] - days[j], _real(k, ctx)))
                  for j in range(self.k)]
         if before is not None:
-            cases.append(z3.And(before.done[act], self._none_since(act, 0),
+            cases.append(And(before.done[act], self._none_since(act, 0),
                                 _compare(op, days[self.k] - before.last[act], _real(k, ctx))))
         if op in (">", ">=", "!="):
-            cases.append(z3.Not(self.done(b, act)))
+            cases.append(Not(self.done(b, act)))
         return disj(cases, ctx)
 
     def at(self, b, act: str, arg: ir.IExpr):
@@ -308,33 +305,30 @@ class UnrolledHistory:
         return term
 
     def _trigger(self, b, duty, i: int):
-        import z3
         run = self.run
         if duty.trigger_is_act:
             return run.acts[i][duty.trigger]
         now = self._step(b, i).thresholds[duty.trigger]
         if i > 0:
-            return z3.And(now, z3.Not(self._step(b, i - 1).thresholds[duty.trigger]))
-        return z3.And(now, z3.Not(run.before.held[duty.name])) if run.before is not None else now
+            return And(now, Not(self._step(b, i - 1).thresholds[duty.trigger]))
+        return And(now, Not(run.before.held[duty.name])) if run.before is not None else now
 
     def _holds(self, b, duty, i: int):
         return _Translator(self._step(b, i))(duty.condition)
 
     def _carried(self, name: str):
         """A trigger from before the segment still undischarged at step k (within duties)."""
-        import z3
         before = self.run.before
         if before is None:
             return None
-        return z3.And(before.open[name], self._none_since(self.run.policy.duties[name].act, 0))
+        return And(before.open[name], self._none_since(self.run.policy.duties[name].act, 0))
 
     def pending(self, b, name: str):
         """The duty has been triggered and not discharged (within), or its `while` holds (every)."""
-        import z3
         duty = self.run.policy.duties[name]
         if duty.kind == "every":
             return self._holds(b, duty, self.k)
-        cases = [z3.And(self._trigger(b, duty, i), self._none_since(duty.act, i)) for i in range(self.k + 1)]
+        cases = [And(self._trigger(b, duty, i), self._none_since(duty.act, i)) for i in range(self.k + 1)]
         carried = self._carried(name)
         return disj(cases + ([carried] if carried is not None else []), self.run.ctx)
 
@@ -344,25 +338,24 @@ class UnrolledHistory:
         duty, acts, days, ctx, before = run.policy.duties[name], run.acts, run.days, run.ctx, run.before
         late = [days[self.k] - days[i] > _real(duty.days, ctx) for i in range(self.k + 1)]
         if duty.kind == "within":
-            cases = [z3.And(self._trigger(b, duty, i), self._none_since(duty.act, i), late[i])
+            cases = [And(self._trigger(b, duty, i), self._none_since(duty.act, i), late[i])
                      for i in range(self.k + 1)]
             carried = self._carried(name)
             if carried is not None and before is not None:
-                cases.append(z3.And(carried, days[self.k] - before.since[name] > _real(duty.days, ctx)))
+                cases.append(And(carried, days[self.k] - before.since[name] > _real(duty.days, ctx)))
             return disj(cases, ctx)
         holds = [self._holds(b, duty, i) for i in range(self.k + 1)]
         held0 = before.held[name] if before is not None else z3.BoolVal(False, ctx)
-        starts = [z3.Or(z3.And(holds[i], z3.Not(holds[i - 1] if i else held0)),
+        starts = [Or(And(holds[i], Not(holds[i - 1] if i else held0)),
                         acts[i][duty.act] if i < self.k else z3.BoolVal(False, ctx)) for i in range(self.k + 1)]
-        parts = [holds[self.k]] + [z3.Implies(starts[i], late[i]) for i in range(self.k + 1)]
+        parts = [holds[self.k]] + [Implies(starts[i], late[i]) for i in range(self.k + 1)]
         if before is not None:  # a clock started before the segment counts while it is the latest start
-            parts.append(z3.Implies(before.open[name], days[self.k] - before.started[name] > _real(duty.days, ctx)))
-        return z3.And(*parts)
+            parts.append(Implies(before.open[name], days[self.k] - before.started[name] > _real(duty.days, ctx)))
+        return And(*parts)
 
     def constraints(self, now: _Builder) -> list:
         """How step k follows step k-1 (§1): days do not go back, cumulative values do not
         decrease, a `set at X` input changes only where X happens; and the step is compliant."""
-        import z3
         run, k, policy = self.run, self.k, self.run.policy
         out = [run.days[k] >= 0] if k == 0 else [run.days[k] >= run.days[k - 1]]
         if k > 0:
@@ -371,9 +364,9 @@ class UnrolledHistory:
                 if v.cumulative:
                     out.append(now.vars[name] >= before[name])
                 if v.set_at is not None:
-                    out.append(z3.Or(run.acts[k][v.set_at], now.vars[name] == before[name]))
+                    out.append(Or(run.acts[k][v.set_at], now.vars[name] == before[name]))
         allowed = now.allowed or {}
-        out.extend(z3.Implies(run.acts[k][a], allowed[a]) for a in policy.actions)
+        out.extend(Implies(run.acts[k][a], allowed[a]) for a in policy.actions)
         return out
 
 

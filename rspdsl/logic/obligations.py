@@ -25,6 +25,7 @@ from typing import Any
 
 from ..semantics.model import Policy, Requirement, Rule
 from ..source import Location
+from .boolops import And, Implies, Not
 from .encode import StateEncoding, SymbolTable, conj, disj, encode_pair, encode_state, order_constraints
 from .facts import (
     AssertionFacts,
@@ -119,14 +120,14 @@ class Obligation:
         if self.kind == "find":
             return conj(ctx + [self.formula], z3ctx)
         if self.kind == "exists_forall":
-            body = z3.Implies(conj(self.universal_context, z3ctx), self.formula)
+            body = Implies(conj(self.universal_context, z3ctx), self.formula)
             inner = z3.ForAll(list(self.universals), body) if self.universals else body
             return conj(ctx + [inner], z3ctx)
         if self.kind == "reach":
             consts = [c for copy in self.copies for c in copy.vars.values()]
             misses = []
             for t in self.targets:
-                body = z3.Implies(conj(ctx, z3ctx), z3.Not(t.term()))
+                body = Implies(conj(ctx, z3ctx), Not(t.term()))
                 misses.append(z3.ForAll(consts, body) if consts else body)
             return disj(misses, z3ctx)
         raise ValueError(f"unknown obligation kind {self.kind!r}")
@@ -212,7 +213,6 @@ def _mitigations(policy: Policy, s: StateEncoding) -> list[Obligation]:
 
 
 def _mitigation(policy: Policy, s: StateEncoding, action, r: Requirement, name: str) -> Obligation:
-    import z3
     a, k = action.name, r.index
     facts = Mitigation(a, r.text, r.span.line)
     locations = [Location(r.span, Role.REQUIREMENT), Location(action.span, Role.ACTION)]
@@ -221,7 +221,7 @@ def _mitigation(policy: Policy, s: StateEncoding, action, r: Requirement, name: 
     return Obligation(
         property="mitigations", subject=f"{a}: {name}", severity="error", kind="find",
         copies=(s,), context=s.bounds, facts=facts, locations=tuple(locations),
-        formula=z3.And(s.allowed[a], s.active(a, k), z3.Not(s.met[k])),
+        formula=And(s.allowed[a], s.active(a, k), Not(s.met[k])),
         confirm=lambda ds: ds[0].allowed[a] and k in ds[0].active[a] and not ds[0].met[k],
         explain=lambda ds: replace(facts, decided_by=_deciding(ds[0], a)),
         locate=lambda ds: first + _rule_location(ds[0].decided_by.get(a), Role.DECIDING_RULE),
@@ -230,7 +230,6 @@ def _mitigation(policy: Policy, s: StateEncoding, action, r: Requirement, name: 
 
 def _advice(policy: Policy, s: StateEncoding) -> list[Obligation]:
     """v2 §4: a recommendation unmet while its action is allowed is a warning, never an error."""
-    import z3
     out = []
     for action in policy.actions.values():
         for r in policy.recommendations:
@@ -249,7 +248,7 @@ def _advice(policy: Policy, s: StateEncoding) -> list[Obligation]:
                 property="mitigations", subject=f"{a}: {r.text} (recommended)", severity="warning", kind="find",
                 copies=(s,), context=s.bounds, facts=facts,
                 locations=(Location(r.span, Role.RECOMMENDATION), Location(action.span, Role.ACTION)),
-                formula=z3.And(s.allowed[a], s.advised(a, k), z3.Not(s.rec_met[k])),
+                formula=And(s.allowed[a], s.advised(a, k), Not(s.rec_met[k])),
                 confirm=confirm, explain=explain))
     return out
 
@@ -267,7 +266,6 @@ def _deciding(decision, action: str) -> RuleRef | None:
 # --------------------------------------------------------------------------- consistency
 
 def _consistency(policy: Policy, s: StateEncoding) -> list[Obligation]:
-    import z3
     inputs = [v.name for v in policy.inputs]
     responses = [v.name for v in policy.responses]
     universals = tuple(s.vars[n] for n in responses)
@@ -282,14 +280,14 @@ def _consistency(policy: Policy, s: StateEncoding) -> list[Obligation]:
     for action in policy.actions.values():
         a = action.name
         reqs = policy.requirements_for(a)
-        clauses = tuple((r, z3.Implies(s.active(a, r.index), s.met[r.index])) for r in reqs)
+        clauses = tuple((r, Implies(s.active(a, r.index), s.met[r.index])) for r in reqs)
         all_hold = conj([c for _, c in clauses], s.ctx)
         locations = [Location(action.span, Role.ACTION)] + [
             Location(r.span, Role.ACTION_REQUIREMENT) for r in reqs]
         out.append(Obligation(
             property="consistency", subject=a, severity="error", kind="exists_forall",
             copies=(s,), context=context, facts=Consistency(a),
-            locations=tuple(locations), formula=z3.Not(all_hold),
+            locations=tuple(locations), formula=Not(all_hold),
             universals=universals, universal_context=universal_context,
             clauses=clauses, confirm=_has_unmet(a), group="consistency"))
     return out
@@ -302,7 +300,6 @@ def _has_unmet(action: str) -> Confirm:
 # --------------------------------------------------------------------------- monotonic
 
 def _monotonic(policy: Policy, lo: StateEncoding, hi: StateEncoding) -> list[Obligation]:
-    import z3
     context = lo.bounds + hi.bounds + tuple(order_constraints(policy, lo, hi))
     first = policy.tiers[0].span if policy.tiers else None
     out = []
@@ -312,7 +309,7 @@ def _monotonic(policy: Policy, lo: StateEncoding, hi: StateEncoding) -> list[Obl
         property="monotonic", subject="tier", severity="error", kind="find", copies=(lo, hi),
         context=context, facts=MonotonicTier(), locations=tier_locs,
         # tier(lower) > tier(higher): some k with tier(lower) >= k > tier(higher)
-        formula=disj([z3.And(lo.tier_ge(k), z3.Not(hi.tier_ge(k))) for k in range(1, len(policy.tiers))], lo.ctx),
+        formula=disj([And(lo.tier_ge(k), Not(hi.tier_ge(k))) for k in range(1, len(policy.tiers))], lo.ctx),
         confirm=lambda ds: ds[0].tier > ds[1].tier,
         explain=lambda ds: MonotonicTier(policy.tiers[ds[0].tier].name, policy.tiers[ds[1].tier].name),
         locate=lambda ds: (Location(policy.tiers[ds[0].tier].span, Role.LOWER_TIER),
@@ -323,7 +320,7 @@ def _monotonic(policy: Policy, lo: StateEncoding, hi: StateEncoding) -> list[Obl
 
     bound = [r for r in policy.requirements if r.actions]
     # per action: a waiver (v2 §4) can switch a requirement off for one action it binds only
-    drops = [z3.And(lo.active(a, r.index), z3.Not(hi.active(a, r.index))) for r in bound
+    drops = [And(lo.active(a, r.index), Not(hi.active(a, r.index))) for r in bound
              for a in (r.actions if policy.waivers_of_any(r.index) else r.actions[:1])]
     names = requirement_names(policy)
 
@@ -349,14 +346,13 @@ def _monotonic(policy: Policy, lo: StateEncoding, hi: StateEncoding) -> list[Obl
 
 
 def _newly_allowed(policy: Policy, action, lo: StateEncoding, hi: StateEncoding, context: tuple) -> Obligation:
-    import z3
     a = action.name
     subject = a if a not in ("tier", "requirements") else f"allowed({a})"
     locs = [Location(action.span, Role.ACTION)] + [Location(r.span, Role.ACTION_RULE) for r in policy.rules_for(a)]
     return Obligation(
         property="monotonic", subject=subject, severity="error", kind="find", copies=(lo, hi),
         context=context, facts=MonotonicAction(a), locations=tuple(locs),
-        formula=z3.And(hi.allowed[a], z3.Not(lo.allowed[a])),
+        formula=And(hi.allowed[a], Not(lo.allowed[a])),
         confirm=lambda ds: ds[1].allowed[a] and not ds[0].allowed[a],
         explain=lambda ds: MonotonicAction(a, _deciding(ds[0], a), _deciding(ds[1], a)),
         locate=lambda ds: (locs[0],) + _rule_location(ds[0].decided_by.get(a), Role.FORBIDS_LOWER)
@@ -367,13 +363,12 @@ def _newly_allowed(policy: Policy, action, lo: StateEncoding, hi: StateEncoding,
 # --------------------------------------------------------------------------- assertions
 
 def _assertion(policy: Policy, s: StateEncoding, a) -> Obligation:
-    import z3
     name = a.name
     return Obligation(
         property=f"assert:{name}", subject=name, severity="error", kind="find", copies=(s,),
         context=s.bounds, facts=AssertionFacts(name, a.description),
         locations=(Location(a.span, Role.ASSERTION),),
-        formula=z3.Not(s.assertions[name]),
+        formula=Not(s.assertions[name]),
         confirm=lambda ds: not ds[0].assertions[name],
         # all assertions are checked first as one disjunction: when none can fail, one call proves them all
         group="assertions")

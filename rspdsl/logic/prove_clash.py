@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..diagnostics import InternalError
 from ..source import Location
 from ..state import is_finite_decimal, state_to_json
+from .boolops import Implies
 from .encode import z3_value
 from .facts import Consistency, Role
 from .names import requirement_names
@@ -55,7 +56,7 @@ def check_clash(p: Prover, ob: Obligation) -> Outcome:
         base.add(*ob.universal_context)
         tracks = [z3.Bool(f"rspdsl!clause{i}", p.ctx) for i in range(len(ob.clauses))]
         for lit, (_, clause) in zip(tracks, ob.clauses):
-            base.add(z3.Implies(lit, clause))
+            base.add(Implies(lit, clause))
 
         def clash(pinned) -> tuple[str, Any]:
             """With the inputs pinned: ("clash", a model with some responses) when no

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..diagnostics import InternalError
+from .boolops import Implies
 from .facts import Reach
 from .obligations import Obligation
 from .outcome import Outcome, unknown
@@ -105,7 +106,7 @@ def _cover(p: Prover, ob: Obligation, target) -> list:
     tracks = [z3.Bool(f"rspdsl!cover{i}", p.ctx) for i in range(len(clauses))]
     p.solver.push()
     try:
-        p.solver.add(base, *[z3.Implies(t, c) for t, (_, c) in zip(tracks, clauses)])
+        p.solver.add(base, *[Implies(t, c) for t, (_, c) in zip(tracks, clauses)])
         core, _ = p.minimal_core(tracks, f"{ob.property} {ob.subject}")
     finally:
         p.solver.pop()

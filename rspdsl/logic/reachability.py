@@ -11,6 +11,7 @@ from typing import Any
 
 from ..semantics.model import Policy, Requirement, Rule
 from ..source import Location
+from .boolops import And, Not, Or
 from .encode import StateEncoding, conj, disj
 from .facts import (
     Cover,
@@ -57,24 +58,22 @@ def _tier(s: StateEncoding, t) -> Obligation:
 
 
 def _threshold(s: StateEncoding, name: str, th) -> Obligation:
-    import z3
     term = s.thresholds[name]
     return Obligation(
         property="reachability", subject=name, severity="warning", kind="reach", copies=(s,),
         context=s.bounds, facts=ThresholdReach(threshold=name), locations=(Location(th.span, Role.THRESHOLD),),
         targets=(Target(Finding.NEVER_HOLDS, term, lambda ds: ds[0].thresholds[name]),
-                 Target(Finding.ALWAYS_HOLDS, z3.Not(term), lambda ds: not ds[0].thresholds[name])))
+                 Target(Finding.ALWAYS_HOLDS, Not(term), lambda ds: not ds[0].thresholds[name])))
 
 
 def _rule(policy: Policy, s: StateEncoding, rule: Rule, subject: str, lits: _RuleLiterals) -> Obligation:
-    import z3
     k, a = rule.index, rule.action
     cond = s.rule_holds[k]
     targets = [Target(Finding.NEVER_HOLDS, cond, lambda ds: ds[0].rules_holding[k])]
     forbids = [s.rule_holds[r.index] for r in policy.rules_for(a) if r.effect == "forbid"]
     if rule.effect == "permit" and forbids:
         targets.append(Target(
-            Finding.NEVER_ALLOWS, z3.And(cond, z3.Not(disj(forbids, s.ctx))),
+            Finding.NEVER_ALLOWS, And(cond, Not(disj(forbids, s.ctx))),
             lambda ds: ds[0].rules_holding[k] and ds[0].allowed[a],
             witness_claim=lambda ds: ds[0].rules_holding[k] and not ds[0].allowed[a]))
     # last, the most general finding: removing the rule changes no verdict
@@ -140,24 +139,23 @@ class _RuleLiterals:
                 ks = [r.index for r in policy.rules_for(a) if r.effect == effect]
                 before, after = [false], [false]
                 for i, k in enumerate(ks[:-1]):
-                    before.append(define(f"{effect}{n}before{i + 1}", z3.Or(before[-1], self.holds[k])))
+                    before.append(define(f"{effect}{n}before{i + 1}", Or(before[-1], self.holds[k])))
                 for i in range(len(ks) - 1, 0, -1):
-                    after.insert(0, define(f"{effect}{n}after{i - 1}", z3.Or(after[0], self.holds[ks[i]])))
+                    after.insert(0, define(f"{effect}{n}after{i - 1}", Or(after[0], self.holds[ks[i]])))
                 self.chains[(a, effect)] = (ks, before, after)
         self.definitions = tuple(defs)
 
     def alone(self, rule: Rule) -> list:
         """The rule holds and no other rule of its action and effect does."""
-        import z3
         ks, before, after = self.chains[(rule.action, rule.effect)]
         i = ks.index(rule.index)
-        return [self.holds[rule.index], z3.Not(before[i]), z3.Not(after[i])]
+        return [self.holds[rule.index], Not(before[i]), Not(after[i])]
 
     def some(self, action: str, effect: str):
         """Some rule of `action` with `effect` holds."""
         import z3
         ks, _, after = self.chains[(action, effect)]
-        return z3.Or(self.holds[ks[0]], after[0]) if ks else z3.BoolVal(False, self.ctx)
+        return Or(self.holds[ks[0]], after[0]) if ks else z3.BoolVal(False, self.ctx)
 
 
 def _decisive(policy: Policy, s: StateEncoding, rule: Rule, lits: _RuleLiterals) -> Target:
@@ -187,7 +185,7 @@ def _decisive(policy: Policy, s: StateEncoding, rule: Rule, lits: _RuleLiterals)
         # each clause: "this other rule does not hold" (a forbid of default deny: also "some permit
         # holds"); with the rule's condition they make up the target, so an unsatisfiable core names
         # what covers the rule
-        clauses: list[tuple[Cover, Any]] = [(rule_ref(r), z3.Not(s.rule_holds[r.index]))
+        clauses: list[tuple[Cover, Any]] = [(rule_ref(r), Not(s.rule_holds[r.index]))
                                             for r in others if rule.effect == "permit" or r.effect == "forbid"]
         if rule.effect == "forbid" and not default:
             clauses.append((NoPermit(a), disj([s.rule_holds[j] for j in permits], s.ctx)))
@@ -201,7 +199,7 @@ def _decisive(policy: Policy, s: StateEncoding, rule: Rule, lits: _RuleLiterals)
     if rule.effect == "forbid" and not default:
         assume.append(lits.some(a, "permit"))
     elif rule.effect == "permit":
-        assume.append(z3.Not(lits.some(a, "forbid")))
+        assume.append(Not(lits.some(a, "forbid")))
 
     def changes(ds) -> bool:
         d = ds[0]

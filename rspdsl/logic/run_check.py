@@ -21,6 +21,7 @@ from ..runs import run_to_json
 from ..semantics.model import Duty, Policy
 from ..semantics.run import StepResult, evaluate_run
 from ..source import Location
+from .boolops import Implies, Not
 from .encode import StateEncoding, _bounds, _Translator, conj, encode_state
 from .facts import DeadlineFacts, DutyFacts, DutyProblem, Role, RunFacts, RunMethod
 from .history import FreeHistory, Run, UnrolledHistory, _builder_of, read_run, unroll
@@ -156,7 +157,7 @@ def _induction(policy: Policy, keys: set[tuple[str, str]], build, *, depth: int,
             solver.add(*step.bounds)
         for key in sorted(keys - set(proved)):
             solver.push()
-            solver.add(*[z3.Not(obs[key].formula) for obs in per_step[:-1]])
+            solver.add(*[Not(obs[key].formula) for obs in per_step[:-1]])
             solver.add(per_step[-1][key].formula)
             if solver.check() == z3.unsat:
                 proved[key] = (k, time.perf_counter() - start)
@@ -223,8 +224,8 @@ def _blocked(policy: Policy, s: StateEncoding, duty: Duty, extra: list) -> Any:
     """∀ responses (within bounds): the duty's act is not allowed."""
     import z3
     responses = [s.vars[v.name] for v in policy.responses]
-    body = z3.Implies(conj(s.bounds_of([v.name for v in policy.responses]) + extra, s.ctx),
-                      z3.Not(s.allowed[duty.act]))
+    body = Implies(conj(s.bounds_of([v.name for v in policy.responses]) + extra, s.ctx),
+                      Not(s.allowed[duty.act]))
     return z3.ForAll(responses, body) if responses else body
 
 
@@ -263,7 +264,6 @@ def deadline_search(policy: Policy, duty: Duty, n: int, ctx: Any, prefix: str = 
     smt --depth` writes): a run whose earlier steps comply, whose last step does nothing, where
     the duty is pending and its act is forbidden whatever the responses. Returns the unrolled
     run (a model of the question is read from it) and the constraints."""
-    import z3
     run = unroll(policy, n, ctx, prefix=prefix)
     last = run.steps[-1]
     question = [c for step in run.steps[:-1] for c in step.bounds]
@@ -271,7 +271,7 @@ def deadline_search(policy: Policy, duty: Duty, n: int, ctx: Any, prefix: str = 
     assert isinstance(history, UnrolledHistory)
     # the last step: its inputs follow the run; its acts are none; its responses are quantified
     question += last.bounds_of([v.name for v in policy.inputs])
-    question += [z3.Not(b) for b in run.acts[-1].values()]
+    question += [Not(b) for b in run.acts[-1].values()]
     question.append(run.days[-1] >= (run.days[-2] if n > 1 else 0))
     extra = []
     if n > 1:
