@@ -87,23 +87,9 @@ def _logic(formula) -> str:
 
 def obligation_smt2(ob: Obligation, policy: Policy, number: int = 1) -> str:
     """The SMT-LIB2 text of one obligation, with a header naming what it checks and where."""
-    import z3
     path = policy.source.path
     formula, exported = _exported(ob.smt_formula())
-    solver = z3.Solver(ctx=formula.ctx)
-    solver.add(formula)
-    body = solver.to_smt2()
-    # z3 starts with a banner and `(set-info :status unknown)`: replace them with our header
-    lines = [ln for ln in body.splitlines()
-             if not ln.startswith("; benchmark") and not ln.startswith("(set-info :status")]
-    header = [
-        f"rspdsl obligation {number:03d}",  # these two lines mark the file as ours: see _origin
-        f"{_WRITTEN_AS} {file_name(number, ob)}: a later run into its directory rewrites or removes it",
-        f"property: {ob.property}",
-        f"subject:  {ob.subject}",
-        f"severity: {ob.severity}",
-        f"policy:   {visible(policy.title)}" + (f" (version {visible(policy.version)})" if policy.version else ""),
-    ]
+    header = _identity(ob, policy, number, file_name(number, ob), ob.property)
     from ..render.messages import worded  # locations carry roles; the header shows them in words
     for loc in worded(ob.locations, ob.facts):
         header.append(f"source:   {path}:{loc.span.line}:{loc.span.column}"
@@ -125,9 +111,30 @@ def obligation_smt2(ob: Obligation, policy: Policy, number: int = 1) -> str:
             if entry not in names:
                 names.append(entry)
     header += names
-    return (_comment("\n".join(header)) + "\n"
-            + f"(set-logic {_logic(formula)})\n"
-            + "\n".join(lines).strip() + "\n")
+    return _file(header, formula)
+
+
+def _identity(ob: Obligation, policy: Policy, number: int, name: str, prop: str) -> list[str]:
+    """The first lines of a file's header: ours (see _origin), and what it checks."""
+    return [
+        f"rspdsl obligation {number:03d}",  # these two lines mark the file as ours: see _origin
+        f"{_WRITTEN_AS} {name}: a later run into its directory rewrites or removes it",
+        f"property: {prop}",
+        f"subject:  {ob.subject}",
+        f"severity: {ob.severity}",
+        f"policy:   {visible(policy.title)}" + (f" (version {visible(policy.version)})" if policy.version else ""),
+    ]
+
+
+def _file(header: list[str], formula: Any) -> str:
+    """The header as comments, the logic, and the formula as z3 writes it, less z3's banner and
+    `(set-info :status unknown)` (the header says what sat and unsat mean)."""
+    import z3
+    solver = z3.Solver(ctx=formula.ctx)
+    solver.add(formula)
+    lines = [ln for ln in solver.to_smt2().splitlines()
+             if not ln.startswith("; benchmark") and not ln.startswith("(set-info :status")]
+    return _comment("\n".join(header)) + "\n" + f"(set-logic {_logic(formula)})\n" + "\n".join(lines).strip() + "\n"
 
 
 def _exported(formula: Any) -> tuple[Any, dict[str, str]]:
@@ -236,19 +243,8 @@ def _deadline_files(policy: Policy, depth: int, first: int) -> list[SmtFile]:
 
 
 def _run_smt2(ob: Obligation, policy: Policy, number: int, name: str, formula: Any, depth: int) -> str:
-    import z3
     formula, _ = _exported(formula)
-    solver = z3.Solver(ctx=formula.ctx)
-    solver.add(formula)
-    lines = [ln for ln in solver.to_smt2().splitlines()
-             if not ln.startswith("; benchmark") and not ln.startswith("(set-info :status")]
-    header = [
-        f"rspdsl obligation {number:03d}",  # these two lines mark the file as ours: see _origin
-        f"{_WRITTEN_AS} {name}: a later run into its directory rewrites or removes it",
-        f"property: {ob.property} (over runs of 1..{depth} steps)",
-        f"subject:  {ob.subject}",
-        f"severity: {ob.severity}",
-        f"policy:   {visible(policy.title)}" + (f" (version {visible(policy.version)})" if policy.version else ""),
+    header = _identity(ob, policy, number, name, f"{ob.property} (over runs of 1..{depth} steps)") + [
         "",
         (f"sat   = VIOLATED: a run of at most {depth} steps, compliant before its last step, where the duty"
          " is pending and its act is forbidden whatever the responses (a model is the run)")
@@ -260,7 +256,7 @@ def _run_smt2(ob: Obligation, policy: Policy, number: int, name: str, formula: A
         "constants: rsp.rN.sK.NAME is NAME at step K of the run of N steps; rsp.rN.sK.run.day its day,",
         "rsp.rN.sK.run.act.X whether X is done at that step; history terms are formulas over them.",
     ]
-    return (_comment("\n".join(header)) + "\n" + f"(set-logic {_logic(formula)})\n" + "\n".join(lines).strip() + "\n")
+    return _file(header, formula)
 
 
 # ---------------------------------------------------------------- the output directory
