@@ -476,11 +476,24 @@ def test_command_formats(tmp_path):
 
 
 def test_long_replay_hints_point_at_the_baseline_command():
-    text = ("  replay: rspdsl check p.rsp --format json | jq '.files[0].results[] | select(.property == "
-            "\"assert:x\") | .witness.state' > witness.json && rspdsl eval p.rsp --state witness.json\n")
-    out = command.retarget_replay(text, "base.rsp", {"p.rsp": "p.map"})
-    assert out.startswith("  replay: rspdsl baseline base.rsp p.rsp --map p.map --format json | "
-                          "jq '.files[] | select(.file == \"p.rsp\") | .results[] | select(")
+    from rspdsl.diagnostics import Severity
+    from rspdsl.logic.facts import AssertionFacts
+    from rspdsl.logic.results import Result, Status, Witness
+    from rspdsl.render.results_text import replay_hint
+
+    source = command.replay_source("base.rsp", {"p.rsp": "p.map", "q.rsp": None})
+    run = Result("assert:x", "x", Status.VIOLATED, Severity.ERROR, AssertionFacts("x"),
+                 Witness(run=[{"day": 0, "state": {}, "acts": []}]), ())
+    [hint] = replay_hint("p.rsp", run, source("p.rsp"))
+    assert hint.startswith("  replay: rspdsl baseline base.rsp p.rsp --map p.map --format json | "
+                           "jq -c '.files[] | select(.file == \"p.rsp\") | .results[] | select(")
+    assert '.witness.run[] | .state |= with_entries(select(.key | startswith("baseline.") | not))' in hint
+    assert hint.endswith("> run.jsonl && rspdsl eval p.rsp --run run.jsonl")
+    [unmapped] = replay_hint("q.rsp", run, source("q.rsp"))
+    assert unmapped.startswith("  replay: rspdsl baseline base.rsp q.rsp --format json | ")
+    # check's own hint is unchanged: its one file's results
+    [own] = replay_hint("p.rsp", run)
+    assert own.startswith("  replay: rspdsl check p.rsp --format json | jq -c '.files[0].results[] | select(")
 
 
 def test_bad_baseline_stops_before_the_policies(tmp_path):

@@ -14,14 +14,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import shlex
 import sys
 import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..analyses.checked import CheckedFile, internal_error, overall_exit_code
 from ..source import SourceFile
 from .check import DEFAULT_TIMEOUT_SECONDS, FORMATS, _seconds, render
+
+if TYPE_CHECKING:
+    from ..render.results_text import ReplayFrom
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -89,29 +92,22 @@ def collect(args: argparse.Namespace, verify=None) -> list[CheckedFile]:
     return files
 
 
-_CHECK_REPLAY = re.compile(r"rspdsl check (?P<file>\S+) --format json \| jq (?P<flags>-c )?'\.files\[0\]\.results\[\]")
 # a run witness also names the baseline's own inputs (`baseline.NAME`), which the policy's
 # `eval --run` does not know: the replay keeps the policy's names only
-_RUN_SELECT = ".witness.run[]'"
-_POLICY_NAMES_ONLY = '.witness.run[] | .state |= with_entries(select(.key | startswith("baseline.") | not))\''
+_POLICY_NAMES_ONLY = ' | .state |= with_entries(select(.key | startswith("baseline.") | not))'
 
 
+def replay_source(baseline: str, maps: dict[str, str | None]) -> Callable[[str], ReplayFrom]:
+    """Where a policy's long replay hints take witnesses from: this command, run on that policy
+    alone with its map, and its results in the output."""
+    from ..render.results_text import ReplayFrom
 
-def retarget_replay(text: str, baseline: str, maps: dict[str, str | None]) -> str:
-    """The text renderer's long replay hint selects a witness from `rspdsl check`'s JSON; here the
-    witness comes from `rspdsl baseline`, so point the hint at this command (one policy, its map)."""
-    by_arg = {shlex.quote(p): p for p in maps}
-
-    def swap(m: re.Match) -> str:
-        path = by_arg.get(m.group("file"))
-        if path is None:
-            return m.group(0)
-        mapped = maps[path]
-        command = ["rspdsl", "baseline", baseline, path] + (["--map", mapped] if mapped else [])
-        select = f".files[] | select(.file == {json.dumps(path)}) | .results[]"
-        return f"{shlex.join(command)} --format json | jq {m.group('flags') or ''}'{select}"
-
-    return _CHECK_REPLAY.sub(swap, text).replace(_RUN_SELECT, _POLICY_NAMES_ONLY)
+    def source(path: str) -> ReplayFrom:
+        mapped = maps.get(path)
+        command = ("rspdsl", "baseline", baseline, path) + (("--map", mapped) if mapped else ())
+        return ReplayFrom(command, f".files[] | select(.file == {json.dumps(path)}) | .results[]",
+                          _POLICY_NAMES_ONLY)
+    return source
 
 
 def run(args: argparse.Namespace, verify=None) -> int:
@@ -124,10 +120,9 @@ def run(args: argparse.Namespace, verify=None) -> int:
     if args.format == "text":
         from ..render.results_text import use_color
         color = use_color(sys.stdout)
-    out = render(files, args.format, verbose=args.verbose, color=color)
-    if args.format == "text":
-        out = retarget_replay(out, args.baseline, dict(zip(args.policies, pair_maps(args.policies, args.maps,
-                                                                                   args.map_dir))))
+    maps = dict(zip(args.policies, pair_maps(args.policies, args.maps, args.map_dir)))
+    out = render(files, args.format, verbose=args.verbose, color=color,
+                 replay_from=replay_source(args.baseline, maps))
     if args.format == "markdown":
         out = out.replace("## rspdsl check", f"## rspdsl baseline `{args.baseline}`", 1)
     sys.stdout.write(out)  # text and markdown renderers escape the policies' control characters

@@ -15,12 +15,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..analyses.check import Verifier, check_file, check_text, default_verify
 from ..analyses.checked import CheckedFile, overall_exit_code
 from ..diagnostics import Diagnostic, Severity
 from ..logic.results import PROPERTIES, RUN_PROPERTIES
 from ..source import NO_SPAN, SourceFile, Span
+
+if TYPE_CHECKING:  # the text renderer is imported only when text is asked for
+    from ..render.results_text import ReplayFrom
 
 __all__ = ["FORMATS", "DEFAULT_TIMEOUT_SECONDS", "add_arguments", "check_file", "render", "run"]
 
@@ -113,7 +118,8 @@ def _empty_directory(path: str) -> CheckedFile:
 
 
 def render(files: list[CheckedFile], fmt: str, *, verbose: bool = False, color: bool = False,
-           quiet: bool = False) -> str:
+           quiet: bool = False, replay_from: Callable[[str], ReplayFrom] | None = None) -> str:
+    """`replay_from`: where the text's long replay hints take witnesses from (default: check)."""
     if fmt == "json":
         from ..render.json_out import render_json
         return render_json(files)
@@ -127,7 +133,7 @@ def render(files: list[CheckedFile], fmt: str, *, verbose: bool = False, color: 
         from ..render.compact_text import render_compact
         return render_compact(files, quiet=quiet)
     from ..render.results_text import render_text
-    return render_text(files, verbose=verbose, color=color)
+    return render_text(files, verbose=verbose, color=color, replay_from=replay_from)
 
 
 def _unmatched_assertions(files: list[CheckedFile], requested: set[str] | None,

@@ -12,7 +12,8 @@ import json
 import os
 import re
 import shlex
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import IO, Any
 
@@ -175,8 +176,27 @@ def history_lines(history: dict | None) -> list[str]:
     return out
 
 
-def replay_hint(path: str, result: Result) -> list[str]:
-    """Shell commands that feed the witness back to the concrete evaluator."""
+@dataclass(frozen=True)
+class ReplayFrom:
+    """Where a replay hint that cannot inline its witness takes it from: `command` prints the
+    results as JSON (`--format json` is added), `results` is the jq path to this file's results in
+    that output, and `step_filter` is jq applied to each step of a run witness (e.g. to keep only
+    the names the policy's `eval --run` knows)."""
+    command: tuple[str, ...]
+    results: str
+    step_filter: str = ""
+
+
+def check_replay(path: str) -> ReplayFrom:
+    """`rspdsl check FILE`: the file's results are the output's only ones."""
+    return ReplayFrom(("rspdsl", "check", path), ".files[0].results[]")
+
+
+def replay_hint(path: str, result: Result, source: ReplayFrom | None = None) -> list[str]:
+    """Shell commands that feed the witness back to the concrete evaluator; a witness too long to
+    inline is selected from `source`'s JSON output (default: `rspdsl check`'s)."""
+    source = source or check_replay(path)
+    producer = f"{shlex.join(source.command)} --format json"
     witness = result.witness
     if witness is None:
         return []
@@ -184,9 +204,9 @@ def replay_hint(path: str, result: Result) -> list[str]:
         return ["  replay: none yet for a state with a history: `rspdsl eval --state` judges a state as the "
                 "first step of a run (the check replayed it with this history itself)"]
     if witness.run is not None:  # several lines: taken from the JSON output, one step per line
-        select = (f".files[0].results[] | select(.property == {json.dumps(result.property)} and "
-                  f".subject == {json.dumps(result.subject)}) | .witness.run[]")
-        return [f"  replay: rspdsl check {shlex.quote(path)} --format json | jq -c {shlex.quote(select)} > run.jsonl"
+        select = (f"{source.results} | select(.property == {json.dumps(result.property)} and "
+                  f".subject == {json.dumps(result.subject)}) | .witness.run[]{source.step_filter}")
+        return [f"  replay: {producer} | jq -c {shlex.quote(select)} > run.jsonl"
                 f" && rspdsl eval {shlex.quote(path)} --run run.jsonl"]
     states = ([("witness.json", "state", witness.state)] if witness.state is not None else
               [(f"{k}.json", k, s) for k, s in (("lower", witness.lower), ("higher", witness.higher))
@@ -197,9 +217,9 @@ def replay_hint(path: str, result: Result) -> list[str]:
     if all(len(cmd) <= MAX_INLINE_REPLAY for cmd in inline):
         return [f"  replay: {cmd}" for cmd in inline]
     # too long to echo: select this result's witness from the JSON output instead
-    select = (f".files[0].results[] | select(.property == {json.dumps(result.property)} and "
+    select = (f"{source.results} | select(.property == {json.dumps(result.property)} and "
               f".subject == {json.dumps(result.subject)}) | .witness")
-    return [f"  replay: rspdsl check {file_arg} --format json | jq {shlex.quote(f'{select}.{key}')} > {name}"
+    return [f"  replay: {producer} | jq {shlex.quote(f'{select}.{key}')} > {name}"
             f" && rspdsl eval {file_arg} --state {name}" for name, key, _ in states]
 
 
@@ -243,7 +263,7 @@ def _details_lines(result: Result) -> list[str]:
 
 
 def render_result(result: Result, source: SourceFile, paint: _Paint | None = None, *,
-                  verbose: bool = False) -> str:
+                  verbose: bool = False, replay: ReplayFrom | None = None) -> str:
     """A violated or unknown result: header, snippets, details, witness, replay command."""
     paint = paint or _Paint(False)
     path = source.path
@@ -270,7 +290,7 @@ def render_result(result: Result, source: SourceFile, paint: _Paint | None = Non
             lines.append(f"  witness ({kind}):")
             lines += table
             lines += history_lines(result.witness.history)
-            lines += [paint("hint", h) for h in replay_hint(path, result)]
+            lines += [paint("hint", h) for h in replay_hint(path, result, replay)]
     return "\n".join(lines)
 
 
@@ -343,11 +363,13 @@ def _snippet_source(span: Span, source: SourceFile) -> SourceFile:
     return SourceFile(source.path, "") if span == NO_SPAN else source
 
 
-def render_file(checked: CheckedFile, *, verbose: bool = False, color: bool = False) -> str:
+def render_file(checked: CheckedFile, *, verbose: bool = False, color: bool = False,
+                replay_from: Callable[[str], ReplayFrom] | None = None) -> str:
     color = color and not any(m in checked.source.text or m in (checked.title or "") for m in _MARKERS)
     paint = _Paint(color)
     blocks = [render_diagnostic(d, _snippet_source(d.span, checked.source)) for d in checked.diagnostics]
-    blocks += [render_result(r, checked.source, paint, verbose=verbose)
+    replay = replay_from(checked.path) if replay_from else None
+    blocks += [render_result(r, checked.source, paint, verbose=verbose, replay=replay)
                for r in checked.results if r.status != "proved"]
     listing = verbose_listing(checked.results) if verbose else property_counts(checked.results)
     summary = summary_line(checked)
@@ -356,9 +378,11 @@ def render_file(checked: CheckedFile, *, verbose: bool = False, color: bool = Fa
     return _finish("\n\n".join(blocks + [tail]) + "\n", color)
 
 
-def render_text(files: list[CheckedFile], *, verbose: bool = False, color: bool = False) -> str:
-    """The whole `check` output; with several files, a total line at the end."""
-    out = "\n".join(render_file(f, verbose=verbose, color=color) for f in files)
+def render_text(files: list[CheckedFile], *, verbose: bool = False, color: bool = False,
+                replay_from: Callable[[str], ReplayFrom] | None = None) -> str:
+    """The whole `check` output; with several files, a total line at the end. `replay_from`: where
+    a file's long replay hints take their witnesses from (default: `rspdsl check` of the file)."""
+    out = "\n".join(render_file(f, verbose=verbose, color=color, replay_from=replay_from) for f in files)
     if len(files) > 1:
         total = {"proved": 0, "violated": 0, "warnings": 0, "unknown": 0, "accepted": 0}
         for f in files:
