@@ -1,5 +1,5 @@
-"""The batch path's JSON line readers: msgspec when installed (the `fast` extra), else the
-standard library; both hand numbers over exactly."""
+"""The JSON readers of the batch (`--states`) and run (`--run`) paths: msgspec when installed
+(the `fast` extra), else the standard library; both hand numbers over exactly."""
 from __future__ import annotations
 
 import json
@@ -9,8 +9,6 @@ from typing import Any
 
 from ..semantics.model import Policy
 
-# Generated expressions deeper than this are hoisted into temporaries: CPython's parser and
-# compiler have nesting limits far below what a long `a + b + ...` chain can reach.
 
 def _state_reader(policy: Policy) -> Callable[[str], tuple]:
     """The batch path's JSON reader for this policy's states: text -> the values in declaration
@@ -59,3 +57,15 @@ def _json_state_reader(policy: Policy) -> Callable[[str], tuple]:
         return values
 
     return read
+
+
+def json_decoder() -> Callable[[str], Any]:
+    """Plain JSON text -> Python values with numbers exact (ints stay ints, any other number a
+    Decimal of its literal): msgspec's decoder when installed, else the standard library's C
+    scanner (no per-object hook). Neither refuses a repeated key (the last value wins) and the
+    standard library accepts NaN (as a float): callers check for both."""
+    try:
+        import msgspec
+    except ImportError:  # optional (the `fast` extra)
+        return json.JSONDecoder(parse_float=Decimal).decode
+    return msgspec.json.Decoder(float_hook=Decimal).decode
