@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 from budget import examples
@@ -127,6 +128,8 @@ def test_the_batch_line_decides_a_state_of_a_temporal_policy_as_step_zero(data):
 
 
 # ---------------------------------------------------------------- the generated run reader
+
+NOTIFY = Path(__file__).resolve().parent.parent / "docs" / "examples" / "notify.rsp"
 
 READER_POLICY = """policy "run reader" version "1"
 scale level { low, medium, high, extreme }
@@ -301,3 +304,62 @@ def test_the_generated_run_reader_reads_random_runs_of_random_policies(data):
         previous = reader(line, previous)
         assert previous is not None, (text, line)
     assert _outcome(policy, lines, reader) == _outcome(policy, lines)
+
+
+# ---------------------------------------------------------------- the run's JSON, written in parts
+
+@pytest.mark.slow
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_the_run_json_text_is_what_dumps_exact_writes(data):
+    """`eval --run --format json` writes each repeated part of a long run once (run_json_text):
+    the same bytes as dumps_exact of the documented shape (run_json), whole days or halves,
+    under the compiled evaluator's results and the interpreter's."""
+    from rspdsl.evaluator import compile_policy
+    from rspdsl.render.run_out import run_json, run_json_text
+    from rspdsl.state import dumps_exact
+
+    text = data.draw(v2_policies())
+    policy = load_text(text, "random.rsp").policy
+    run = data.draw(v2_runs(policy))
+    if data.draw(st.booleans()):  # days and due days that are not whole
+        for step in run:
+            step["day"] = f"{step['day']}/2"
+    steps = read_run(policy, [json.dumps(s) for s in run])
+    fast = compile_policy(policy)
+    path = data.draw(st.sampled_from(["run.jsonl", 'odd "name"\u2028\\.jsonl']))
+    for results in (evaluate_run(policy, steps), evaluate_run(policy, steps, decide_step=fast.decide_step,
+                                                              now_values=fast.current_values)):
+        assert run_json_text(policy, path, steps, results) == \
+            dumps_exact(run_json(policy, path, steps, results), indent=2), text
+
+
+def test_the_run_json_text_of_a_long_run_is_what_dumps_exact_writes():
+    """A long run of docs/examples/notify.rsp (decisions and duty states repeat, acts vary
+    under one decision): the fast reader, evaluator and JSON writer against the reference ones."""
+    import random
+
+    from rspdsl.evaluator import compile_policy
+    from rspdsl.render.run_out import run_json, run_json_text
+    from rspdsl.state import dumps_exact
+
+    policy = load_text(NOTIFY.read_text(encoding="utf-8"), str(NOTIFY)).policy
+    rng = random.Random(7)
+    day, compute, lines = 0, 10**24, []
+    for k in range(3000):
+        day += rng.choice((0, 1, 2, 9))
+        step = {"day": day, "acts": [a for a in ("evaluate", "notify", "incident", "report", "deploy") if rng.random() < .1]}
+        if k == 0:
+            step["state"] = {"training_compute": compute, "dangerous_capability": False}
+        elif rng.random() < .01:
+            compute = min(10**27, compute * 3)
+            step["state"] = {"training_compute": compute, "dangerous_capability": rng.random() < .5}
+            step["acts"].append("evaluate") if "evaluate" not in step["acts"] else None
+        lines.append(json.dumps(step))
+    fast = compile_policy(policy)
+    steps = read_run(policy, lines, read_line=fast.run_line_reader())
+    assert steps == read_run(policy, lines)
+    results = evaluate_run(policy, steps, decide_step=fast.decide_step, now_values=fast.current_values)
+    assert results == evaluate_run(policy, steps)
+    assert run_json_text(policy, "run.jsonl", steps, results) == \
+        dumps_exact(run_json(policy, "run.jsonl", steps, results), indent=2)

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import sys
 
-from ..render.run_out import run_json, run_text
+from ..render.run_out import run_json_text, run_text
 from ..runs import RunFileError, read_run
 from ..semantics.model import Policy
 from ..semantics.run import evaluate_run
-from ..state import dumps_exact
 
 
 def run_file(policy: Policy, policy_path: str, run_path: str, fmt: str) -> int:
@@ -58,7 +57,7 @@ def _run_file(policy: Policy, policy_path: str, run_path: str, fmt: str) -> int:
         return 2
     results = evaluate_run(policy, steps, decide_step=fast.decide_step, now_values=fast.current_values)
     if fmt == "json":
-        print(dumps_exact(run_json(policy, policy_path, steps, results), indent=2))
+        print(run_json_text(policy, policy_path, steps, results))
     else:
         print(run_text(policy, policy_path, steps, results))
     return 1 if any(r.breached for r in results) else 0

@@ -1,6 +1,7 @@
 """How a run's evaluation is shown: JSON (stable, documented in docs/evaluator.md) and text."""
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -9,6 +10,7 @@ from ..evaluator import decision_to_json
 from ..semantics.decision import Decision
 from ..semantics.model import Policy
 from ..semantics.run import Step, StepResult
+from ..state import dumps_exact_at
 from .escape import visible
 
 
@@ -17,15 +19,22 @@ def _num(q: Fraction | int) -> Fraction | int:
 
 
 def step_json(policy: Policy, k: int, step: Step, result: StepResult) -> dict[str, Any]:
-    decision = result.decision
-    out = {"step": k, "day": _num(step.day), **decision_to_json(policy, decision)}
-    out["acts"] = [{"act": a, "allowed": decision.allowed[a] if a in policy.actions else None}
-                   for a in policy.acts if a in step.acts]
-    out["duties"] = {name: {"status": "overdue" if s.overdue else "pending" if s.pending else "clear",
-                            "due": _num(s.due) if s.due is not None else None}
-                     for name, s in result.duties.items()}
+    out = {"step": k, "day": _num(step.day), **decision_to_json(policy, result.decision)}
+    out["acts"] = _acts_json(policy, step, result.decision)
+    out["duties"] = _duties_json(result)
     out["breaches"] = breaches(result)
     return out
+
+
+def _acts_json(policy: Policy, step: Step, decision: Decision) -> list[dict[str, Any]]:
+    return [{"act": a, "allowed": decision.allowed[a] if a in policy.actions else None}
+            for a in policy.acts if a in step.acts]
+
+
+def _duties_json(result: StepResult) -> dict[str, Any]:
+    return {name: {"status": "overdue" if s.overdue else "pending" if s.pending else "clear",
+                   "due": _num(s.due) if s.due is not None else None}
+            for name, s in result.duties.items()}
 
 
 def breaches(result: StepResult) -> list[dict[str, Any]]:
@@ -45,6 +54,49 @@ def run_json(policy: Policy, path: str, steps: Sequence[Step], results: Sequence
         "steps": [step_json(policy, k, s, r) for k, (s, r) in enumerate(zip(steps, results))],
     }
 
+
+def run_json_text(policy: Policy, path: str, steps: Sequence[Step], results: Sequence[StepResult]) -> str:
+    """`dumps_exact(run_json(...), indent=2)`, the same bytes, written step by step: a long run
+    repeats a few decisions and duty states (evaluate_run shares their objects), so each one's
+    text is made once, as run_text words each decision once (tests/test_v2_differential.py)."""
+    def item(key: str, value: Any) -> str:  # a key of a step (3 levels deep) and its value
+        return f',\n      {json.dumps(key)}: {dumps_exact_at(value, 2, 3)}'
+
+    decided: dict[int, tuple[Decision, str]] = {}   # tier, thresholds, actions, assertions
+    acted: dict[tuple[int, frozenset[str]], tuple[Decision, str]] = {}
+    shown: StepResult | None = None
+    tail = ""                                       # duties and breaches of `shown`
+    parts = []
+    for k, (step, result) in enumerate(zip(steps, results)):
+        decision = result.decision
+        known = decided.get(id(decision))
+        if known is None or known[0] is not decision:
+            if len(decided) >= _TEXTS_KEPT:
+                decided.clear()
+            known = decided[id(decision)] = (decision, "".join(
+                item(key, value) for key, value in decision_to_json(policy, decision).items()))
+        acts = ',\n      "acts": []'
+        if step.acts:
+            did = acted.get((id(decision), step.acts))
+            if did is None or did[0] is not decision:
+                if len(acted) >= _TEXTS_KEPT:
+                    acted.clear()
+                did = acted[(id(decision), step.acts)] = (decision, item("acts", _acts_json(policy, step, decision)))
+            acts = did[1]
+        if result is not shown:
+            shown, tail = result, item("duties", _duties_json(result)) + item("breaches", breaches(result))
+        day = step.day
+        parts.append(f'{{\n      "step": {k},\n      "day": '
+                     f'{day if day.__class__ is int else dumps_exact_at(_num(day), 2, 3)}'
+                     f'{known[1]}{acts}{tail}\n    }}')
+    first = next((k for k, r in enumerate(results) if r.breached), None)
+    head = {"file": path, "complies": first is None,
+            "first_breach": None if first is None else {"step": first, "day": _num(steps[first].day)}}
+    text = "{" + ",".join(f"\n  {json.dumps(key)}: {dumps_exact_at(value, 2, 1)}" for key, value in head.items())
+    return text + (',\n  "steps": [\n    ' + ",\n    ".join(parts) + "\n  ]\n}" if parts else ',\n  "steps": []\n}')
+
+
+_TEXTS_KEPT = 4096  # distinct decisions (and acts under them) whose text is kept: memory stays flat
 
 _BREACH_TEXT = {"forbidden_act": "`{}` was done but is not allowed",
                 "overdue_duty": "duty `{}` is overdue", "assertion": "assertion `{}` fails"}
