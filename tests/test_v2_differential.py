@@ -259,7 +259,7 @@ def test_the_generated_run_reader_reads_every_line_as_read_run_does(monkeypatch,
     check()
 
 
-_READER_EDITS = ["", " ", "\t", "\n", "\r\n", "\ufeff", "x", ",", ":", "}", "{", "{}", "\\", '"', "\\ud800",
+_READER_EDITS = ["", " ", "\t", "\n", "\r\n", "\ufeff", "\x0b", "\x0c", "\u00a0", "\u2028", "x", ",", ":", "}", "{", "{}", "\\", '"', "\\ud800",
                  "\\u0041", "01", "+1", "1.", ".5", "-", "1e", "NaN", "Infinity", "\u00e9", "true", "null", "[", "]",
                  '"day": 1, ', '"acts": [], ', '"state": {}, ', '"compute": 1, ', '"cap": "low", ']
 
@@ -314,9 +314,10 @@ def test_the_generated_run_reader_reads_random_runs_of_random_policies(data):
 def test_the_run_json_text_is_what_dumps_exact_writes(data):
     """`eval --run --format json` writes each repeated part of a long run once (run_json_text):
     the same bytes as dumps_exact of the documented shape (run_json), whole days or halves,
-    under the compiled evaluator's results and the interpreter's."""
+    under the compiled evaluator's results and the interpreter's; and the text form's blocks,
+    each worded once, are those of each step worded alone."""
     from rspdsl.evaluator import compile_policy
-    from rspdsl.render.run_out import run_json, run_json_text
+    from rspdsl.render.run_out import run_json, run_json_text, run_text
     from rspdsl.state import dumps_exact
 
     text = data.draw(v2_policies())
@@ -332,15 +333,30 @@ def test_the_run_json_text_is_what_dumps_exact_writes(data):
                                                               now_values=fast.current_values)):
         assert run_json_text(policy, path, steps, results) == \
             dumps_exact(run_json(policy, path, steps, results), indent=2), text
+        assert _blocks(run_text(policy, path, steps, results)) == _worded_alone(policy, steps, results), text
 
 
-def test_the_run_json_text_of_a_long_run_is_what_dumps_exact_writes():
+def _blocks(text: str) -> str:
+    return text.rsplit("\n", 1)[0]  # all but the verdict
+
+
+def _worded_alone(policy, steps, results) -> str:
+    """run_text's step blocks with each step worded by itself (no text shared between steps)."""
+    from rspdsl.render.run_out import _block, _num
+    lines = []
+    for k, (step, result) in enumerate(zip(steps, results)):
+        tier, below = _block(policy, step, result, {})
+        lines += [f"step {k}  day {_num(step.day)}{tier}", *below]
+    return "\n".join(lines)
+
+
+def test_a_long_run_is_read_evaluated_and_written_as_the_reference_does():
     """A long run of docs/examples/notify.rsp (decisions and duty states repeat, acts vary
-    under one decision): the fast reader, evaluator and JSON writer against the reference ones."""
+    under one decision): the fast reader, evaluator, JSON and text writers against the reference ones."""
     import random
 
     from rspdsl.evaluator import compile_policy
-    from rspdsl.render.run_out import run_json, run_json_text
+    from rspdsl.render.run_out import run_json, run_json_text, run_text
     from rspdsl.state import dumps_exact
 
     policy = load_text(NOTIFY.read_text(encoding="utf-8"), str(NOTIFY)).policy
@@ -363,3 +379,4 @@ def test_the_run_json_text_of_a_long_run_is_what_dumps_exact_writes():
     assert results == evaluate_run(policy, steps)
     assert run_json_text(policy, "run.jsonl", steps, results) == \
         dumps_exact(run_json(policy, "run.jsonl", steps, results), indent=2)
+    assert _blocks(run_text(policy, "run.jsonl", steps, results)) == _worded_alone(policy, steps, results)

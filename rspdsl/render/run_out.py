@@ -105,38 +105,20 @@ _BREACH_TEXT = {"forbidden_act": "`{}` was done but is not allowed",
 def run_text(policy: Policy, path: str, steps: Sequence[Step], results: Sequence[StepResult]) -> str:
     """One block per step (tier, acts, duties, breaches), then the verdict."""
     lines = []
-    # a long run repeats a few decisions (the compiled evaluator shares one object per outcome):
-    # each one's tier, permissions and failing assertions are worded once
+    # a long run repeats a few outcomes (evaluate_run shares the result of a step like the one
+    # before, the compiled evaluator one decision per outcome): each result's block under each
+    # set of acts is worded once, and each decision's tier, permissions and failing assertions
     worded: dict[int, tuple[Decision, str, str, list[str]]] = {}
+    blocks: dict[tuple[int, frozenset[str]], tuple[StepResult, str, str]] = {}
     for k, (step, result) in enumerate(zip(steps, results)):
-        decision = result.decision
-        known = worded.get(id(decision))
-        if known is None or known[0] is not decision:
-            allowed = [a for a in policy.actions if decision.allowed[a]]
-            known = worded[id(decision)] = (
-                decision, f"  tier {policy.tiers[decision.tier].name}",
-                f"  allowed: {', '.join(allowed) or 'nothing'}",
-                [f"  assertion {a}: FAILS" for a, holds in decision.assertions.items() if not holds])
-        _, tier, allowed_line, failing = known
+        known = blocks.get((id(result), step.acts))
+        if known is None or known[0] is not result:
+            if len(blocks) >= _TEXTS_KEPT:
+                blocks.clear()
+            tier, below = _block(policy, step, result, worded)
+            known = blocks[(id(result), step.acts)] = (result, tier, "".join("\n" + line for line in below))
         day = step.day
-        lines.append(f"step {k}  day {day if day.__class__ is int else _num(day)}{tier}")
-        lines.append(allowed_line)
-        for act in (a for a in policy.acts if a in step.acts) if step.acts else ():
-            if act in policy.actions:
-                unmet = decision.unmet(act)
-                also = f"; unmet: {', '.join(r.text for r in unmet)}" if unmet and decision.allowed[act] else ""
-                lines.append(f"  did {act}: {'allowed' if decision.allowed[act] else 'NOT ALLOWED'}{also}")
-            else:
-                lines.append(f"  event {act}")
-        for name, status in result.duties.items():
-            if status.pending:
-                word = "OVERDUE" if status.overdue else "pending"
-                lines.append(f"  duty {name}: {word} (due by day {_num(status.due)})" if status.due is not None
-                             else f"  duty {name}: {word}")
-        lines += failing
-        if result.breached:
-            for b in breaches(result):
-                lines.append("  breach: " + _BREACH_TEXT[b["kind"]].format(b["name"]))
+        lines.append(f"step {k}  day {day if day.__class__ is int else _num(day)}{known[1]}{known[2]}")
     first = next((k for k, r in enumerate(results) if r.breached), None)
     n = len(steps)
     path = visible(path)  # the only text here not a name: names are identifiers, values numbers
@@ -147,3 +129,37 @@ def run_text(policy: Policy, path: str, steps: Sequence[Step], results: Sequence
         lines.append(f"{path}: the run of {n} step{'s' * (n != 1)} breaches the policy at {count} "
                      f"step{'s' * (count != 1)}, first at step {first} (day {_num(steps[first].day)})")
     return "\n".join(lines)
+
+
+def _block(policy: Policy, step: Step, result: StepResult,
+           worded: dict[int, tuple[Decision, str, str, list[str]]]) -> tuple[str, list[str]]:
+    """A step's block but its `step K  day D` head: the tier after it, then the lines below."""
+    decision = result.decision
+    known = worded.get(id(decision))
+    if known is None or known[0] is not decision:
+        if len(worded) >= _TEXTS_KEPT:
+            worded.clear()
+        allowed = [a for a in policy.actions if decision.allowed[a]]
+        known = worded[id(decision)] = (
+            decision, f"  tier {policy.tiers[decision.tier].name}",
+            f"  allowed: {', '.join(allowed) or 'nothing'}",
+            [f"  assertion {a}: FAILS" for a, holds in decision.assertions.items() if not holds])
+    _, tier, allowed_line, failing = known
+    lines = [allowed_line]
+    for act in (a for a in policy.acts if a in step.acts) if step.acts else ():
+        if act in policy.actions:
+            unmet = decision.unmet(act)
+            also = f"; unmet: {', '.join(r.text for r in unmet)}" if unmet and decision.allowed[act] else ""
+            lines.append(f"  did {act}: {'allowed' if decision.allowed[act] else 'NOT ALLOWED'}{also}")
+        else:
+            lines.append(f"  event {act}")
+    for name, status in result.duties.items():
+        if status.pending:
+            word = "OVERDUE" if status.overdue else "pending"
+            lines.append(f"  duty {name}: {word} (due by day {_num(status.due)})" if status.due is not None
+                         else f"  duty {name}: {word}")
+    lines += failing
+    if result.breached:
+        for b in breaches(result):
+            lines.append("  breach: " + _BREACH_TEXT[b["kind"]].format(b["name"]))
+    return tier, lines
