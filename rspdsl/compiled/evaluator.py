@@ -163,13 +163,14 @@ class Evaluator:
         except KeyError as exc:
             name = exc.args[0] if exc.args else None
             raise StateError(f"missing value for `{name}`", name) from None
+        return self._decisions.get(outcome) or self._new_decision(outcome)
+
+    def _new_decision(self, outcome: tuple) -> Decision:
         # Many states (a run's steps, a batch's lines) share an outcome: its Decision (immutable
         # and never mutated by a reader) is built once. Bounded, so memory stays flat.
-        decision = self._decisions.get(outcome)
-        if decision is None:
-            if len(self._decisions) >= _DECISIONS_KEPT:
-                self._decisions.clear()
-            decision = self._decisions[outcome] = self._decision(outcome)
+        if len(self._decisions) >= _DECISIONS_KEPT:
+            self._decisions.clear()
+        decision = self._decisions[outcome] = self._decision(outcome)
         return decision
 
     def _decision(self, outcome: tuple) -> Decision:
@@ -201,7 +202,12 @@ class Evaluator:
         """A step of a run (language v2): the state decided with the history its terms see."""
         if self._full is None:
             return interpret.decide(self.policy, state, history)
-        return self.decide({**state, interpret.HISTORY_KEY: history})
+        with_history = {**state, interpret.HISTORY_KEY: history}
+        try:  # decide's work, one call shorter (a long run makes one per step)
+            outcome = self._full(with_history)
+        except KeyError:
+            return self.decide(with_history)  # names the missing value
+        return self._decisions.get(outcome) or self._new_decision(outcome)
 
     def current_values(self, state: Mapping[str, Any]) -> Mapping[str, Any]:
         """interpret.current_values, compiled: the state, its history-free thresholds and tier."""

@@ -65,6 +65,8 @@ class _Clock:
     def __init__(self, duty: Duty) -> None:
         self.duty = duty
         self.within = duty.kind == "within"
+        # within: the key of the trigger's value in a step's values, when it is a threshold
+        self.trigger_value = None if duty.trigger_is_act or duty.trigger is None else f"thr:{duty.trigger}"
         # an integral number of days as an int: the same exact value, and int + int keeps every
         # due day an int (a Fraction's arithmetic and comparisons cost ~20x an int's)
         self.days: Fraction | int = duty.days.numerator if duty.days.denominator == 1 else duty.days
@@ -76,11 +78,10 @@ class _Clock:
     def status(self, day: Fraction | int, now: Mapping[str, Any], acts: frozenset[str]) -> DutyStatus:
         duty = self.duty
         if self.within:
-            assert duty.trigger is not None
-            if duty.trigger_is_act:
+            if self.trigger_value is None:  # an act
                 triggered = duty.trigger in acts
-            else:
-                holds = bool(now[f"thr:{duty.trigger}"])
+            else:  # a threshold's onset
+                holds = bool(now[self.trigger_value])
                 triggered, self.held = holds and not self.held, holds
             if triggered and self.since is None:
                 self.since = day
@@ -143,25 +144,25 @@ def evaluate_run(policy: Policy, steps: Sequence[Step], *, decide_step: Decide |
     overdue = _NOTHING_OVERDUE
     result: StepResult | None = None
     for step in steps:
+        day, acts = step.day, step.acts
         if step.state is not state:
             state, now = step.state, now_values(step.state)
         if not out:  # an act that never happened is read at step 0; the first step reads itself
             seen = {act: now for act in policy.acts}
-        statuses = [clock.status(step.day, now, step.acts) for clock in clocks]
+        statuses = [clock.status(day, now, acts) for clock in clocks]
         if statuses != shown:  # (a list compares its items by identity first: fast when unchanged)
             shown, duties = statuses, dict(zip(policy.duties, statuses))
             late = frozenset(name for name, status in duties.items() if status.overdue)
             overdue = late if late != overdue else overdue
-        decision = decide_step(step.state, StepHistory(step.day, latest, seen, overdue))
-        forbidden = tuple(a for a in policy.actions if a in step.acts and not decision.allowed[a]) \
-            if step.acts else ()
+        decision = decide_step(state, StepHistory(day, latest, seen, overdue))
+        forbidden = tuple(a for a in policy.actions if a in acts and not decision.allowed[a]) if acts else ()
         if result is None or result.decision is not decision or result.duties is not duties \
                 or result.forbidden_acts != forbidden:
             result = StepResult(decision, duties, forbidden)
         out.append(result)
-        if step.acts:
+        if acts:
             for clock in clocks:
-                clock.after(step.day, step.acts)
-            latest = {**latest, **{act: step.day for act in step.acts}}
-            seen = {**seen, **{act: now for act in step.acts}}
+                clock.after(day, acts)
+            latest = {**latest, **{act: day for act in acts}}
+            seen = {**seen, **{act: now for act in acts}}
     return out
