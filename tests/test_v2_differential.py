@@ -334,6 +334,7 @@ def test_the_run_json_text_is_what_dumps_exact_writes(data):
         assert run_json_text(policy, path, steps, results) == \
             dumps_exact(run_json(policy, path, steps, results), indent=2), text
         assert _blocks(run_text(policy, path, steps, results)) == _worded_alone(policy, steps, results), text
+    assert run_json_text(policy, path, [], []) == dumps_exact(run_json(policy, path, [], []), indent=2)
 
 
 def _blocks(text: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from ..render.run_out import run_json_text, run_text
+from ..render.run_out import run_json_parts, run_text
 from ..runs import RunFileError, read_run
 from ..semantics.model import Policy
 from ..semantics.run import evaluate_run
@@ -57,7 +57,9 @@ def _run_file(policy: Policy, policy_path: str, run_path: str, fmt: str) -> int:
         return 2
     results = evaluate_run(policy, steps, decide_step=fast.decide_step, now_values=fast.current_values)
     if fmt == "json":
-        print(run_json_text(policy, policy_path, steps, results))
+        for part in run_json_parts(policy, policy_path, steps, results):
+            sys.stdout.write(part)
+        sys.stdout.write("\n")
     else:
         print(run_text(policy, policy_path, steps, results))
     return 1 if any(r.breached for r in results) else 0

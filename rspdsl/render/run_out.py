@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -56,17 +56,31 @@ def run_json(policy: Policy, path: str, steps: Sequence[Step], results: Sequence
 
 
 def run_json_text(policy: Policy, path: str, steps: Sequence[Step], results: Sequence[StepResult]) -> str:
-    """`dumps_exact(run_json(...), indent=2)`, the same bytes, written step by step: a long run
-    repeats a few decisions and duty states (evaluate_run shares their objects), so each one's
-    text is made once, as run_text words each decision once (tests/test_v2_differential.py)."""
+    """`dumps_exact(run_json(...), indent=2)`, the same bytes (run_json_parts joined)."""
+    return "".join(run_json_parts(policy, path, steps, results))
+
+
+def run_json_parts(policy: Policy, path: str, steps: Sequence[Step], results: Sequence[StepResult],
+                   batch: int = 256) -> Iterator[str]:
+    """`dumps_exact(run_json(...), indent=2)` in pieces of `batch` steps, to be written one after
+    the other (a long run's document is ten times the size of the run: it is never held whole).
+    A long run repeats a few decisions and duty states (evaluate_run shares their objects), so
+    each one's text is made once, as run_text words each once (tests/test_v2_differential.py)."""
     def item(key: str, value: Any) -> str:  # a key of a step (3 levels deep) and its value
         return f',\n      {json.dumps(key)}: {dumps_exact_at(value, 2, 3)}'
 
+    first = next((k for k, r in enumerate(results) if r.breached), None)
+    head = {"file": path, "complies": first is None,
+            "first_breach": None if first is None else {"step": first, "day": _num(steps[first].day)}}
+    yield "{" + ",".join(f"\n  {json.dumps(key)}: {dumps_exact_at(value, 2, 1)}" for key, value in head.items())
+    if not steps:
+        yield ',\n  "steps": []\n}'
+        return
     decided: dict[int, tuple[Decision, str]] = {}   # tier, thresholds, actions, assertions
     acted: dict[tuple[int, frozenset[str]], tuple[Decision, str]] = {}
     shown: StepResult | None = None
     tail = ""                                       # duties and breaches of `shown`
-    parts = []
+    parts = [',\n  "steps": [']
     for k, (step, result) in enumerate(zip(steps, results)):
         decision = result.decision
         known = decided.get(id(decision))
@@ -86,14 +100,14 @@ def run_json_text(policy: Policy, path: str, steps: Sequence[Step], results: Seq
         if result is not shown:
             shown, tail = result, item("duties", _duties_json(result)) + item("breaches", breaches(result))
         day = step.day
-        parts.append(f'{{\n      "step": {k},\n      "day": '
+        parts.append(f'{"," if k else ""}\n    {{\n      "step": {k},\n      "day": '
                      f'{day if day.__class__ is int else dumps_exact_at(_num(day), 2, 3)}'
                      f'{known[1]}{acts}{tail}\n    }}')
-    first = next((k for k, r in enumerate(results) if r.breached), None)
-    head = {"file": path, "complies": first is None,
-            "first_breach": None if first is None else {"step": first, "day": _num(steps[first].day)}}
-    text = "{" + ",".join(f"\n  {json.dumps(key)}: {dumps_exact_at(value, 2, 1)}" for key, value in head.items())
-    return text + (',\n  "steps": [\n    ' + ",\n    ".join(parts) + "\n  ]\n}" if parts else ',\n  "steps": []\n}')
+        if len(parts) >= batch:
+            yield "".join(parts)
+            parts = []
+    parts.append("\n  ]\n}")
+    yield "".join(parts)
 
 
 _TEXTS_KEPT = 4096  # distinct decisions (and acts under them) whose text is kept: memory stays flat
