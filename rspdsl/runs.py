@@ -10,7 +10,7 @@ where X does not happen, an unknown key, and anything `read_state` refuses.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -42,14 +42,23 @@ class RunFileError(Exception):
         self.more = more
 
 
-def read_run(policy: Policy, lines: Iterable[str], origin: str = "run") -> list[Step]:
-    """Validate a run's lines (blank lines are skipped) against `policy`; raise RunFileError."""
+def read_run(policy: Policy, lines: Iterable[str], origin: str = "run",
+             read_line: Callable[[str, Step | None], Step | None] | None = None) -> list[Step]:
+    """Validate a run's lines (blank lines are skipped) against `policy`; raise RunFileError.
+    `read_line` (`eval --run` passes the compiled evaluator's run_line_reader) is tried first on
+    each line: it returns the step this module would, or None, and then this module reads the
+    line (tests/test_v2_differential.py checks it)."""
     errors: list[RunError] = []
     more = 0
     steps: list[Step] = []
     previous: Step | None = None
     for lineno, text in enumerate(lines, 1):
         if not text.strip():
+            continue
+        step = read_line(text, previous) if read_line is not None else None
+        if step is not None:
+            steps.append(step)
+            previous = step
             continue
         try:
             step = _read_step(policy, text, previous, lineno, origin)

@@ -300,6 +300,14 @@ def dumps_exact(obj: Any, indent: int | None = None) -> str:
     return "".join(parts)
 
 
+def dumps_exact_at(obj: Any, indent: int, level: int) -> str:
+    """dumps_exact's text of `obj` where it stands `level` deep in an indented document (a long
+    document written in parts, each part's text made once: rspdsl/render/run_out.py)."""
+    parts: list[str] = []
+    _write(obj, parts, indent, level)
+    return "".join(parts)
+
+
 def _write(obj: Any, out: list[str], indent: int | None, level: int) -> None:
     if obj is None or isinstance(obj, (bool, str)):
         out.append(json.dumps(obj))

@@ -147,3 +147,34 @@ def test_compare_catches_a_wrong_line_or_projection():
     assert len(problems) == 1 and "not the full result without the other actions" in problems[0]
     problems = run.compare({**raw, run.BASELINE_PROJECTED: wrong}, decisions, 1)
     assert len(problems) == 1 and "hand-written Python, deploy only writes a different line" in problems[0]
+
+
+def test_the_runs_benchmark_run_is_read_by_the_fast_reader_and_its_table_has_every_row(tmp_path):
+    """benchmarks/runs.py: the run it times is one the generated line reader reads by itself
+    (it measures the fast path, not the fallback), and its table names each row and target."""
+    import runs
+
+    from rspdsl.frontend import load_file
+    from rspdsl.runs import read_run
+
+    path = tmp_path / "run.jsonl"
+    runs.write_run(path, 500)
+    policy = load_file(str(runs.EXAMPLE)).policy
+    reader = compile_policy(policy).run_line_reader()
+    previous = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        previous = reader(line, previous)
+        assert previous is not None, line
+    assert len(read_run(policy, path.read_text(encoding="utf-8").splitlines(), read_line=reader)) == 500
+
+    def stats(label, seconds):
+        return run.Stats(label, seconds=[seconds])
+
+    result = {"floor": stats("floor", 0.1), "checks": {"notify.rsp": stats("check", 0.25)},
+              "eval": stats("eval", 1.0), "json": stats("json", 2.0), "steps": 100_000, "reader": "msgspec",
+              "curve": {8: stats("depth 8", 1.0)}}
+    table = runs.table(result)
+    assert "| 100,000 steps/s | at least 50,000: met |" in table
+    assert "eval --run --format json, 100,000 steps | 2.000 (2.000–2.000) | 50,000 steps/s | reported |" in table
+    assert [row[0] for row in runs.summary_rows(result)][1:3] == [
+        "eval --run on 100,000 steps", "eval --run --format json on 100,000 steps"]

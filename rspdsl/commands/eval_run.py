@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import sys
 
-from ..render.run_out import run_json, run_text
+from ..render.run_out import run_json_parts, run_text
 from ..runs import RunFileError, read_run
 from ..semantics.model import Policy
 from ..semantics.run import evaluate_run
-from ..state import dumps_exact
 
 
 def run_file(policy: Policy, policy_path: str, run_path: str, fmt: str) -> int:
@@ -24,13 +23,19 @@ def run_file(policy: Policy, policy_path: str, run_path: str, fmt: str) -> int:
 
 
 def _run_file(policy: Policy, policy_path: str, run_path: str, fmt: str) -> int:
+    from ..evaluator import compile_policy
+
+    # the compiled evaluator reads the common lines and decides each step (each part falls back
+    # by itself to the reference reader and evaluator, which give the same steps and decisions)
+    fast = compile_policy(policy)
+    read_line = fast.run_line_reader()
     shown = "<stdin>" if run_path == "-" else run_path
     try:
         if run_path == "-":
-            steps = read_run(policy, sys.stdin, origin=shown)
+            steps = read_run(policy, sys.stdin, origin=shown, read_line=read_line)
         else:
             with open(run_path, encoding="utf-8", errors="strict") as handle:
-                steps = read_run(policy, handle, origin=shown)
+                steps = read_run(policy, handle, origin=shown, read_line=read_line)
     except IsADirectoryError:
         print(f"rspdsl eval: `{run_path}` is a directory, not a run file", file=sys.stderr)
         return 2
@@ -50,12 +55,11 @@ def _run_file(policy: Policy, policy_path: str, run_path: str, fmt: str) -> int:
         if exc.more:
             print(f"{shown}: {exc.more} more bad line{'s' * (exc.more != 1)} not shown", file=sys.stderr)
         return 2
-    from ..evaluator import compile_policy
-
-    fast = compile_policy(policy)  # the compiled evaluator decides each step (it falls back by itself)
     results = evaluate_run(policy, steps, decide_step=fast.decide_step, now_values=fast.current_values)
     if fmt == "json":
-        print(dumps_exact(run_json(policy, policy_path, steps, results), indent=2))
+        for part in run_json_parts(policy, policy_path, steps, results):
+            sys.stdout.write(part)
+        sys.stdout.write("\n")
     else:
         print(run_text(policy, policy_path, steps, results))
     return 1 if any(r.breached for r in results) else 0

@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..semantics import ir
-from ..semantics.model import Policy, Requirement
+from ..semantics.model import Policy, Requirement, Variable
 from ..state import MAX_EXPONENT, is_finite_decimal, number_text
 from .codegen import (
     _LINE_SEPARATORS,
@@ -59,39 +59,53 @@ def _validation(policy: Policy, ns: dict[str, Any]) -> list[str]:
         # line with n distinct names has exactly n - 1.
         out += [f"    if text.count(',') != {n - 1}:", "        return None"]
     for i, var in enumerate(policy.variables.values()):
-        v = f"v{i}"
-        if var.sort == "bool":
-            continue  # the reader accepted only true or false
-        if var.sort == "int":
-            values = policy.scales[var.scale].values if var.scale in policy.scales else ()
-            table = {name: idx for idx, name in enumerate(values)
-                     if (var.lo is None or idx >= var.lo) and (var.hi is None or idx <= var.hi)}
-            name = f"K{len(ns)}"
-            ns[name] = table
-            out += [f"    {v} = {name}.get({v})",  # a string (the reader checked): a scale value?
-                    f"    if {v} is None:", "        return None"]
-        else:
-            def in_bounds(for_decimal: bool, v: str = v, var: Any = var) -> str:
-                bounds = []  # the value on the left: its own comparison runs, not a reflected one
-                if var.lo is not None:
-                    bounds.append(f"{v} >= {_bound_const(ns, var.lo, for_decimal)}")
-                if var.hi is not None:
-                    bounds.append(f"{v} <= {_bound_const(ns, var.hi, for_decimal)}")
-                return " and ".join(bounds) or "True"
-            # read_state refuses exponents beyond ±MAX_EXPONENT; the bounds already exclude the
-            # huge ones when they are finite and of sane size, leaving only the tiny ones to test.
-            huge_excluded = (var.lo is not None and var.hi is not None
-                             and max(abs(Fraction(var.lo)), abs(Fraction(var.hi))) < 10 ** MAX_EXPONENT)
-            extreme = (f"{v}.adjusted() < {-MAX_EXPONENT}" if huge_excluded
-                       else f"not ({-MAX_EXPONENT} <= {v}.adjusted() <= {MAX_EXPONENT})")
-            out += [f"    c = {v}.__class__",
-                    "    if c is Decimal:",  # the usual case first; zero has any exponent
-                    f"        if not ({in_bounds(True)}) or ({extreme} and {v}):",
-                    "            return None",
-                    "    elif c is int:",
-                    f"        if not ({in_bounds(False)}):", "            return None",
-                    "    else:", "        return None"]
+        out += value_checks(policy, ns, var, f"v{i}", typed=True)
     return out
+
+
+def value_checks(policy: Policy, ns: dict[str, Any], var: Variable, v: str, *, typed: bool,
+                 indent: str = "    ") -> list[str]:
+    """Lines that check the decoded JSON value in local `v` for `var` as read_state would accept
+    it in the common forms, leaving it as the batch path compares it (a flag a bool, a scale
+    value its index, a real an int or an exact Decimal), or `return None` for anything else.
+    `typed`: the reader already checked that flags are booleans and scale values strings."""
+    if var.sort == "bool":
+        return [] if typed else [f"{indent}if {v}.__class__ is not bool:", f"{indent}    return None"]
+    if var.sort == "int":
+        values = policy.scales[var.scale].values if var.scale in policy.scales else ()
+        table = {name: idx for idx, name in enumerate(values)
+                 if (var.lo is None or idx >= var.lo) and (var.hi is None or idx <= var.hi)}
+        name = f"K{len(ns)}"
+        ns[name] = table
+        look = f"{name}.get({v})" if typed else f"{name}.get({v}) if {v}.__class__ is str else None"
+        return [f"{indent}{v} = {look}",  # a string: a scale value?
+                f"{indent}if {v} is None:", f"{indent}    return None"]
+
+    def in_bounds(for_decimal: bool) -> str:
+        bounds = []  # the value on the left: its own comparison runs, not a reflected one
+        if var.lo is not None:
+            bounds.append(f"{v} >= {_bound_const(ns, var.lo, for_decimal)}")
+        if var.hi is not None:
+            bounds.append(f"{v} <= {_bound_const(ns, var.hi, for_decimal)}")
+        return " and ".join(bounds) or "True"
+    # read_state refuses exponents beyond ±MAX_EXPONENT; the bounds already exclude the
+    # huge ones when they are finite and of sane size, leaving only the tiny ones to test.
+    huge_excluded = (var.lo is not None and var.hi is not None
+                     and max(abs(Fraction(var.lo)), abs(Fraction(var.hi))) < 10 ** MAX_EXPONENT)
+    extreme = (f"{v}.adjusted() < {-MAX_EXPONENT}" if huge_excluded
+               else f"not ({-MAX_EXPONENT} <= {v}.adjusted() <= {MAX_EXPONENT})")
+    int_ok = in_bounds(False)
+    if not huge_excluded:  # an integer of more than MAX_EXPONENT + 1 digits is refused as well
+        name = f"K{len(ns)}"
+        ns[name] = 10 ** (MAX_EXPONENT + 1)
+        int_ok = f"{int_ok} and -{name} < {v} < {name}"
+    return [f"{indent}c = {v}.__class__",
+            f"{indent}if c is Decimal:",  # the usual case first; zero has any exponent
+            f"{indent}    if not ({in_bounds(True)}) or ({extreme} and {v}):",
+            f"{indent}        return None",
+            f"{indent}elif c is int:",
+            f"{indent}    if not ({int_ok}):", f"{indent}        return None",
+            f"{indent}else:", f"{indent}    return None"]
 
 
 def _cheap(e: ir.IExpr) -> bool:

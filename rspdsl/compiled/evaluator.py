@@ -13,6 +13,7 @@ from ..semantics import interpret
 from ..semantics.decision import Decision
 from ..semantics.depth import room_for
 from ..semantics.model import Policy
+from ..semantics.run import Step
 from ..state import StateError, read_state
 
 # Generated expressions deeper than this are hoisted into temporaries: CPython's parser and
@@ -21,6 +22,7 @@ from .batch import _dumps, _line_source
 from .codegen import _EXACT, _generate_full, _generate_now
 from .json_form import decision_to_json
 from .readers import _state_reader
+from .run_lines import run_line_source
 
 _T = TypeVar("_T")
 
@@ -73,6 +75,7 @@ class Evaluator:
         self._deciders: dict[tuple[str, ...] | None, Callable[..., str]] = {}
         self._reader: Callable[[str], tuple] | None = None
         self._decisions: dict[tuple, Decision] = {}
+        self._run_reader: Any = _NOT_BUILT
 
     def _generate(self, make: Callable[[], _T]) -> _T:
         # The generator recurses over the IR (a few frames per level). Python 3.11+ frames do not
@@ -160,13 +163,14 @@ class Evaluator:
         except KeyError as exc:
             name = exc.args[0] if exc.args else None
             raise StateError(f"missing value for `{name}`", name) from None
+        return self._decisions.get(outcome) or self._new_decision(outcome)
+
+    def _new_decision(self, outcome: tuple) -> Decision:
         # Many states (a run's steps, a batch's lines) share an outcome: its Decision (immutable
         # and never mutated by a reader) is built once. Bounded, so memory stays flat.
-        decision = self._decisions.get(outcome)
-        if decision is None:
-            if len(self._decisions) >= _DECISIONS_KEPT:
-                self._decisions.clear()
-            decision = self._decisions[outcome] = self._decision(outcome)
+        if len(self._decisions) >= _DECISIONS_KEPT:
+            self._decisions.clear()
+        decision = self._decisions[outcome] = self._decision(outcome)
         return decision
 
     def _decision(self, outcome: tuple) -> Decision:
@@ -198,13 +202,33 @@ class Evaluator:
         """A step of a run (language v2): the state decided with the history its terms see."""
         if self._full is None:
             return interpret.decide(self.policy, state, history)
-        return self.decide({**state, interpret.HISTORY_KEY: history})
+        with_history = {**state, interpret.HISTORY_KEY: history}
+        try:  # decide's work, one call shorter (a long run makes one per step)
+            outcome = self._full(with_history)
+        except KeyError:
+            return self.decide(with_history)  # names the missing value
+        return self._decisions.get(outcome) or self._new_decision(outcome)
 
     def current_values(self, state: Mapping[str, Any]) -> Mapping[str, Any]:
         """interpret.current_values, compiled: the state, its history-free thresholds and tier."""
         if self._now is None:
             return interpret.current_values(self.policy, state)
         return self._now(dict(state))
+
+    def run_line_reader(self) -> Callable[[str, Step | None], Step | None] | None:
+        """The generated RUN.jsonl line reader (see run_lines.py), built on first use; None when
+        this policy has none (runs.read_run then reads every line itself)."""
+        if self._run_reader is _NOT_BUILT:
+            self._run_reader = None
+            try:
+                ns = dict(self._base_ns)
+                source = self._generate(lambda: run_line_source(self.policy, ns))
+                if source is not None:
+                    exec(compile(source, f"<rspdsl run reader for {self.policy.source.path}>", "exec"), ns)
+                    self._run_reader = ns["_step"]
+            except Exception:  # noqa: BLE001 - a fast path only: the reference reader reads every line
+                self._run_reader = None
+        return self._run_reader
 
     def decide_json(self, obj_or_text: Any, origin: str = "state") -> Decision:
         """Read (and validate) a state in the STATE.json form, then decide it."""
@@ -218,6 +242,7 @@ class Evaluator:
 
 
 _DECISIONS_KEPT = 4096
+_NOT_BUILT = object()
 _CACHE: OrderedDict[int, tuple[Policy, Evaluator]] = OrderedDict()
 _CACHE_SIZE = 64
 

@@ -1,5 +1,5 @@
-"""The batch path's JSON line readers: msgspec when installed (the `fast` extra), else the
-standard library; both hand numbers over exactly."""
+"""The JSON readers of the batch (`--states`) and run (`--run`) paths: msgspec when installed
+(the `fast` extra), else the standard library; both hand numbers over exactly."""
 from __future__ import annotations
 
 import json
@@ -9,8 +9,6 @@ from typing import Any
 
 from ..semantics.model import Policy
 
-# Generated expressions deeper than this are hoisted into temporaries: CPython's parser and
-# compiler have nesting limits far below what a long `a + b + ...` chain can reach.
 
 def _state_reader(policy: Policy) -> Callable[[str], tuple]:
     """The batch path's JSON reader for this policy's states: text -> the values in declaration
@@ -59,3 +57,33 @@ def _json_state_reader(policy: Policy) -> Callable[[str], tuple]:
         return values
 
     return read
+
+
+def json_decoder() -> Callable[[str], Any]:
+    """Plain JSON text -> Python values with numbers exact (ints stay ints, any other number a
+    Decimal of its literal): msgspec's decoder when installed, else the standard library's C
+    scanner (no per-object hook). Neither refuses a repeated key (the last value wins) and the
+    standard library accepts NaN (as a float): callers check for both."""
+    try:
+        import msgspec
+    except ImportError:  # optional (the `fast` extra)
+        return _stdlib_decoder()
+    return msgspec.json.Decoder(float_hook=Decimal).decode
+
+
+_JSON_SPACE = " \t\n\r"
+
+
+def _stdlib_decoder() -> Callable[[str], Any]:
+    """JSONDecoder(parse_float=Decimal).decode without its Python-level layers (half the time of a
+    short line): its C scanner from the first non-space, then nothing but JSON whitespace."""
+    scan = json.JSONDecoder(parse_float=Decimal).scan_once  # type: ignore[attr-defined]
+
+    def decode(text: str) -> Any:
+        start = 0 if text[:1] == "{" else len(text) - len(text.lstrip(_JSON_SPACE))
+        value, end = scan(text, start)  # StopIteration when no value starts there
+        if end != len(text) and text[end:].strip(_JSON_SPACE):
+            raise ValueError("extra data after the JSON value")
+        return value
+
+    return decode

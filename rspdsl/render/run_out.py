@@ -1,7 +1,8 @@
 """How a run's evaluation is shown: JSON (stable, documented in docs/evaluator.md) and text."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -9,6 +10,7 @@ from ..evaluator import decision_to_json
 from ..semantics.decision import Decision
 from ..semantics.model import Policy
 from ..semantics.run import Step, StepResult
+from ..state import dumps_exact_at
 from .escape import visible
 
 
@@ -17,15 +19,22 @@ def _num(q: Fraction | int) -> Fraction | int:
 
 
 def step_json(policy: Policy, k: int, step: Step, result: StepResult) -> dict[str, Any]:
-    decision = result.decision
-    out = {"step": k, "day": _num(step.day), **decision_to_json(policy, decision)}
-    out["acts"] = [{"act": a, "allowed": decision.allowed[a] if a in policy.actions else None}
-                   for a in policy.acts if a in step.acts]
-    out["duties"] = {name: {"status": "overdue" if s.overdue else "pending" if s.pending else "clear",
-                            "due": _num(s.due) if s.due is not None else None}
-                     for name, s in result.duties.items()}
+    out = {"step": k, "day": _num(step.day), **decision_to_json(policy, result.decision)}
+    out["acts"] = _acts_json(policy, step, result.decision)
+    out["duties"] = _duties_json(result)
     out["breaches"] = breaches(result)
     return out
+
+
+def _acts_json(policy: Policy, step: Step, decision: Decision) -> list[dict[str, Any]]:
+    return [{"act": a, "allowed": decision.allowed[a] if a in policy.actions else None}
+            for a in policy.acts if a in step.acts]
+
+
+def _duties_json(result: StepResult) -> dict[str, Any]:
+    return {name: {"status": "overdue" if s.overdue else "pending" if s.pending else "clear",
+                   "due": _num(s.due) if s.due is not None else None}
+            for name, s in result.duties.items()}
 
 
 def breaches(result: StepResult) -> list[dict[str, Any]]:
@@ -46,6 +55,63 @@ def run_json(policy: Policy, path: str, steps: Sequence[Step], results: Sequence
     }
 
 
+def run_json_text(policy: Policy, path: str, steps: Sequence[Step], results: Sequence[StepResult]) -> str:
+    """`dumps_exact(run_json(...), indent=2)`, the same bytes (run_json_parts joined)."""
+    return "".join(run_json_parts(policy, path, steps, results))
+
+
+def run_json_parts(policy: Policy, path: str, steps: Sequence[Step], results: Sequence[StepResult],
+                   batch: int = 256) -> Iterator[str]:
+    """`dumps_exact(run_json(...), indent=2)` in pieces of `batch` steps, to be written one after
+    the other (a long run's document is ten times the size of the run: it is never held whole).
+    A long run repeats a few decisions and duty states (evaluate_run shares their objects), so
+    each one's text is made once, as run_text words each once (tests/test_v2_differential.py)."""
+    def item(key: str, value: Any) -> str:  # a key of a step (3 levels deep) and its value
+        return f',\n      {json.dumps(key)}: {dumps_exact_at(value, 2, 3)}'
+
+    first = next((k for k, r in enumerate(results) if r.breached), None)
+    head = {"file": path, "complies": first is None,
+            "first_breach": None if first is None else {"step": first, "day": _num(steps[first].day)}}
+    yield "{" + ",".join(f"\n  {json.dumps(key)}: {dumps_exact_at(value, 2, 1)}" for key, value in head.items())
+    if not steps:
+        yield ',\n  "steps": []\n}'
+        return
+    decided: dict[int, tuple[Decision, str]] = {}   # tier, thresholds, actions, assertions
+    acted: dict[tuple[int, frozenset[str]], tuple[Decision, str]] = {}
+    shown: StepResult | None = None
+    tail = ""                                       # duties and breaches of `shown`
+    parts = [',\n  "steps": [']
+    for k, (step, result) in enumerate(zip(steps, results)):
+        decision = result.decision
+        known = decided.get(id(decision))
+        if known is None or known[0] is not decision:
+            if len(decided) >= _TEXTS_KEPT:
+                decided.clear()
+            known = decided[id(decision)] = (decision, "".join(
+                item(key, value) for key, value in decision_to_json(policy, decision).items()))
+        acts = ',\n      "acts": []'
+        if step.acts:
+            did = acted.get((id(decision), step.acts))
+            if did is None or did[0] is not decision:
+                if len(acted) >= _TEXTS_KEPT:
+                    acted.clear()
+                did = acted[(id(decision), step.acts)] = (decision, item("acts", _acts_json(policy, step, decision)))
+            acts = did[1]
+        if result is not shown:
+            shown, tail = result, item("duties", _duties_json(result)) + item("breaches", breaches(result))
+        day = step.day
+        parts.append(f'{"," if k else ""}\n    {{\n      "step": {k},\n      "day": '
+                     f'{day if day.__class__ is int else dumps_exact_at(_num(day), 2, 3)}'
+                     f'{known[1]}{acts}{tail}\n    }}')
+        if len(parts) >= batch:
+            yield "".join(parts)
+            parts = []
+    parts.append("\n  ]\n}")
+    yield "".join(parts)
+
+
+_TEXTS_KEPT = 4096  # distinct decisions (and acts under them) whose text is kept: memory stays flat
+
 _BREACH_TEXT = {"forbidden_act": "`{}` was done but is not allowed",
                 "overdue_duty": "duty `{}` is overdue", "assertion": "assertion `{}` fails"}
 
@@ -53,38 +119,20 @@ _BREACH_TEXT = {"forbidden_act": "`{}` was done but is not allowed",
 def run_text(policy: Policy, path: str, steps: Sequence[Step], results: Sequence[StepResult]) -> str:
     """One block per step (tier, acts, duties, breaches), then the verdict."""
     lines = []
-    # a long run repeats a few decisions (the compiled evaluator shares one object per outcome):
-    # each one's tier, permissions and failing assertions are worded once
+    # a long run repeats a few outcomes (evaluate_run shares the result of a step like the one
+    # before, the compiled evaluator one decision per outcome): each result's block under each
+    # set of acts is worded once, and each decision's tier, permissions and failing assertions
     worded: dict[int, tuple[Decision, str, str, list[str]]] = {}
+    blocks: dict[tuple[int, frozenset[str]], tuple[StepResult, str, str]] = {}
     for k, (step, result) in enumerate(zip(steps, results)):
-        decision = result.decision
-        known = worded.get(id(decision))
-        if known is None or known[0] is not decision:
-            allowed = [a for a in policy.actions if decision.allowed[a]]
-            known = worded[id(decision)] = (
-                decision, f"  tier {policy.tiers[decision.tier].name}",
-                f"  allowed: {', '.join(allowed) or 'nothing'}",
-                [f"  assertion {a}: FAILS" for a, holds in decision.assertions.items() if not holds])
-        _, tier, allowed_line, failing = known
+        known = blocks.get((id(result), step.acts))
+        if known is None or known[0] is not result:
+            if len(blocks) >= _TEXTS_KEPT:
+                blocks.clear()
+            tier, below = _block(policy, step, result, worded)
+            known = blocks[(id(result), step.acts)] = (result, tier, "".join("\n" + line for line in below))
         day = step.day
-        lines.append(f"step {k}  day {day if day.__class__ is int else _num(day)}{tier}")
-        lines.append(allowed_line)
-        for act in (a for a in policy.acts if a in step.acts) if step.acts else ():
-            if act in policy.actions:
-                unmet = decision.unmet(act)
-                also = f"; unmet: {', '.join(r.text for r in unmet)}" if unmet and decision.allowed[act] else ""
-                lines.append(f"  did {act}: {'allowed' if decision.allowed[act] else 'NOT ALLOWED'}{also}")
-            else:
-                lines.append(f"  event {act}")
-        for name, status in result.duties.items():
-            if status.pending:
-                word = "OVERDUE" if status.overdue else "pending"
-                lines.append(f"  duty {name}: {word} (due by day {_num(status.due)})" if status.due is not None
-                             else f"  duty {name}: {word}")
-        lines += failing
-        if result.breached:
-            for b in breaches(result):
-                lines.append("  breach: " + _BREACH_TEXT[b["kind"]].format(b["name"]))
+        lines.append(f"step {k}  day {day if day.__class__ is int else _num(day)}{known[1]}{known[2]}")
     first = next((k for k, r in enumerate(results) if r.breached), None)
     n = len(steps)
     path = visible(path)  # the only text here not a name: names are identifiers, values numbers
@@ -95,3 +143,37 @@ def run_text(policy: Policy, path: str, steps: Sequence[Step], results: Sequence
         lines.append(f"{path}: the run of {n} step{'s' * (n != 1)} breaches the policy at {count} "
                      f"step{'s' * (count != 1)}, first at step {first} (day {_num(steps[first].day)})")
     return "\n".join(lines)
+
+
+def _block(policy: Policy, step: Step, result: StepResult,
+           worded: dict[int, tuple[Decision, str, str, list[str]]]) -> tuple[str, list[str]]:
+    """A step's block but its `step K  day D` head: the tier after it, then the lines below."""
+    decision = result.decision
+    known = worded.get(id(decision))
+    if known is None or known[0] is not decision:
+        if len(worded) >= _TEXTS_KEPT:
+            worded.clear()
+        allowed = [a for a in policy.actions if decision.allowed[a]]
+        known = worded[id(decision)] = (
+            decision, f"  tier {policy.tiers[decision.tier].name}",
+            f"  allowed: {', '.join(allowed) or 'nothing'}",
+            [f"  assertion {a}: FAILS" for a, holds in decision.assertions.items() if not holds])
+    _, tier, allowed_line, failing = known
+    lines = [allowed_line]
+    for act in (a for a in policy.acts if a in step.acts) if step.acts else ():
+        if act in policy.actions:
+            unmet = decision.unmet(act)
+            also = f"; unmet: {', '.join(r.text for r in unmet)}" if unmet and decision.allowed[act] else ""
+            lines.append(f"  did {act}: {'allowed' if decision.allowed[act] else 'NOT ALLOWED'}{also}")
+        else:
+            lines.append(f"  event {act}")
+    for name, status in result.duties.items():
+        if status.pending:
+            word = "OVERDUE" if status.overdue else "pending"
+            lines.append(f"  duty {name}: {word} (due by day {_num(status.due)})" if status.due is not None
+                         else f"  duty {name}: {word}")
+    lines += failing
+    if result.breached:
+        for b in breaches(result):
+            lines.append("  breach: " + _BREACH_TEXT[b["kind"]].format(b["name"]))
+    return tier, lines
