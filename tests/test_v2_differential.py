@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies_v2 import v2_policies, v2_runs
 
+from rspdsl.compiled.run_steps import evaluate_run_fast
 from rspdsl.frontend import load_text
 from rspdsl.logic.encode import z3_value
 from rspdsl.logic.history import _builder_of, unroll
@@ -100,7 +101,7 @@ def test_the_compiled_run_path_agrees_with_the_interpreter(data):
     steps = read_run(policy, [json.dumps(s) for s in data.draw(v2_runs(policy))])
     fast = compile_policy(policy)
     assert fast._full is not None and fast._now is not None, "the compiled path must be the one tested"
-    assert evaluate_run(policy, steps, decide_step=fast.decide_step, now_values=fast.current_values) == \
+    assert evaluate_run_fast(policy, steps, fast) == \
         evaluate_run(policy, steps), text
 
 
@@ -329,8 +330,7 @@ def test_the_run_json_text_is_what_dumps_exact_writes(data):
     steps = read_run(policy, [json.dumps(s) for s in run])
     fast = compile_policy(policy)
     path = data.draw(st.sampled_from(["run.jsonl", 'odd "name"\u2028\\.jsonl']))
-    for results in (evaluate_run(policy, steps), evaluate_run(policy, steps, decide_step=fast.decide_step,
-                                                              now_values=fast.current_values)):
+    for results in (evaluate_run(policy, steps), evaluate_run_fast(policy, steps, fast)):
         assert run_json_text(policy, path, steps, results) == \
             dumps_exact(run_json(policy, path, steps, results), indent=2), text
         assert _blocks(run_text(policy, path, steps, results)) == _worded_alone(policy, steps, results), text
@@ -376,7 +376,7 @@ def test_a_long_run_is_read_evaluated_and_written_as_the_reference_does():
     fast = compile_policy(policy)
     steps = read_run(policy, lines, read_line=fast.run_line_reader())
     assert steps == read_run(policy, lines)
-    results = evaluate_run(policy, steps, decide_step=fast.decide_step, now_values=fast.current_values)
+    results = evaluate_run_fast(policy, steps, fast)
     assert results == evaluate_run(policy, steps)
     assert run_json_text(policy, "run.jsonl", steps, results) == \
         dumps_exact(run_json(policy, "run.jsonl", steps, results), indent=2)

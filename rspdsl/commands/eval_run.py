@@ -10,7 +10,6 @@ import sys
 from ..render.run_out import run_json_parts, run_text
 from ..runs import RunFileError, read_run
 from ..semantics.model import Policy
-from ..semantics.run import evaluate_run
 
 
 def run_file(policy: Policy, policy_path: str, run_path: str, fmt: str) -> int:
@@ -23,6 +22,7 @@ def run_file(policy: Policy, policy_path: str, run_path: str, fmt: str) -> int:
 
 
 def _run_file(policy: Policy, policy_path: str, run_path: str, fmt: str) -> int:
+    from ..compiled.run_steps import evaluate_run_fast
     from ..evaluator import compile_policy
 
     # the compiled evaluator reads the common lines and decides each step (each part falls back
@@ -55,7 +55,7 @@ def _run_file(policy: Policy, policy_path: str, run_path: str, fmt: str) -> int:
         if exc.more:
             print(f"{shown}: {exc.more} more bad line{'s' * (exc.more != 1)} not shown", file=sys.stderr)
         return 2
-    results = evaluate_run(policy, steps, decide_step=fast.decide_step, now_values=fast.current_values)
+    results = evaluate_run_fast(policy, steps, fast)
     if fmt == "json":
         for part in run_json_parts(policy, policy_path, steps, results):
             sys.stdout.write(part)

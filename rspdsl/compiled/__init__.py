@@ -3,7 +3,7 @@ rspdsl/semantics/interpret.py; every witness is replayed there, not here).
 
 Modules: codegen.py (IR -> Python source), batch.py (the `--states` line path), evaluator.py
 (Evaluator, compile_policy), readers.py (the JSON readers), run_lines.py (the `--run` line
-reader), json_form.py (decision_to_json).
+reader), run_steps.py (the `--run` step loop), json_form.py (decision_to_json).
 
 A policy is compiled once into Python source (exec'd, cached per Policy object) rather than
 walking the IR per state. Two functions are generated from the same IR:
