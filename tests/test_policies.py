@@ -337,16 +337,40 @@ EXPECTED_STATS = {  # tier -> what its trigger is sensitive to; the tier when no
     "gdm-fsf-v3.rsp": ({"Alert": "judgement-only", "SL2": "judgement-only", "SL3": "judgement-only",
                         "SL4": "judgement-only"}, "No-CCL"),
     "eu-ai-act-gpai.rsp": ({"Systemic-Risk": "both", "Unacceptable-Risk": "both"}, "GPAI"),
+    "anthropic-rsp-v3.rsp": ({"Highly-Capable": "judgement-only"}, "Present"),
+    "gdm-fsf-v3.1.rsp": ({"Alert": "judgement-only", "SL2": "judgement-only", "SL3": "judgement-only",
+                          "SL4": "judgement-only"}, "No-CCL"),
+    "xai-rmf.rsp": ({"Criterion-Missed": "metric-only"}, "Acceptable"),
 }
+COUNTED = ["anthropic-rsp-v2.2.rsp", "anthropic-rsp-v3.rsp", "openai-preparedness-v2.rsp", "gdm-fsf-v3.rsp",
+           "gdm-fsf-v3.1.rsp", "xai-rmf.rsp", "eu-ai-act-gpai.rsp"]   # the columns of findings.md's table
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED_STATS))   # the v1 encodings (tags in descriptions)
+def test_every_shipped_encoding_is_counted():
+    assert sorted(COUNTED) == sorted(EXPECTED_STATS) == sorted(p.name for p in POLICIES.glob("*.rsp"))
+
+
+def test_the_counted_table_in_findings_is_what_the_tool_says():
+    """docs/findings.md "The known criticisms of RSPs, counted": every row, as tools/policy_stats.py
+    prints it from the checked models and the verifier (the header names the frameworks in words)."""
+    tool = _policy_stats()
+    fresh = tool.markdown_table([tool.policy_stats(str(POLICIES / name)) for name in COUNTED]).split("\n")
+    findings = (ROOT / "docs" / "findings.md").read_text(encoding="utf-8")
+    section = findings.split("## The known criticisms of RSPs, counted", 1)[1].split("\n## ", 1)[0]
+    shown = [line for line in section.splitlines() if line.startswith("| ")]
+    def cells(line):
+        return line.split(" | ", 1)[1]   # a row's numbers, after its label
+    assert [cells(line) for line in shown[1:]] == [cells(line) for line in fresh[2:]]
+    assert len(shown) == len(fresh) - 1
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_STATS))
 def test_trigger_statistics(name):
     stats = _policy_stats().policy_stats(str(POLICIES / name), verify=False)
     triggers, default_tier = EXPECTED_STATS[name]
     assert stats.tier_triggers == triggers
     assert stats.default_tier == default_tier
-    assert stats.tiers >= 3
+    assert stats.tiers == len(triggers) + 1   # a `when` on every tier above the first
     assert stats.untagged_judgements == 0     # every judgement says who judges
     assert stats.self_assessed_judgements + stats.external_judgements == stats.judgements
 

@@ -5,8 +5,10 @@
 
 Everything is counted from the checked model (rspdsl.frontend.load_file(...).policy), never from
 the text, plus Z3 for what each trigger is sensitive to and the verifier's results for the enforcement counts.
-Who makes a judgement is read from the tag the encodings put at the end of each judgement's
-description: `[self-assessed: WHO]` (the developer or provider judges itself) or `[external: WHO]`.
+Who makes a judgement is its declared authority (language v2: `judgement X by AUTH`, with
+`authority AUTH "..." internal|external`); a judgement without one is read from the tag the
+first encodings put at the end of its description: `[self-assessed: WHO]` (the developer or
+provider judges itself) or `[external: WHO]`.
 """
 from __future__ import annotations
 
@@ -121,9 +123,13 @@ def _lower_bound(variable: Variable, ctx):
     return z3.RealVal(f"{lo.numerator}/{lo.denominator}", ctx)
 
 
-def judge_of(description: str | None) -> tuple[str, str] | None:
-    """("self-assessed" | "external", who) from a judgement's description tag, or None."""
-    match = _JUDGE_TAG.search(description or "")
+def judge_of(variable: Variable, policy: Policy) -> tuple[str, str] | None:
+    """("self-assessed" | "external", who) for a judgement: its authority's standing (internal is
+    the developer judging itself), else its description's tag; None when neither says."""
+    authority = policy.authorities.get(variable.by) if variable.by is not None else None
+    if authority is not None:
+        return ("self-assessed" if authority.standing == "internal" else "external", authority.name)
+    match = _JUDGE_TAG.search(variable.description or "")
     return (match.group(1), match.group(2).strip()) if match else None
 
 
@@ -166,7 +172,7 @@ def policy_stats(path: str, *, verify: bool = True) -> PolicyStats:
     triggers = TriggerAnalysis(policy)
     variables = policy.variables.values()
     judgements = [v for v in variables if v.kind == "judgement"]
-    judged = [judge_of(v.description) for v in judgements]
+    judged = [judge_of(v, policy) for v in judgements]
     commitment_kinds = [{policy.variables[n].kind for n in variables_used(r.commitment, policy)}
                         for r in policy.requirements]
     forbidden = {r.action for r in policy.rules if r.effect == "forbid"}
@@ -234,7 +240,8 @@ ROWS = [
      lambda s: f"{_count(s.thresholds, JUDGEMENT_ONLY)} / {_count(s.thresholds, METRIC_ONLY)} / {_count(s.thresholds, BOTH)}"),
     ("tier when nothing is determined", lambda s: s.default_tier),
     ("judgements (burden-of-proof `reassuring`)", lambda s: f"{s.judgements} ({s.burden_of_proof_judgements})"),
-    ("judgements self-assessed / external", lambda s: f"{s.self_assessed_judgements} / {s.external_judgements}"),
+    ("judgements self-assessed / external (/ unattributed)", lambda s: f"{s.self_assessed_judgements} / "
+     f"{s.external_judgements}" + (f" / {s.untagged_judgements}" if s.untagged_judgements else "")),
     ("metrics", lambda s: s.metrics),
     ("requirements: attested (safeguards only) / with a number (a control)",
      lambda s: f"{s.attested_requirements} / {s.quantitative_requirements} of {s.requirements}"),
