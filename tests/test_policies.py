@@ -431,3 +431,44 @@ def test_the_readme_headline_is_what_check_and_audit_say():
         else:
             assert all(avoid == "yes" and force == "no" for _, avoid, force in marks), p["file"]
     assert "no external finding can\nforce one" in readme and "a Commission designation alone can force" in readme
+
+
+GLANCE = ["anthropic-rsp-v2.2.rsp", "openai-preparedness-v2.rsp", "gdm-fsf-v3.rsp", "eu-ai-act-gpai.rsp"]
+
+
+def test_the_glance_table_is_what_check_says():
+    """docs/findings.md "Results at a glance": each cell's counts are the verifier's. A pair is
+    proved / violated at error severity (duties: warnings); reachability's proved count includes
+    its warning checks; "(N warning)" and "(+ N recommendation warnings)" are warnings violated."""
+    from rspdsl.logic.prover import verify
+
+    findings = (ROOT / "docs" / "findings.md").read_text(encoding="utf-8")
+    section = findings.split("## Results at a glance", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and " / " in line:
+            rows[cells[0]] = [c.replace("**", "") for c in cells[1:]]
+    label = {"mitigations": "`mitigations` proved / violated", "consistency": "`consistency` proved / violated",
+             "monotonic": "`monotonic` proved / violated", "assert": "assertions proved / violated",
+             "reachability": "`reachability` proved / violated",
+             "timed": "`deadlines`, `duties` proved / violated (v2)"}
+    for column, name in enumerate(GLANCE):
+        n: Counter = Counter()
+        for r in verify(load_file(str(POLICIES / name)).policy).results:
+            prop = "assert" if r.property.startswith("assert:") else r.property
+            n[(prop, r.severity.value, str(r.status))] += 1
+
+        def cell(prop: str, column: int = column) -> str:
+            return rows[label[prop]][column]
+        for prop in ("mitigations", "consistency", "monotonic", "assert"):
+            assert cell(prop).startswith(f"{n[(prop, 'error', 'proved')]} / {n[(prop, 'error', 'violated')]}"), \
+                (name, prop, cell(prop))
+        advice = re.search(r"\+ (\d+) recommendation warnings", cell("mitigations"))
+        assert (int(advice.group(1)) if advice else 0) == n[("mitigations", "warning", "violated")], name
+        reach = n[("reachability", "error", "proved")] + n[("reachability", "warning", "proved")]
+        assert cell("reachability").startswith(f"{reach} / {n[('reachability', 'error', 'violated')]}"), name
+        warned = re.search(r"\((\d+) warning\)", cell("reachability"))
+        assert (int(warned.group(1)) if warned else 0) == n[("reachability", "warning", "violated")], name
+        assert cell("timed") == (f"{n[('deadlines', 'error', 'proved')]} / {n[('deadlines', 'error', 'violated')]}, "
+                                 f"{n[('duties', 'warning', 'proved')]} / {n[('duties', 'warning', 'violated')]}"), name
