@@ -234,7 +234,7 @@ def test_coverage_lists_what_was_never_exercised_and_min_gates(tmp_path, capsys)
     path = write(tmp_path, '[[case]]\nname = "low"\nexpect.tier = "ASL-2"\n')
     code, out, _ = run(capsys, str(path), "--coverage")
     assert code == 0
-    assert "50% covered (3/6 by 1 case): tiers 1/2, thresholds 0/1, rules 1/2, requirements 1/1" in out
+    assert "50% covered (3/6 by 1 case): tiers 1/2, thresholds 0/1, rules 1/2, requirements 1/1\n" in out
     assert ":10: tier ASL-3" in out and ":6: threshold CBRN-3" in out and ":12: rule forbid train (stop)" in out
     code, out, _ = run(capsys, str(path), "--min", "60")
     assert code == 1 and "coverage 50% is under the minimum 60%" in out
@@ -358,3 +358,21 @@ def test_a_bad_run_names_the_step(tmp_path, capsys, extra, needle, field):
     path = write_v2(tmp_path, "\n" + extra)
     code, out, _ = run(capsys, str(path))
     assert code == 2 and needle in out and field in out, out
+
+
+def test_a_recommendation_never_in_force_is_listed_as_never_exercised(tmp_path, capsys):
+    """Language v2: a `recommend` counts for coverage like a `require`, when some case has it in
+    force for some action (a policy without one names no such kind: the test above)."""
+    (tmp_path / "r.rsp").write_text('policy "r"\njudgement risky\nsafeguard s\nsafeguard t\naction deploy\n'
+                                    'tier Low { recommend s for deploy }\ntier High when risky { recommend t for deploy }\n'
+                                    'permit deploy\n')
+    path = tmp_path / "r.rsptest"
+    path.write_text('policy = "r.rsp"\n[[case]]\nname = "low"\nstate = { risky = false, s = true, t = false }\n'
+                    'expect.tier = "Low"\n')
+    code, out, _ = run(capsys, str(path), "--coverage")
+    assert code == 0, out
+    assert "recommendations 1/2" in out and ":7: recommendation t" in out and "duties" not in out
+    path.write_text(path.read_text() + '[[case]]\nname = "high"\nstate = { risky = true, s = true, t = true }\n'
+                    'expect.tier = "High"\n')
+    code, out, _ = run(capsys, str(path), "--coverage", "--min", "100")
+    assert code == 0 and "recommendations 2/2" in out, out

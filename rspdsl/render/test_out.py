@@ -78,7 +78,9 @@ def _file_line(outcome: FileOutcome) -> str:
 
 def coverage_text(cov: PolicyCoverage, *, list_missed: bool = True) -> list[str]:
     covered, total = cov.count()
-    kinds = ", ".join(f"{kind} {c}/{t}" for kind in KINDS for c, t in [cov.count(kind)] if t or kind != "duties")
+    # language v2's kinds are named only where the policy has some
+    kinds = ", ".join(f"{kind} {c}/{t}" for kind in KINDS for c, t in [cov.count(kind)]
+                      if t or kind not in ("recommendations", "duties"))
     lines = [f"{cov.path}: {cov.percent:.0f}% covered ({covered}/{total} by {cov.cases} case"
              f"{'s' * (cov.cases != 1)}): {kinds}"]
     if list_missed and cov.missed:
