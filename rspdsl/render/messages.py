@@ -9,25 +9,8 @@ diff results alike, so a reviewer reads all the wording in one place.)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..analyses.diff.report import (
-    WEAKENING,
-    Bounds,
-    Change,
-    DeclChange,
-    Demand,
-    Detail,
-    ForceChange,
-    ForceDetail,
-    Note,
-    NoteKind,
-    Permission,
-    Question,
-    Side,
-    Summary,
-    Unknown,
-)
 from ..logic.facts import (
     AssertionFacts,
     BaselineFacts,
@@ -58,6 +41,19 @@ from ..logic.facts import (
 from ..logic.results import Result, Status
 from ..source import Location
 from ..state import number_text
+
+if TYPE_CHECKING:  # the diff's report types; the functions that read them import them when called,
+    # so wording a check's results does not load the diff report (a tenth of a fresh check's imports)
+    from ..analyses.diff.report import (
+        Bounds,
+        Change,
+        DeclChange,
+        ForceChange,
+        Note,
+        Side,
+        Summary,
+        Unknown,
+    )
 
 # ============================================================================ check and baseline
 
@@ -393,6 +389,7 @@ def _label(name: str, old_name: str | None) -> str:
 
 def change_message(c: Change) -> str:
     """One line saying what changed in meaning, e.g. "NEW allows deploy where OLD forbids it"."""
+    from ..analyses.diff.report import WEAKENING, Demand
     label = _label(c.name, c.old_name)
     if c.aspect == "tier":
         if c.kind == WEAKENING:
@@ -411,6 +408,7 @@ def change_message(c: Change) -> str:
 
 def side_outcome(side: Side) -> str:
     """What one revision does at the witness, e.g. "forbids deploy (forbid at p.rsp:20:1)"."""
+    from ..analyses.diff.report import Demand, Permission
     out = side.outcome
     if isinstance(out, Permission):
         verb = "allows" if out.allowed else "forbids"
@@ -427,6 +425,7 @@ def side_outcome(side: Side) -> str:
 
 def note_text(note: Note) -> str:
     """How a witness variable relates to the two revisions, e.g. "OLD: bio_risk", "NEW only"."""
+    from ..analyses.diff.report import NoteKind
     if note.kind in (NoteKind.OLD_NAME, NoteKind.OLD_VALUE):
         return f"OLD: {note.value}"
     return "NEW only" if note.kind is NoteKind.NEW_ONLY else "OLD only"
@@ -434,6 +433,7 @@ def note_text(note: Note) -> str:
 
 def unknown_question(u: Unknown) -> str:
     """The question the solver could not answer."""
+    from ..analyses.diff.report import Question
     label = _label(u.name, u.old_name)
     return {
         Question.TIER_BELOW: lambda: f"does NEW place a state below {label} where OLD does not?",
@@ -479,6 +479,7 @@ _UNRELATED = "the two are compared as unrelated variables"
 def duty_run_message(f: ForceChange) -> str:
     """What a duty change's witness run (shown in the names of the revision that finds the duty
     overdue at its end) shows at its last step."""
+    from ..analyses.diff.report import WEAKENING, ForceDetail
     late = "OLD" if f.kind == WEAKENING else "NEW"
     other = "NEW" if late == "OLD" else "OLD"
     if f.detail in (ForceDetail.UNGATED, ForceDetail.GATED):
@@ -491,6 +492,7 @@ def duty_run_message(f: ForceChange) -> str:
 
 def force_message(f: ForceChange) -> str:
     """One sentence about a change to a duty, an authority or who decides an input (language v2)."""
+    from ..analyses.diff.report import ForceDetail
     what = f"{f.entity} `{f.name}`"
     if f.detail == ForceDetail.ADDED:
         return f"{what} is new"
@@ -523,6 +525,7 @@ def force_message(f: ForceChange) -> str:
 
 def decl_detail(d: DeclChange) -> str:
     """What a declaration change says, e.g. "bounds [0, 1] → [0, 2]" ("" when nothing more)."""
+    from ..analyses.diff.report import Detail
     old, new = d.old, d.new
     what = d.what
     if what is Detail.NONE:
