@@ -211,10 +211,10 @@ def test_shipped_mutants_all_round_trip():
             assert parse_text(m.text)[1] == m.module, (path, m.description)
 
 
-# Measured with seed 0, 25 mutants per policy (docs/mutation.md has the full run): overall 30/99;
+# Measured with seed 0 (docs/mutation.md has the full run): 12 mutants per policy, overall 24/66;
 # on the operators that change rules and expressions, not the ones that drop requirements (which
-# nothing but their own obligations can observe), 30/59. A checker that stops noticing anything
-# falls far below these floors.
+# nothing but their own obligations can observe), 24/41; 25 per policy (RSPDSL_FULL=1), 47/130
+# and 47/81. A checker that stops noticing anything falls far below these floors.
 SAMPLE, FLOOR, FLOOR_EDITS = size(25, 12), 0.25, 0.45
 DROPS = ("drop-require", "drop-commitment", "drop-action")
 
@@ -226,7 +226,10 @@ def test_kill_rate_floor_on_a_seeded_sample():
     total: Counter = Counter()
     edits: Counter = Counter()
     for run in runs:
-        assert not [o for o in run.outcomes if o.verdict in ("error", "invalid")], run.path
+        assert not [o for o in run.outcomes if o.verdict == "error"], run.path
+        # the one mutant the front end may refuse: a requirement a `waive` names, dropped (E0406)
+        assert all(o.reasons and all(r.startswith("E0406") for r in o.reasons)
+                   for o in run.outcomes if o.verdict == "invalid"), run.path
         total.update(run.counts())
         for op in mut.OPERATORS:
             if op not in DROPS:
