@@ -51,10 +51,49 @@ assert deploy-secured: allowed(deploy) implies secured
 """
 
 
+# Language v2's forms: how binding (require / recommend, waive), by when (duty), who decides
+# (authority). `deploy` waits on the notice: a late notice closes it.
+CRAFTED_V2 = """\
+policy "Mutation fixture, v2"
+authority regulator external
+event incident
+metric compute in [0, 100] unit flop
+judgement designated by regulator
+judgement peer_unsafe
+safeguard secured
+safeguard reported
+action notify default permit
+action deploy
+threshold big when compute >= 10 or designated
+tier Low { }
+tier High when big {
+  require secured for deploy
+  require reported for deploy
+}
+duty tell "notify within 14 days of reaching High": notify within 14 days after big
+waive secured for deploy when peer_unsafe
+permit deploy when not overdue(tell)
+assert secured-deploy: allowed(deploy) and tier >= High and not peer_unsafe implies secured
+"""
+
+
 def crafted():
     loaded = load_text(CRAFTED, "crafted.rsp")
     assert loaded.ok, loaded.diagnostics
     return loaded
+
+
+@functools.lru_cache(maxsize=1)
+def crafted_v2():
+    loaded = load_text(CRAFTED_V2, "crafted-v2.rsp")
+    assert loaded.ok, [(d.code, d.message) for d in loaded.diagnostics]
+    return loaded, mutate().enumerate_mutants(loaded.module), \
+        mutate().verdicts_of(loaded.policy, timeout_ms=10_000, seed=0)
+
+
+def classify_v2(operator: str, fragment: str):
+    loaded, mutants, verdicts = crafted_v2()
+    return mutate().classify(find(mutants, operator, fragment), loaded.policy, verdicts)
 
 
 @functools.lru_cache(maxsize=1)
@@ -70,8 +109,35 @@ def find(mutants, operator: str, fragment: str):
 
 # ------------------------------------------------------------------------ operators
 
-def test_every_operator_applies_to_the_crafted_policy():
-    assert {m.operator for m in crafted_mutants()} == set(mutate().OPERATORS)
+def test_every_operator_applies_to_the_crafted_policies():
+    v2 = {m.operator for m in crafted_v2()[1]}
+    assert {m.operator for m in crafted_mutants()} | v2 == set(mutate().OPERATORS)
+    assert {"soften-require", "drop-gate", "relax-duty", "drop-duty", "widen-waive", "authority-internal"} <= v2
+
+
+def test_the_v2_operators_edit_what_they_say_and_check_notices_what_it_can():
+    loaded, mutants, _ = crafted_v2()
+    for m in mutants:   # every v2 mutant round-trips (some the front end refuses: see below)
+        assert parse_text(m.text)[1] == m.module, m.description
+    assert "notify within 28 days after big" in find(mutants, "relax-duty", "duty tell").text
+    assert "recommend reported for deploy" in find(mutants, "soften-require", "`require reported`").text
+    assert "authority regulator internal" in find(mutants, "authority-internal", "regulator").text
+    assert "waive secured for deploy when true" in find(mutants, "widen-waive", "`when true`").text
+    # the gate dropped: deploy no longer waits on the notice, and nothing but the gate said so
+    gate = classify_v2("drop-gate", "overdue(tell)")
+    assert gate.direction == "weaker"
+    # the waiver widened to always: `secured` is never demanded of deploy, so its unenforced
+    # obligation turns "proved" (and a requirement becomes unreachable): check's verdicts move
+    widened = classify_v2("widen-waive", "`when true`")
+    assert widened.verdict == "killed" and any(r.startswith("mitigations deploy") for r in widened.reasons)
+    # an unenforced commitment turned advisory is reported anew, as advice
+    softened = classify_v2("soften-require", "`require reported`")
+    assert softened.verdict == "killed" and any(r.startswith("advice") for r in softened.reasons), softened
+    # a longer deadline or a judge moved in-house: weaker, and only `rspdsl diff` can say so here
+    assert classify_v2("relax-duty", "duty tell").direction == "weaker"
+    assert classify_v2("authority-internal", "regulator").direction == "weaker"
+    # the duty read by a rule cannot be dropped: the front end refuses the mutant
+    assert classify_v2("drop-duty", "duty tell").verdict == "invalid"
 
 
 def test_mutants_are_valid_distinct_and_round_trip():
@@ -211,12 +277,15 @@ def test_shipped_mutants_all_round_trip():
             assert parse_text(m.text)[1] == m.module, (path, m.description)
 
 
-# Measured with seed 0 (docs/mutation.md has the full run): 12 mutants per policy, overall 24/66;
-# on the operators that change rules and expressions, not the ones that drop requirements (which
-# nothing but their own obligations can observe), 24/41; 25 per policy (RSPDSL_FULL=1), 47/130
-# and 47/81. A checker that stops noticing anything falls far below these floors.
+# Measured with seed 0 (docs/mutation.md has the full run): 12 mutants per policy, overall 29/70;
+# on the operators that change rules and expressions (not the ones that drop requirements, which
+# nothing but their own obligations can observe, nor the v2 ones that mostly only diff sees),
+# 21/39; 25 per policy (RSPDSL_FULL=1), 55/133 and 39/68. A checker that stops noticing anything
+# falls far below these floors.
 SAMPLE, FLOOR, FLOOR_EDITS = size(25, 12), 0.25, 0.45
-DROPS = ("drop-require", "drop-commitment", "drop-action")
+# the operators that edit rules and expressions (the rest drop or soften requirements, or edit
+# duties, waivers and authorities, which mostly only `rspdsl diff` can see)
+EDITS = ("flip-compare", "relax-constant", "weaken-forbid", "drop-not", "swap-and-or", "default-permit")
 
 
 @pytest.mark.slow
@@ -231,8 +300,7 @@ def test_kill_rate_floor_on_a_seeded_sample():
         assert all(o.reasons and all(r.startswith("E0406") for r in o.reasons)
                    for o in run.outcomes if o.verdict == "invalid"), run.path
         total.update(run.counts())
-        for op in mut.OPERATORS:
-            if op not in DROPS:
-                edits.update(run.counts(op))
+        for op in EDITS:
+            edits.update(run.counts(op))
     assert mut.kill_rate(total) >= FLOOR, total
     assert mut.kill_rate(edits) >= FLOOR_EDITS, edits

@@ -45,7 +45,9 @@ from rspdsl.syntax import ast  # noqa: E402
 from rspdsl.syntax.format import format_expr, format_module  # noqa: E402
 
 OPERATORS = ("flip-compare", "relax-constant", "drop-require", "drop-commitment", "weaken-forbid",
-             "drop-not", "swap-and-or", "drop-action", "default-permit")
+             "drop-not", "swap-and-or", "drop-action", "default-permit",
+             # language v2's own forms: how binding, by when, who decides
+             "soften-require", "drop-gate", "relax-duty", "drop-duty", "widen-waive", "authority-internal")
 VERDICTS = ("killed", "survived", "equivalent", "invalid", "undecided", "error")
 
 NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
@@ -227,7 +229,13 @@ def _swap_and_or(e: ast.Expr, pol: int, levels: _Levels) -> Iterator[tuple[str, 
         yield "swap-and-or", new, f"`{e.op}` -> `{new.op}` in `{_show(e)}`"
 
 
-_EXPR_OPERATORS = (_flip_compare, _relax_constant, _drop_not, _swap_and_or)
+def _drop_gate(e: ast.Expr, pol: int, levels: _Levels) -> Iterator[tuple[str, ast.Expr, str]]:
+    """`overdue(D)` -> `false`: the rule, threshold or requirement no longer reads the duty's clock."""
+    if isinstance(e, ast.History) and e.func == "overdue":
+        yield "drop-gate", ast.BoolLit(False, e.span), f"`{_show(e)}` -> `false`"
+
+
+_EXPR_OPERATORS = (_flip_compare, _relax_constant, _drop_not, _swap_and_or, _drop_gate)
 
 
 def _expr_mutants(expr: ast.Expr, pol: int, levels: _Levels, where: str,
@@ -252,7 +260,10 @@ def _require_edits(req: ast.RequireDecl, levels: _Levels, where: str,
                    put: Callable[[ast.RequireDecl | None], ast.Module]) -> Iterator[Mutant]:
     line, col = req.span.line, req.span.column
     head = ", ".join(_show(c) for c in req.commitments)
-    yield Mutant("drop-require", line, col, f"{where}: drop `require {head}`", put(None))
+    yield Mutant("drop-require", line, col, f"{where}: drop `{req.force} {head}`", put(None))
+    if req.force == "require":
+        yield Mutant("soften-require", line, col, f"{where}: `require {head}` -> `recommend`",
+                     put(replace(req, force="recommend")))
     if len(req.commitments) > 1:
         for k, c in enumerate(req.commitments):
             rest = req.commitments[:k] + req.commitments[k + 1:]
@@ -329,6 +340,13 @@ def enumerate_mutants(module: ast.Module) -> list[Mutant]:
                                              lambda x, d=d, put=put: put(replace(d, condition=x)))
             elif isinstance(d, ast.RequireDecl):
                 yield from _require_mutants(d, levels, "require", put)
+            elif isinstance(d, ast.DutyDecl):
+                yield from _duty_mutants(d, put)
+            elif isinstance(d, ast.WaiveDecl):
+                yield from _waive_mutants(d, levels, put)
+            elif isinstance(d, ast.AuthorityDecl) and d.standing == "external":
+                yield Mutant("authority-internal", d.span.line, d.span.column,
+                             f"authority {d.name.name}: external -> internal", put(replace(d, standing="internal")))
 
     seen = {format_module(module)}
     out = []
@@ -338,6 +356,27 @@ def enumerate_mutants(module: ast.Module) -> list[Mutant]:
             seen.add(text)
             out.append(m)
     return out
+
+
+def _duty_mutants(duty: ast.DutyDecl, put: Callable[[ast.Decl | None], ast.Module]) -> Iterator[Mutant]:
+    name, line, col = duty.name.name, duty.span.line, duty.span.column
+    doubled = ast.Num(duty.days.value * 2, "", duty.days.span)
+    yield Mutant("relax-duty", duty.days.span.line, duty.days.span.column,
+                 f"duty {name}: {format_expr(duty.days)} days -> {format_expr(doubled)}",
+                 put(replace(duty, days=doubled)))
+    yield Mutant("drop-duty", line, col, f"duty {name}: dropped", put(None))
+
+
+def _waive_mutants(waiver: ast.WaiveDecl, levels: _Levels,
+                   put: Callable[[ast.Decl | None], ast.Module]) -> Iterator[Mutant]:
+    head = ", ".join(_show(c) for c in waiver.commitments)
+    where = f"waive {head}"
+    always = ast.BoolLit(True, waiver.condition.span)
+    yield Mutant("widen-waive", waiver.span.line, waiver.span.column, f"{where}: `when` -> `when true`",
+                 put(replace(waiver, condition=always)))
+    # a waiver that holds more often lifts more: its condition is weaker-if-truer
+    yield from _expr_mutants(waiver.condition, WEAKER_IF_TRUER, levels, f"{where} `when`",
+                             lambda x: put(replace(waiver, condition=x)))
 
 
 def _tier_mutants(tier: ast.TierDecl, levels: _Levels,
@@ -381,7 +420,11 @@ def verdicts_of(policy, *, timeout_ms: int, seed: int) -> Verdicts:
 def verdicts_from(report) -> Verdicts:
     out: Verdicts = {}
     for r in report.results:
-        out.setdefault((r.property, group_of(r.property, r.subject)), Counter())[r.status] += 1
+        # a recommendation's `mitigations` results (warnings) are told apart from a requirement's
+        # (errors): a commitment turned advisory (`soften-require`) that was unenforced is
+        # reported anew, as advice, which is a difference `check` shows
+        prop = "advice" if r.property == "mitigations" and str(r.severity.value) == "warning" else r.property
+        out.setdefault((prop, group_of(r.property, r.subject)), Counter())[r.status] += 1
     return out
 
 
