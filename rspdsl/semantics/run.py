@@ -55,11 +55,15 @@ class StepResult:
             or not all(self.decision.assertions.values())))
 
 
-class _Clock:
+NOT_PENDING = DutyStatus(False, False, None)
+
+
+class DutyClock:
     """One duty's clock along a run: fed each step's day and values, then its acts."""
 
     def __init__(self, duty: Duty) -> None:
         self.duty = duty
+        self.days: Fraction | int = duty.days
         self.since: Fraction | int | None = None      # within: day of the earliest undischarged trigger
         self.started: Fraction | int | None = None    # every: day of the latest onset of C or A
         self.held = False                       # every: C at the previous step / within: T's threshold
@@ -76,17 +80,19 @@ class _Clock:
             if triggered and self.since is None:
                 self.since = day
             if self.since is None:
-                return DutyStatus(False, False, None)
-            due = self.since + duty.days
-            return DutyStatus(True, day > due, due)
+                return NOT_PENDING
+            return self.pending(day, self.since + self.days)
         assert duty.condition is not None
         holds = bool(value(duty.condition, now))
         if holds and not self.held:
             self.started = day if self.started is None else max(self.started, day)
         self.held = holds
         if not holds or self.started is None:
-            return DutyStatus(False, False, None)
-        due = self.started + duty.days
+            return NOT_PENDING
+        return self.pending(day, self.started + self.days)
+
+    def pending(self, day: Fraction | int, due: Fraction | int) -> DutyStatus:
+        """Pending since a clock that ends at `due`: overdue once the day is past it."""
         return DutyStatus(True, day > due, due)
 
     def after(self, day: Fraction | int, acts: frozenset[str]) -> None:
@@ -101,7 +107,7 @@ class _Clock:
 def evaluate_run(policy: Policy, steps: Sequence[Step]) -> list[StepResult]:
     """Each step's decision, duty statuses and breaches, by the definitional evaluator. (`eval
     --run` takes rspdsl/compiled/run_steps.py's fast path, tested against this.)"""
-    clocks = {name: _Clock(duty) for name, duty in policy.duties.items()}
+    clocks = {name: DutyClock(duty) for name, duty in policy.duties.items()}
     # The history a step sees. Each dict is replaced, never changed, when an act happens, so a
     # StepHistory keeps what it was given (and quiet steps, most of a long run, copy nothing).
     latest: dict[str, Fraction | int] = {}          # act -> day it was last done
