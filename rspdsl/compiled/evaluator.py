@@ -202,12 +202,7 @@ class Evaluator:
         """A step of a run (language v2): the state decided with the history its terms see."""
         if self._full is None:
             return interpret.decide(self.policy, state, history)
-        with_history = {**state, interpret.HISTORY_KEY: history}
-        try:  # decide's work, one call shorter (a long run makes one per step)
-            outcome = self._full(with_history)
-        except KeyError:
-            return self.decide(with_history)  # names the missing value
-        return self._decisions.get(outcome) or self._new_decision(outcome)
+        return self.decide({**state, interpret.HISTORY_KEY: history})
 
     def current_values(self, state: Mapping[str, Any]) -> Mapping[str, Any]:
         """interpret.current_values, compiled: the state, its history-free thresholds and tier."""
