@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -66,9 +66,6 @@ def run_json_parts(policy: Policy, path: str, steps: Sequence[Step], results: Se
     the other (a long run's document is ten times the size of the run: it is never held whole).
     A long run repeats a few decisions and duty states (evaluate_run shares their objects), so
     each one's text is made once, as run_text words each once (tests/test_v2_differential.py)."""
-    def item(key: str, value: Any) -> str:  # a key of a step (3 levels deep) and its value
-        return f',\n      {json.dumps(key)}: {dumps_exact_at(value, 2, 3)}'
-
     first = next((k for k, r in enumerate(results) if r.breached), None)
     head = {"file": path, "complies": first is None,
             "first_breach": None if first is None else {"step": first, "day": _num(steps[first].day)}}
@@ -83,26 +80,16 @@ def run_json_parts(policy: Policy, path: str, steps: Sequence[Step], results: Se
     parts = [',\n  "steps": [']
     for k, (step, result) in enumerate(zip(steps, results)):
         decision = result.decision
-        known = decided.get(id(decision))
-        if known is None or known[0] is not decision:
-            if len(decided) >= _TEXTS_KEPT:
-                decided.clear()
-            known = decided[id(decision)] = (decision, "".join(
-                item(key, value) for key, value in decision_to_json(policy, decision).items()))
+        said = _once(decided, id(decision), decision, _decision_items, policy, decision)
         acts = ',\n      "acts": []'
         if step.acts:
-            did = acted.get((id(decision), step.acts))
-            if did is None or did[0] is not decision:
-                if len(acted) >= _TEXTS_KEPT:
-                    acted.clear()
-                did = acted[(id(decision), step.acts)] = (decision, item("acts", _acts_json(policy, step, decision)))
-            acts = did[1]
+            acts = _once(acted, (id(decision), step.acts), decision, _acts_item, policy, step, decision)
         if result is not shown:
-            shown, tail = result, item("duties", _duties_json(result)) + item("breaches", breaches(result))
+            shown, tail = result, _item("duties", _duties_json(result)) + _item("breaches", breaches(result))
         day = step.day
         parts.append(f'{"," if k else ""}\n    {{\n      "step": {k},\n      "day": '
                      f'{day if day.__class__ is int else dumps_exact_at(_num(day), 2, 3)}'
-                     f'{known[1]}{acts}{tail}\n    }}')
+                     f'{said}{acts}{tail}\n    }}')
         if len(parts) >= batch:
             yield "".join(parts)
             parts = []
@@ -111,6 +98,30 @@ def run_json_parts(policy: Policy, path: str, steps: Sequence[Step], results: Se
 
 
 _TEXTS_KEPT = 4096  # distinct decisions (and acts under them) whose text is kept: memory stays flat
+
+
+def _once(texts: dict[Any, tuple[Any, Any]], key: Any, obj: Any, make: Callable[..., Any], *args: Any) -> Any:
+    """`make(*args)` for `obj`, made once and kept under `key` (an id of `obj`: an entry kept for
+    another object is of one that died, whose id was reused, and is made again). Bounded."""
+    kept = texts.get(key)
+    if kept is None or kept[0] is not obj:
+        if len(texts) >= _TEXTS_KEPT:
+            texts.clear()
+        kept = texts[key] = (obj, make(*args))
+    return kept[1]
+
+
+def _item(key: str, value: Any) -> str:
+    """A key of a step (3 levels deep in the document) and its value."""
+    return f',\n      {json.dumps(key)}: {dumps_exact_at(value, 2, 3)}'
+
+
+def _decision_items(policy: Policy, decision: Decision) -> str:
+    return "".join(_item(key, value) for key, value in decision_to_json(policy, decision).items())
+
+
+def _acts_item(policy: Policy, step: Step, decision: Decision) -> str:
+    return _item("acts", _acts_json(policy, step, decision))
 
 _BREACH_TEXT = {"forbidden_act": "`{}` was done but is not allowed",
                 "overdue_duty": "duty `{}` is overdue", "assertion": "assertion `{}` fails"}
@@ -122,17 +133,12 @@ def run_text(policy: Policy, path: str, steps: Sequence[Step], results: Sequence
     # a long run repeats a few outcomes (evaluate_run shares the result of a step like the one
     # before, the compiled evaluator one decision per outcome): each result's block under each
     # set of acts is worded once, and each decision's tier, permissions and failing assertions
-    worded: dict[int, tuple[Decision, str, str, list[str]]] = {}
-    blocks: dict[tuple[int, frozenset[str]], tuple[StepResult, str, str]] = {}
+    worded: dict[int, tuple[Decision, tuple[str, str, list[str]]]] = {}
+    blocks: dict[tuple[int, frozenset[str]], tuple[StepResult, str]] = {}
     for k, (step, result) in enumerate(zip(steps, results)):
-        known = blocks.get((id(result), step.acts))
-        if known is None or known[0] is not result:
-            if len(blocks) >= _TEXTS_KEPT:
-                blocks.clear()
-            tier, below = _block(policy, step, result, worded)
-            known = blocks[(id(result), step.acts)] = (result, tier, "".join("\n" + line for line in below))
+        block = _once(blocks, (id(result), step.acts), result, _block, policy, step, result, worded)
         day = step.day
-        lines.append(f"step {k}  day {day if day.__class__ is int else _num(day)}{known[1]}{known[2]}")
+        lines.append(f"step {k}  day {day if day.__class__ is int else _num(day)}{block}")
     first = next((k for k, r in enumerate(results) if r.breached), None)
     n = len(steps)
     path = visible(path)  # the only text here not a name: names are identifiers, values numbers
@@ -146,19 +152,10 @@ def run_text(policy: Policy, path: str, steps: Sequence[Step], results: Sequence
 
 
 def _block(policy: Policy, step: Step, result: StepResult,
-           worded: dict[int, tuple[Decision, str, str, list[str]]]) -> tuple[str, list[str]]:
-    """A step's block but its `step K  day D` head: the tier after it, then the lines below."""
+           worded: dict[int, tuple[Decision, tuple[str, str, list[str]]]]) -> str:
+    """A step's block after its `step K  day D` head: the tier on that line, then the lines below."""
     decision = result.decision
-    known = worded.get(id(decision))
-    if known is None or known[0] is not decision:
-        if len(worded) >= _TEXTS_KEPT:
-            worded.clear()
-        allowed = [a for a in policy.actions if decision.allowed[a]]
-        known = worded[id(decision)] = (
-            decision, f"  tier {policy.tiers[decision.tier].name}",
-            f"  allowed: {', '.join(allowed) or 'nothing'}",
-            [f"  assertion {a}: FAILS" for a, holds in decision.assertions.items() if not holds])
-    _, tier, allowed_line, failing = known
+    tier, allowed_line, failing = _once(worded, id(decision), decision, _decision_words, policy, decision)
     lines = [allowed_line]
     for act in (a for a in policy.acts if a in step.acts) if step.acts else ():
         if act in policy.actions:
@@ -176,4 +173,11 @@ def _block(policy: Policy, step: Step, result: StepResult,
     if result.breached:
         for b in breaches(result):
             lines.append("  breach: " + _BREACH_TEXT[b["kind"]].format(b["name"]))
-    return tier, lines
+    return tier + "".join("\n" + line for line in lines)
+
+
+def _decision_words(policy: Policy, decision: Decision) -> tuple[str, str, list[str]]:
+    """A decision's tier (on the step's line), permissions and failing assertions, in words."""
+    allowed = [a for a in policy.actions if decision.allowed[a]]
+    return (f"  tier {policy.tiers[decision.tier].name}", f"  allowed: {', '.join(allowed) or 'nothing'}",
+            [f"  assertion {a}: FAILS" for a, holds in decision.assertions.items() if not holds])
