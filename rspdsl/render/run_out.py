@@ -136,7 +136,7 @@ def run_text(policy: Policy, path: str, steps: Sequence[Step], results: Sequence
     worded: dict[int, tuple[Decision, tuple[str, str, list[str]]]] = {}
     blocks: dict[tuple[int, frozenset[str]], tuple[StepResult, str]] = {}
     for k, (step, result) in enumerate(zip(steps, results)):
-        block = _once(blocks, (id(result), step.acts), result, _block, policy, step, result, worded)
+        block = _once(blocks, (id(result), step.acts), result, _block_text, policy, step, result, worded)
         day = step.day
         lines.append(f"step {k}  day {day if day.__class__ is int else _num(day)}{block}")
     first = next((k for k, r in enumerate(results) if r.breached), None)
@@ -152,8 +152,8 @@ def run_text(policy: Policy, path: str, steps: Sequence[Step], results: Sequence
 
 
 def _block(policy: Policy, step: Step, result: StepResult,
-           worded: dict[int, tuple[Decision, tuple[str, str, list[str]]]]) -> str:
-    """A step's block after its `step K  day D` head: the tier on that line, then the lines below."""
+           worded: dict[int, tuple[Decision, tuple[str, str, list[str]]]]) -> tuple[str, list[str]]:
+    """A step's block but its `step K  day D` head: the tier after it, then the lines below."""
     decision = result.decision
     tier, allowed_line, failing = _once(worded, id(decision), decision, _decision_words, policy, decision)
     lines = [allowed_line]
@@ -173,6 +173,13 @@ def _block(policy: Policy, step: Step, result: StepResult,
     if result.breached:
         for b in breaches(result):
             lines.append("  breach: " + _BREACH_TEXT[b["kind"]].format(b["name"]))
+    return tier, lines
+
+
+def _block_text(policy: Policy, step: Step, result: StepResult,
+                worded: dict[int, tuple[Decision, tuple[str, str, list[str]]]]) -> str:
+    """The block as it follows the `step K  day D` head."""
+    tier, lines = _block(policy, step, result, worded)
     return tier + "".join("\n" + line for line in lines)
 
 
