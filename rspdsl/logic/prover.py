@@ -15,7 +15,7 @@ rspdsl.logic.prove_clash, both on this prover's solver.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import lifetime
@@ -44,18 +44,32 @@ __all__ = ["verify", "InternalError", "Prover"]
 def verify(policy: Policy, *, timeout_ms: int = 10_000, seed: int = 0,
            properties: set[str] | None = None, depth: int = 8) -> Report:
     """Prove the built-in properties (or those in `properties`; "assert" selects all assertions)."""
+    results = prove(policy, timeout_ms=timeout_ms, seed=seed, properties=properties, depth=depth)
+    assert results is not None  # nothing asks it to stop
+    return Report(results)
+
+
+def prove(policy: Policy, *, timeout_ms: int, seed: int, properties: set[str] | None = None, depth: int = 8,
+          stop: Callable[[], bool] = lambda: False,
+          started: Callable[[Any], None] = lambda ctx: None) -> tuple[Result, ...] | None:
+    """verify's results, for a caller that may stop them (the editor): `stop` is asked between
+    obligations and between the stages over runs, and when it says so the answer is None;
+    `started` is given the Z3 context the proofs run in first (the editor interrupts it)."""
     obligations = build_obligations(policy, properties)
+    started(obligations.state.ctx)
     prover = Prover(policy, timeout_ms=timeout_ms, seed=seed, ctx=obligations.state.ctx, runs_follow=policy.temporal)
-    results = tuple(prover.discharge(ob) for ob in prover.prefilter(obligations.obligations))
+    results: list[Result] = []
+    for ob in prover.prefilter(obligations.obligations):
+        if stop():
+            return None
+        results.append(prover.discharge(ob))
+    out: tuple[Result, ...] | None = tuple(results)
     if policy.temporal:  # language v2: what the extended states did not prove, search runs for
         from .run_check import over_runs
-        refined = over_runs(policy, results, properties=properties, depth=depth, timeout_ms=timeout_ms, seed=seed,
-                            extended=obligations.state)
-        assert refined is not None  # nothing asks it to stop
-        results = refined
-    report = Report(results)
+        out = over_runs(policy, tuple(results), properties=properties, depth=depth, timeout_ms=timeout_ms,
+                        seed=seed, stop=stop, extended=obligations.state)
     lifetime.keep((obligations, prover))  # the console script skips freeing them one by one
-    return report
+    return None if stop() else out
 
 
 def history_json(policy: Policy, state: dict) -> dict | None:

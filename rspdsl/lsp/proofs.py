@@ -43,32 +43,18 @@ class ProofJob:
 
     def run(self) -> list[Finding] | None:
         """Every finding, in the prover's report order; None when cancelled."""
-        from ..logic.obligations import build_obligations
-        from ..logic.prover import Prover
+        from ..logic.prover import prove
+
+        def started(ctx: Any) -> None:
+            with self._lock:
+                self._ctx = ctx
 
         if self.cancelled:
             return None
-        try:
-            obligations = build_obligations(self.policy)
-            with self._lock:
-                self._ctx = obligations.state.ctx
-            if self.cancelled:
-                return None
-            prover = Prover(self.policy, timeout_ms=self.timeout_ms, seed=self.seed, ctx=obligations.state.ctx,
-                            runs_follow=self.policy.temporal)
-            results = []
-            for ob in prover.prefilter(obligations.obligations):
-                if self.cancelled:
-                    return None
-                results.append(prover.discharge(ob))
-            if self.policy.temporal:  # as `rspdsl check` decides it (rspdsl.logic.prover.verify)
-                from ..logic.run_check import over_runs
-                refined = over_runs(self.policy, tuple(results), depth=RUN_DEPTH, timeout_ms=self.timeout_ms,
-                                    seed=self.seed, stop=lambda: self.cancelled, extended=obligations.state)
-                if refined is None:
-                    return None
-                results = list(refined)
-            out = [finding(result) for result in results]
+        try:  # as `rspdsl check` proves it (rspdsl.logic.prover.verify), at check's default depth
+            results = prove(self.policy, timeout_ms=self.timeout_ms, seed=self.seed, depth=RUN_DEPTH,
+                            stop=lambda: self.cancelled, started=started)
+            out = None if results is None else [finding(result) for result in results]
         except Exception:
             if self.cancelled:  # an interrupted check may fail in any way; nobody wants its result
                 return None
