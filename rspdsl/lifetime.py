@@ -26,3 +26,10 @@ def keep(obj: Any) -> None:
     """Hold `obj` until exit if the process ends with os._exit; otherwise do nothing."""
     if _kept is not None:
         _kept.append(obj)
+
+
+def keep_nothing() -> None:
+    """Called by a command that lives on (the language server): each proof's objects are freed as
+    usual, or a long session would hold the last KEEP_AT_MOST proofs' terms for nothing."""
+    global _kept
+    _kept = None

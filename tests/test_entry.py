@@ -58,3 +58,27 @@ def test_a_closed_pipe_is_not_an_error():
     proc = subprocess.run(f"'{sys.executable}' -m rspdsl check '{POLICY}' | head -1", shell=True,
                           capture_output=True, text=True, cwd=ROOT)
     assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+
+
+def test_a_server_keeps_nothing_until_exit(monkeypatch):
+    """`rspdsl lsp` lives on: after keep_nothing(), what a proof asks to keep until exit is freed."""
+    import gc
+    import weakref
+
+    from rspdsl import lifetime
+
+    class Terms:
+        pass
+
+    monkeypatch.setattr(lifetime, "_kept", None)
+    lifetime.keep_until_exit()
+    held = Terms()
+    lifetime.keep(held)
+    assert lifetime._kept is not None and held in lifetime._kept
+    lifetime.keep_nothing()
+    freed = Terms()
+    ref = weakref.ref(freed)
+    lifetime.keep(freed)
+    del freed
+    gc.collect()
+    assert ref() is None

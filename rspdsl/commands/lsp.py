@@ -31,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"rspdsl: error: the language server needs the optional package `{missing}`\n"
               f"  hint: install the lsp extra: {INSTALL_HINT}", file=sys.stderr)
         return 2
+    from .. import lifetime
     from ..lsp.server import main
 
+    lifetime.keep_nothing()
     return main()
