@@ -197,6 +197,9 @@ def replay_hint(path: str, result: Result, source: ReplayFrom | None = None) -> 
     inline is selected from `source`'s JSON output (default: `rspdsl check`'s)."""
     source = source or check_replay(path)
     producer = f"{shlex.join(source.command)} --format json"
+    # this result's witness in the producer's JSON output
+    select = (f"{source.results} | select(.property == {json.dumps(result.property)} and "
+              f".subject == {json.dumps(result.subject)}) | .witness")
     witness = result.witness
     if witness is None:
         return []
@@ -204,9 +207,8 @@ def replay_hint(path: str, result: Result, source: ReplayFrom | None = None) -> 
         return ["  replay: none yet for a state with a history: `rspdsl eval --state` judges a state as the "
                 "first step of a run (the check replayed it with this history itself)"]
     if witness.run is not None:  # several lines: taken from the JSON output, one step per line
-        select = (f"{source.results} | select(.property == {json.dumps(result.property)} and "
-                  f".subject == {json.dumps(result.subject)}) | .witness.run[]{source.step_filter}")
-        return [f"  replay: {producer} | jq -c {shlex.quote(select)} > run.jsonl"
+        steps = f"{select}.run[]{source.step_filter}"
+        return [f"  replay: {producer} | jq -c {shlex.quote(steps)} > run.jsonl"
                 f" && rspdsl eval {shlex.quote(path)} --run run.jsonl"]
     states = ([("witness.json", "state", witness.state)] if witness.state is not None else
               [(f"{k}.json", k, s) for k, s in (("lower", witness.lower), ("higher", witness.higher))
@@ -217,8 +219,6 @@ def replay_hint(path: str, result: Result, source: ReplayFrom | None = None) -> 
     if all(len(cmd) <= MAX_INLINE_REPLAY for cmd in inline):
         return [f"  replay: {cmd}" for cmd in inline]
     # too long to echo: select this result's witness from the JSON output instead
-    select = (f"{source.results} | select(.property == {json.dumps(result.property)} and "
-              f".subject == {json.dumps(result.subject)}) | .witness")
     return [f"  replay: {producer} | jq {shlex.quote(f'{select}.{key}')} > {name}"
             f" && rspdsl eval {file_arg} --state {name}" for name, key, _ in states]
 
