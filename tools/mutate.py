@@ -423,7 +423,7 @@ def verdicts_from(report) -> Verdicts:
         # a recommendation's `mitigations` results (warnings) are told apart from a requirement's
         # (errors): a commitment turned advisory (`soften-require`) that was unenforced is
         # reported anew, as advice, which is a difference `check` shows
-        prop = "advice" if r.property == "mitigations" and str(r.severity.value) == "warning" else r.property
+        prop = "advice" if r.property == "mitigations" and r.severity.value == "warning" else r.property
         out.setdefault((prop, group_of(r.property, r.subject)), Counter())[r.status] += 1
     return out
 
